@@ -1,0 +1,38 @@
+"""One module per ``kg`` command. Each defines ``register(subparsers)``, which adds its parser
+with ``run`` as the default function; heavy imports stay inside ``run`` so that every command
+starts fast."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+
+def add_store_options(parser: argparse.ArgumentParser, *, remote: bool = True) -> None:
+    """Add the options that choose which store a command reads: ``--store`` or ``--endpoint``."""
+    parser.add_argument("--store", metavar="DIR", help="store folder written by `kg build` (default: $KG_STORE or .kg)")
+    if remote:
+        parser.add_argument("--endpoint", metavar="URL", help="query a remote SPARQL 1.1 endpoint instead of the store")
+        parser.add_argument("--graph", metavar="IRI", help="with --endpoint: the named graph holding kg (default graph if unset)")
+
+
+def open_from(arguments: argparse.Namespace) -> Any:
+    """Open the graph the command-line options name."""
+    from kg.graph import open_graph
+
+    endpoint = getattr(arguments, "endpoint", None)
+    if endpoint:
+        return open_graph(endpoint=endpoint, graph=getattr(arguments, "graph", None))
+    return open_graph(arguments.store)
+
+
+def progress_printer(quiet: bool = False) -> Any:
+    """Return a progress callback printing to stderr, or None when ``quiet``."""
+    if quiet:
+        return None
+
+    def show(message: str) -> None:
+        print(f"  {message}", file=sys.stderr, flush=True)
+
+    return show

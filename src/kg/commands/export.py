@@ -1,0 +1,28 @@
+"""``kg export``: write the graph as Turtle, N-Triples, N-Quads, RDF/XML or JSON-LD."""
+
+from __future__ import annotations
+
+import argparse
+
+FORMATS = {"turtle": "TURTLE", "nt": "N_TRIPLES", "nq": "N_QUADS", "xml": "RDF_XML", "jsonld": "JSON_LD"}
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "export", help="export the built graph to an RDF file",
+        description="Write the built store (asserted and inferred triples) to a file, atomically.",
+        epilog="example: kg export --format nt --output kg.nt", formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--format", "-f", choices=tuple(FORMATS), default="turtle", help="RDF format (default turtle)")
+    parser.add_argument("--output", "-o", required=True, metavar="FILE", help="file to write")
+    parser.add_argument("--store", metavar="DIR", help="store folder (default: $KG_STORE or .kg)")
+    parser.set_defaults(run=run)
+
+
+def run(arguments: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from kg.export import export
+
+    count = export(Path(arguments.output), fmt=arguments.format, store=arguments.store)
+    print(f"wrote {count} triples to {arguments.output}")
+    return 0

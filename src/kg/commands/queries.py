@@ -1,0 +1,26 @@
+"""``kg queries``: list the named queries and the questions they answer."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "queries", help="list named queries with their questions",
+        description="List the competency queries (queries/cq) and quality checks (queries/qc) with their questions.",
+        epilog="example: kg queries --lang ja --kind cq", formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lang", choices=("en", "ja"), default="en", help="language of the questions")
+    parser.add_argument("--kind", choices=("cq", "qc"), help="only competency queries or only quality checks")
+    parser.set_defaults(run=run)
+
+
+def run(arguments: argparse.Namespace) -> int:
+    from kg.queries import catalog
+
+    named = [query for query in catalog().values() if arguments.kind in (None, query.kind)]
+    width = max((len(query.name) for query in named), default=0)
+    for query in named:
+        question = query.question_ja if arguments.lang == "ja" else query.question_en
+        print(f"{query.name:<{width}}  {question}")
+    return 0

@@ -1,0 +1,40 @@
+"""``kg query``: run SPARQL on the store or a remote endpoint."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from kg.commands import add_store_options, open_from
+
+FORMATS = ("table", "csv", "tsv", "json", "turtle", "nt")
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "query", help="run a SPARQL query (text, .rq file or named query)",
+        description="Run SPARQL given as text, a .rq file or the name of a named query (see `kg queries`). "
+        "The kg, kgr, kgv, rdfs, skos, dcterms, prov, qb, owl and xsd prefixes are predeclared.",
+        epilog="examples:\n  kg query cq-r5a-blacktech-advisory-issuers --lang en\n"
+        "  kg query my.rq --format csv\n  kg query 'SELECT ?l WHERE { ?a rdfs:label ?l }' --bind a=kgr:actor-lockbit",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("query", help="SPARQL text, a .rq file, or a named query")
+    parser.add_argument("--format", "-f", choices=FORMATS, default=None,
+                        help="output format (default: table for SELECT/ASK, turtle for CONSTRUCT/DESCRIBE)")
+    parser.add_argument("--lang", choices=("en", "ja"), help="show IRIs as their labels in this language")
+    parser.add_argument("--bind", "-b", action="append", default=[], metavar="NAME=VALUE",
+                        help="bind a variable: kgr:x, <iri>, \"text\"@ja, 2023, 2023-09-27 (repeatable)")
+    add_store_options(parser)
+    parser.set_defaults(run=run)
+
+
+def run(arguments: argparse.Namespace) -> int:
+    from kg.terms import parse_binding
+
+    bindings = dict(parse_binding(text) for text in arguments.bind)
+    with open_from(arguments) as graph:
+        result = graph.query(arguments.query, bindings=bindings)
+        labels = graph.labels(result.iris(), arguments.lang) if arguments.lang and result.kind == "select" else None
+    fmt = arguments.format or ("turtle" if result.kind == "graph" else "table")
+    sys.stdout.write(result.format(fmt, labels=labels))
+    return 0

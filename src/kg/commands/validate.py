@@ -1,0 +1,27 @@
+"""``kg validate``: check the sources against the shapes and quality queries."""
+
+from __future__ import annotations
+
+import argparse
+
+from kg.commands import progress_printer
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "validate", help="validate the graph (exit 0 conforms, 1 violations, 2 error)",
+        description="Load and infer the sources, then check them against ontology/shapes.ttl and the "
+        "quality queries in queries/qc. Exit 0 when they conform, 1 with violations, 2 on error.",
+        epilog="example: kg validate --quiet", formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quiet", "-q", action="store_true", help="print no progress")
+    parser.set_defaults(run=run)
+
+
+def run(arguments: argparse.Namespace) -> int:
+    from kg.build import validate_sources
+
+    report = validate_sources(progress=progress_printer(arguments.quiet))
+    for violation in report.violations:
+        print(violation)
+    print(report.summary())
+    return 0 if report.conforms else 1

@@ -1,0 +1,87 @@
+"""The Python API: open the graph, ask it questions, get rows or DataFrames.
+
+>>> import kg
+>>> with kg.open_graph() as graph:                                   # doctest: +SKIP
+...     graph.select("cq-r5a-blacktech-advisory-issuers").rows
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from kg import queries
+from kg.namespaces import RDFS
+from kg.results import QueryResult, Term
+from kg.store.base import SparqlStore
+from kg.terms import parse_value
+
+LABELS_QUERY = f"""
+SELECT ?item ?label WHERE {{
+  ?item <{RDFS}label> ?label .
+  FILTER(lang(?label) = ?lang)
+}}"""
+
+
+class KnowledgeGraph:
+    """The kg graph in some store, embedded or remote, with the project's named queries."""
+
+    def __init__(self, store: SparqlStore, *, queries_folder: Path | None = None) -> None:
+        self.store = store
+        self.queries_folder = queries_folder
+
+    def query(self, spec: str, *, bindings: Mapping[str, Any] | None = None) -> QueryResult:
+        """Run a named query, a ``.rq`` file or SPARQL text.
+
+        ``bindings`` map variable names to terms (dicts as in SPARQL results JSON) or to
+        strings in ``kg query --bind`` syntax (``kgr:actor-blacktech``, ``"警察庁"@ja``, ``2023``).
+        """
+        text, source = queries.resolve(spec, folder=self.queries_folder)
+        terms = {name: value if isinstance(value, Mapping) else parse_value(str(value)) for name, value in (bindings or {}).items()}
+        return self.store.execute(text, bindings=terms, source=source)
+
+    select = query
+
+    def dataframe(self, spec: str, **bindings: Any) -> Any:
+        """Run a query and return its rows as a pandas DataFrame."""
+        return self.query(spec, bindings=bindings).to_dataframe()
+
+    def named_queries(self) -> dict[str, queries.NamedQuery]:
+        """Return the project's named queries by name."""
+        return queries.catalog(self.queries_folder)
+
+    def labels(self, iris: Iterable[str], lang: str) -> dict[str, str]:
+        """Return the ``rdfs:label`` in ``lang`` of each IRI that has one."""
+        wanted = set(iris)
+        if not wanted:
+            return {}
+        result = self.store.execute(LABELS_QUERY, bindings={"lang": {"type": "literal", "value": lang}})
+        return {row["item"]["value"]: row["label"]["value"] for row in result.bindings if row["item"]["value"] in wanted}
+
+    def close(self) -> None:
+        """Close the underlying store."""
+        self.store.close()
+
+    def __enter__(self) -> KnowledgeGraph:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        self.close()
+
+
+def open_graph(store: str | Path | None = None, *, endpoint: str | None = None, **remote: Any) -> KnowledgeGraph:
+    """Open the graph: the embedded store (``store`` folder, default ``KG_STORE`` or ``.kg``) or,
+    with ``endpoint``, a remote SPARQL 1.1 endpoint (keyword arguments go to
+    :class:`~kg.store.remote.RemoteStore`)."""
+    if endpoint:
+        from kg.store.remote import RemoteStore
+
+        return KnowledgeGraph(RemoteStore(endpoint, **remote))
+    from kg.store.embedded import EmbeddedStore
+
+    return KnowledgeGraph(EmbeddedStore(Path(store) if store is not None else None))
+
+
+__all__ = ["KnowledgeGraph", "Term", "open_graph"]

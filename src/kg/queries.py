@@ -1,0 +1,94 @@
+"""Named queries: competency questions (``queries/cq``) and quality checks (``queries/qc``).
+
+Each query is one ``.rq`` file whose header states its question::
+
+    # question (en): Which agencies issued the 2023-09-27 advisory on BlackTech?
+    # question (ja): 2023年9月27日のBlackTechに関する注意喚起を発出した機関はどこか。
+    # source: R5-2023, 第1部 トピック1; 図表1
+
+A competency query's expected answer sits beside it as ``<name>.expected.csv``; a quality
+check is named ``*-violation.rq`` and passes when it returns no rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from kg.errors import InputError
+from kg.paths import queries_dir
+
+_HEADER = re.compile(r"^#\s*(question \(en\)|question \(ja\)|source)\s*:\s*(.*)$")
+_LOOKS_LIKE_SPARQL = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE|PREFIX|BASE)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """One named query file and what its header says."""
+
+    name: str
+    path: Path
+    kind: str
+    question_en: str
+    question_ja: str
+    source: str
+
+    @property
+    def text(self) -> str:
+        """The query text."""
+        return self.path.read_text(encoding="utf-8")
+
+    @property
+    def expected_path(self) -> Path:
+        """Where the expected answer of a competency query is kept."""
+        return self.path.with_suffix(".expected.csv")
+
+    def expected(self) -> tuple[list[str], list[tuple[str, ...]]]:
+        """Return the expected header and rows (lexical values) of a competency query."""
+        with self.expected_path.open(encoding="utf-8", newline="") as handle:
+            header, *rows = list(csv.reader(handle))
+        return header, [tuple(row) for row in rows]
+
+
+def read_named_query(path: Path, kind: str) -> NamedQuery:
+    """Read a query file and its header."""
+    fields = {"question (en)": "", "question (ja)": "", "source": ""}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            if line.strip():
+                break
+            continue
+        if match := _HEADER.match(line):
+            fields[match[1]] = match[2].strip()
+    return NamedQuery(path.stem, path, kind, fields["question (en)"], fields["question (ja)"], fields["source"])
+
+
+def catalog(folder: Path | None = None) -> dict[str, NamedQuery]:
+    """Return every named query, by name: competency queries first, then quality checks."""
+    folder = folder or queries_dir()
+    found: dict[str, NamedQuery] = {}
+    for kind in ("cq", "qc"):
+        for path in sorted((folder / kind).glob("*.rq")):
+            found[path.stem] = read_named_query(path, kind)
+    return found
+
+
+def resolve(spec: str, *, folder: Path | None = None) -> tuple[str, str]:
+    """Return ``(query text, source)`` for a named query, a ``.rq`` file or query text.
+
+    >>> resolve("SELECT * WHERE { ?s ?p ?o }")
+    ('SELECT * WHERE { ?s ?p ?o }', 'query')
+    """
+    named = catalog(folder)
+    if spec in named:
+        return named[spec].text, str(named[spec].path)
+    path = Path(spec)
+    if path.suffix in (".rq", ".sparql") or (path.exists() and not _LOOKS_LIKE_SPARQL.search(spec)):
+        if not path.is_file():
+            raise InputError("no such query file; `kg queries` lists the named queries", path=spec)
+        return path.read_text(encoding="utf-8"), str(path)
+    if _LOOKS_LIKE_SPARQL.search(spec):
+        return spec, "query"
+    raise InputError(f"{spec!r} is neither a named query, a .rq file nor SPARQL text; `kg queries` lists the named queries")

@@ -1,0 +1,206 @@
+"""Query results, the same whichever store answered: SELECT rows, ASK booleans or RDF graphs.
+
+Results are held in the shape of the W3C SPARQL 1.1 Query Results JSON format, which both the
+embedded Oxigraph store and every remote endpoint speak, so one set of formatters serves all.
+
+>>> result = QueryResult.from_json({"head": {"vars": ["n"]},
+...     "results": {"bindings": [{"n": {"type": "literal", "value": "5",
+...     "datatype": "http://www.w3.org/2001/XMLSchema#integer"}}]}})
+>>> result.rows
+[(5,)]
+>>> print(result.format("csv"), end="")
+n
+5
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from kg.errors import InputError
+from kg.namespaces import PREFIXES, XSD
+
+#: A term as SPARQL results JSON writes it: {"type": "uri"|"literal"|"bnode", "value": …}.
+Term = Mapping[str, str]
+
+TABLE_FORMATS = ("table", "csv", "tsv", "json")
+GRAPH_FORMATS = ("turtle", "nt")
+
+
+def compact_iri(iri: str) -> str:
+    """Shorten an IRI with the project's prefixes.
+
+    >>> compact_iri("https://w3id.org/npa-cyber-kg/id/actor-blacktech")
+    'kgr:actor-blacktech'
+    """
+    for name, namespace in sorted(PREFIXES.items(), key=lambda item: -len(item[1])):
+        if iri.startswith(namespace) and iri != namespace:
+            return f"{name}:{iri[len(namespace):]}"
+    return iri
+
+
+def term_to_python(term: Term | None) -> Any:
+    """Convert a result term to a Python value: numbers, dates and booleans typed, the rest str."""
+    if term is None:
+        return None
+    value = term["value"]
+    if term.get("type") != "literal":
+        return value
+    datatype = term.get("datatype", "")
+    try:
+        if datatype in (XSD + "integer", XSD + "int", XSD + "long", XSD + "nonNegativeInteger"):
+            return int(value)
+        if datatype == XSD + "decimal":
+            return Decimal(value)
+        if datatype in (XSD + "double", XSD + "float"):
+            return float(value)
+        if datatype == XSD + "boolean":
+            return value == "true"
+        if datatype == XSD + "date":
+            return date.fromisoformat(value)
+    except ValueError:
+        return value
+    return value
+
+
+def display_width(text: str) -> int:
+    """Return how many terminal columns ``text`` takes (Japanese characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+@dataclass
+class QueryResult:
+    """The answer to one query: ``variables`` and ``bindings`` (SELECT), ``boolean`` (ASK) or
+    ``graph`` (CONSTRUCT/DESCRIBE, as N-Triples)."""
+
+    variables: list[str] = field(default_factory=list)
+    bindings: list[dict[str, Term]] = field(default_factory=list)
+    boolean: bool | None = None
+    graph: bytes | None = None
+    ordered: bool = False
+
+    @classmethod
+    def from_json(cls, document: Mapping[str, Any], *, ordered: bool = False) -> QueryResult:
+        """Build a result from a SPARQL results JSON document (already parsed)."""
+        if "boolean" in document:
+            return cls(boolean=bool(document["boolean"]))
+        return cls(
+            variables=list(document["head"].get("vars", [])),
+            bindings=[dict(row) for row in document["results"]["bindings"]],
+            ordered=ordered,
+        )
+
+    @property
+    def kind(self) -> str:
+        """``"select"``, ``"ask"`` or ``"graph"``."""
+        if self.graph is not None:
+            return "graph"
+        return "ask" if self.boolean is not None else "select"
+
+    @property
+    def rows(self) -> list[tuple[Any, ...]]:
+        """The SELECT rows as tuples of Python values, in the variables' order."""
+        return [tuple(term_to_python(row.get(name)) for name in self.variables) for row in self.bindings]
+
+    def lexical_rows(self) -> list[tuple[str, ...]]:
+        """The SELECT rows as tuples of lexical values ("" for unbound), for comparisons."""
+        return [tuple(row[name]["value"] if name in row else "" for name in self.variables) for row in self.bindings]
+
+    def iris(self) -> set[str]:
+        """Every IRI that occurs in the SELECT rows."""
+        return {term["value"] for row in self.bindings for term in row.values() if term.get("type") == "uri"}
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.bindings)
+
+    def to_dataframe(self) -> Any:
+        """Return the SELECT rows as a pandas DataFrame (pandas must be installed)."""
+        import pandas
+
+        return pandas.DataFrame(self.rows, columns=self.variables)
+
+    def format(self, fmt: str = "table", *, labels: Mapping[str, str] | None = None) -> str:
+        """Render the result as ``table``, ``csv``, ``tsv`` or ``json`` (SELECT/ASK), or ``turtle``
+        or ``nt`` (CONSTRUCT/DESCRIBE). ``labels`` maps IRIs to the labels shown instead."""
+        if self.kind == "graph":
+            return _format_graph(self.graph or b"", fmt)
+        if fmt == "json":
+            return json.dumps(self.to_json(), ensure_ascii=False, indent=1) + "\n"
+        if self.kind == "ask":
+            if fmt not in TABLE_FORMATS:
+                raise InputError(f"format {fmt!r} is for CONSTRUCT/DESCRIBE results; use one of {TABLE_FORMATS}")
+            return ("true" if self.boolean else "false") + "\n"
+        shown = _shown_value(labels or {}, compact=fmt == "table")
+        cells = [[shown(row.get(name)) for name in self.variables] for row in self.bindings]
+        if fmt == "table":
+            return _aligned_table(self.variables, cells)
+        if fmt in ("csv", "tsv"):
+            buffer = io.StringIO()
+            if fmt == "csv":
+                writer = csv.writer(buffer, lineterminator="\n")
+            else:
+                writer = csv.writer(buffer, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_NONE, escapechar="\\")
+            writer.writerow(self.variables)
+            writer.writerows(cells)
+            return buffer.getvalue()
+        raise InputError(f"format {fmt!r} is for CONSTRUCT/DESCRIBE results; use one of {TABLE_FORMATS}")
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the result as a SPARQL 1.1 results JSON document."""
+        if self.kind == "ask":
+            return {"head": {}, "boolean": self.boolean}
+        return {"head": {"vars": self.variables}, "results": {"bindings": self.bindings}}
+
+
+def _shown_value(labels: Mapping[str, str], *, compact: bool) -> Callable[[Term | None], str]:
+    def shown(term: Term | None) -> str:
+        if term is None:
+            return ""
+        value = term["value"]
+        if term.get("type") == "uri":
+            if value in labels:
+                return labels[value]
+            return compact_iri(value) if compact else value
+        if term.get("type") == "bnode":
+            return "_:" + value
+        return value
+
+    return shown
+
+
+def _aligned_table(header: list[str], cells: list[list[str]]) -> str:
+    cells = [[cell.replace("\n", " ") for cell in row] for row in cells]
+    widths = [display_width(name) for name in header]
+    for row in cells:
+        widths = [max(width, display_width(cell)) for width, cell in zip(widths, row, strict=True)]
+
+    def line(values: list[str]) -> str:
+        return "  ".join(value + " " * (width - display_width(value)) for value, width in zip(values, widths, strict=True)).rstrip()
+
+    rule = "  ".join("-" * width for width in widths)
+    body = [line(row) for row in cells]
+    footer = f"({len(cells)} row{'s' if len(cells) != 1 else ''})"
+    return "\n".join([line(header), rule, *body, footer]) + "\n"
+
+
+def _format_graph(ntriples: bytes, fmt: str) -> str:
+    import pyoxigraph
+
+    formats = {"turtle": pyoxigraph.RdfFormat.TURTLE, "nt": pyoxigraph.RdfFormat.N_TRIPLES}
+    if fmt not in formats:
+        raise InputError(f"format {fmt!r} is for SELECT/ASK results; CONSTRUCT/DESCRIBE give one of {GRAPH_FORMATS}")
+    if fmt == "nt":
+        return ntriples.decode()
+    triples = pyoxigraph.parse(ntriples, format=pyoxigraph.RdfFormat.N_TRIPLES)
+    return pyoxigraph.serialize(triples, format=formats[fmt], prefixes=PREFIXES).decode()

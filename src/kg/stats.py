@@ -1,0 +1,54 @@
+"""Counts that show how much of each report the graph covers (``kg stats``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kg.results import compact_iri
+from kg.store.base import SparqlStore
+
+PER_CLASS = """
+SELECT ?class (COUNT(DISTINCT ?item) AS ?count) WHERE {
+  ?item a ?class . FILTER(STRSTARTS(STR(?class), STR(kg:)))
+} GROUP BY ?class ORDER BY DESC(?count) ?class
+"""
+
+PER_REPORT = """
+SELECT ?class ?report (COUNT(DISTINCT ?item) AS ?count) WHERE {
+  { ?item kg:reportedIn ?report } UNION { ?item kg:inReport ?report }
+  ?item a ?class . FILTER(STRSTARTS(STR(?class), STR(kg:)))
+} GROUP BY ?class ?report ORDER BY ?class ?report
+"""
+
+TOTAL = "SELECT (COUNT(*) AS ?triples) WHERE { ?s ?p ?o }"
+
+
+@dataclass
+class GraphStats:
+    """Triples in all, instances per class, and per class per report."""
+
+    triples: int
+    per_class: dict[str, int]
+    per_report: dict[str, dict[str, int]]
+
+    def table(self) -> str:
+        """Render the counts as an aligned table: one row per class, one column per report."""
+        from kg.results import QueryResult
+
+        reports = sorted({report for counts in self.per_report.values() for report in counts})
+        header = ["class", "total", *reports]
+        rows = [[name, str(count), *(str(self.per_report.get(name, {}).get(report, "")) for report in reports)]
+                for name, count in self.per_class.items()]
+        result = QueryResult(variables=header, bindings=[
+            {column: {"type": "literal", "value": value} for column, value in zip(header, row, strict=True)} for row in rows])
+        return f"{self.triples} triples\n" + result.format("table")
+
+
+def graph_stats(store: SparqlStore) -> GraphStats:
+    """Count the store's triples, instances per kg class, and instances per class per report."""
+    triples = store.execute(TOTAL).rows[0][0]
+    per_class = {compact_iri(name): count for name, count in store.execute(PER_CLASS).rows}
+    per_report: dict[str, dict[str, int]] = {}
+    for name, report, count in store.execute(PER_REPORT).rows:
+        per_report.setdefault(compact_iri(name), {})[compact_iri(report).removeprefix("kgr:report-")] = count
+    return GraphStats(triples, per_class, per_report)

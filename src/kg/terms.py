@@ -1,0 +1,98 @@
+"""Values that users bind to query variables (``kg query --bind name=value``).
+
+A bound value is a typed RDF term, handed to the store as a term and never pasted into the
+query text. The syntax follows Turtle:
+
+>>> parse_binding("actor=kgr:actor-blacktech")
+('actor', {'type': 'uri', 'value': 'https://w3id.org/npa-cyber-kg/id/actor-blacktech'})
+>>> parse_binding("year=2023")[1]["datatype"]
+'http://www.w3.org/2001/XMLSchema#integer'
+>>> parse_binding('name="警察庁"@ja')[1]
+{'type': 'literal', 'value': '警察庁', 'xml:lang': 'ja'}
+>>> parse_binding("day=2023-09-27")[1]["datatype"]
+'http://www.w3.org/2001/XMLSchema#date'
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from kg.errors import InputError
+from kg.namespaces import PREFIXES, XSD
+from kg.results import Term
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_TYPED = re.compile(r'^"(?P<text>.*)"\^\^(?P<datatype><[^>]*>|[A-Za-z][\w-]*:[\w.-]*)$', re.S)
+_TAGGED = re.compile(r'^"(?P<text>.*)"@(?P<lang>[A-Za-z]+(?:-[A-Za-z0-9]+)*)$', re.S)
+_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^[+-]?\d+$"), XSD + "integer"),
+    (re.compile(r"^[+-]?\d*\.\d+$"), XSD + "decimal"),
+    (re.compile(r"^(true|false)$"), XSD + "boolean"),
+    (re.compile(r"^\d{4}-\d{2}-\d{2}$"), XSD + "date"),
+    (re.compile(r"^\d{4}-\d{2}$"), XSD + "gYearMonth"),
+]
+
+
+def expand_iri(text: str) -> str:
+    """Expand ``<iri>`` or ``prefix:local`` (the project's prefixes) into a full IRI."""
+    if text.startswith("<") and text.endswith(">"):
+        return text[1:-1]
+    prefix, _, local = text.partition(":")
+    if prefix in PREFIXES:
+        return PREFIXES[prefix] + local
+    raise InputError(f"unknown prefix {prefix!r} in {text!r}; known: {', '.join(sorted(PREFIXES))}")
+
+
+def parse_value(text: str) -> Term:
+    """Parse one bound value: ``<iri>``, ``kgr:name``, ``"text"@lang``, ``"text"^^xsd:type``,
+    a number, ``true``/``false``, a date ``YYYY-MM-DD`` or month ``YYYY-MM``; anything else is a
+    plain string."""
+    if text.startswith("<") and text.endswith(">"):
+        return {"type": "uri", "value": expand_iri(text)}
+    if match := _TYPED.match(text):
+        return {"type": "literal", "value": match["text"], "datatype": expand_iri(match["datatype"])}
+    if match := _TAGGED.match(text):
+        return {"type": "literal", "value": match["text"], "xml:lang": match["lang"].lower()}
+    if text.startswith('"') and text.endswith('"') and len(text) >= 2:
+        return {"type": "literal", "value": text[1:-1]}
+    for pattern, datatype in _PATTERNS:
+        if pattern.match(text):
+            return {"type": "literal", "value": text, "datatype": datatype}
+    prefix, colon, _ = text.partition(":")
+    if colon and prefix in PREFIXES:
+        return {"type": "uri", "value": expand_iri(text)}
+    return {"type": "literal", "value": text}
+
+
+def parse_binding(text: str) -> tuple[str, Term]:
+    """Parse ``name=value`` into the variable name and its term."""
+    name, equals, value = text.partition("=")
+    name = name.strip().lstrip("?$")
+    if not equals or not _NAME.match(name):
+        raise InputError(f"--bind takes name=value, got {text!r}")
+    return name, parse_value(value)
+
+
+def to_oxigraph(term: Term) -> Any:
+    """Convert a term to a pyoxigraph term."""
+    import pyoxigraph
+
+    if term["type"] == "uri":
+        return pyoxigraph.NamedNode(term["value"])
+    if term["type"] == "bnode":
+        return pyoxigraph.BlankNode(term["value"])
+    if "xml:lang" in term:
+        return pyoxigraph.Literal(term["value"], language=term["xml:lang"])
+    if "datatype" in term:
+        return pyoxigraph.Literal(term["value"], datatype=pyoxigraph.NamedNode(term["datatype"]))
+    return pyoxigraph.Literal(term["value"])
+
+
+def to_ntriples(term: Term) -> str:
+    """Write a term in N-Triples syntax, escaped by Oxigraph (for a query's VALUES block).
+
+    >>> to_ntriples({"type": "literal", "value": 'say "hi"', "xml:lang": "en"})
+    '"say \\\\"hi\\\\""@en'
+    """
+    return str(to_oxigraph(term))

@@ -1,0 +1,99 @@
+"""Check the graph against the SHACL shapes (pySHACL) and the quality queries.
+
+:func:`validate_store` returns a :class:`ValidationReport`; the CLI turns it into exit codes
+0 (conforms), 1 (violations) and 2 (an error that stopped the check).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kg.namespaces import SH
+from kg.results import compact_iri
+from kg.store.base import SparqlStore
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One way the graph breaks a rule: which node, along which path, and what was expected."""
+
+    focus: str
+    path: str
+    message: str
+    value: str = ""
+    rule: str = ""
+
+    def __str__(self) -> str:
+        parts = [compact_iri(self.focus), compact_iri(self.path) if self.path else "-", self.message]
+        if self.value:
+            parts.append(f"(value: {self.value})")
+        return "  ".join(parts)
+
+
+@dataclass
+class ValidationReport:
+    """The outcome of validation: conforms when there are no violations."""
+
+    violations: list[Violation] = field(default_factory=list)
+    checked_triples: int = 0
+
+    @property
+    def conforms(self) -> bool:
+        """True when no rule is broken."""
+        return not self.violations
+
+    def summary(self) -> str:
+        """One line saying whether the graph conforms."""
+        if self.conforms:
+            return f"conforms: {self.checked_triples} triples checked against the shapes and quality queries"
+        return f"{len(self.violations)} violation{'s' if len(self.violations) != 1 else ''} in {self.checked_triples} triples"
+
+
+def shacl_violations(ntriples: bytes, shapes: Path) -> list[Violation]:
+    """Validate an N-Triples graph against a shapes file with pySHACL."""
+    import pyshacl
+    import rdflib
+
+    data = rdflib.Graph()
+    data.parse(data=ntriples, format="nt")
+    shapes_graph = rdflib.Graph().parse(shapes, format="turtle")
+    conforms, results, _ = pyshacl.validate(data, shacl_graph=shapes_graph, inference="none", allow_warnings=True)
+    if conforms:
+        return []
+    sh = rdflib.Namespace(SH)
+    found = []
+    for result in results.subjects(rdflib.RDF.type, sh.ValidationResult):
+        if results.value(result, sh.resultSeverity) != sh.Violation:
+            continue
+        found.append(
+            Violation(
+                focus=str(results.value(result, sh.focusNode)),
+                path=str(results.value(result, sh.resultPath) or ""),
+                message=str(results.value(result, sh.resultMessage) or "violates a shape"),
+                value=str(results.value(result, sh.value) or ""),
+                rule=str(results.value(result, sh.sourceShape) or ""),
+            )
+        )
+    return sorted(set(found), key=lambda violation: (violation.focus, violation.path, violation.message))
+
+
+def quality_violations(store: SparqlStore) -> list[Violation]:
+    """Run every ``queries/qc/*-violation.rq`` on ``store``; each row it returns is a violation.
+
+    A quality query returns ``?focus`` and ``?message``, and optionally ``?path`` and ``?value``.
+    """
+    from kg.queries import catalog
+
+    found = []
+    for query in catalog().values():
+        if query.kind != "qc":
+            continue
+        result = store.execute(query.text, source=str(query.path))
+        for row in result.bindings:
+            def text(name: str, row: dict = row) -> str:
+                return row[name]["value"] if name in row else ""
+
+            found.append(Violation(text("focus"), text("path"), text("message") or query.question_en, text("value"), query.name))
+    return found
