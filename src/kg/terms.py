@@ -16,6 +16,7 @@ query text. The syntax follows Turtle:
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from kg.errors import InputError
@@ -96,3 +97,61 @@ def to_ntriples(term: Term) -> str:
     '"say \\\\"hi\\\\""@en'
     """
     return str(to_oxigraph(term))
+
+
+_TOKEN = re.compile(r"""
+    (?P<skip>\#[^\n]*                           # a comment
+      | <[^<>"{}|^`\\\s]*>                     # an IRI
+      | \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"     # long strings
+      | '\'\'(?:[^'\\]|\\.|'(?!''))*'\'\'
+      | "(?:[^"\\\n]|\\.)*" | '(?:[^'\\\n]|\\.)*')
+    | (?P<open>\{) | (?P<close>\}) | (?P<construct>\bCONSTRUCT\b)
+    """, re.IGNORECASE | re.VERBOSE)
+
+
+def where_clause_start(query: str) -> int | None:
+    """Return the offset just inside the query's WHERE group, or None if it has none.
+
+    Comments, IRIs and strings are skipped, so braces inside them do not count; a CONSTRUCT
+    template is passed over.
+
+    >>> query = 'CONSTRUCT { ?s ?p "{" } WHERE { ?s ?p ?o }'
+    >>> query[where_clause_start(query):]
+    ' ?s ?p ?o }'
+    """
+    depth = 0
+    templates_to_skip = 0
+    for match in _TOKEN.finditer(query):
+        if match["construct"] and depth == 0:
+            rest = query[match.end():].lstrip()
+            templates_to_skip = 0 if rest[:5].upper() == "WHERE" else 1
+        elif match["open"]:
+            if depth == 0 and templates_to_skip == 0:
+                return match.end()
+            depth += 1
+        elif match["close"]:
+            depth -= 1
+            if depth == 0 and templates_to_skip:
+                templates_to_skip -= 1
+    return None
+
+
+def with_bindings(query: str, bindings: Mapping[str, Term] | None) -> str:
+    """Return ``query`` with ``bindings`` as a ``VALUES`` block at the start of its WHERE group.
+
+    The values are RDF terms serialised (and escaped) by Oxigraph, so a bound value can never
+    change the query's structure. Placed first in the WHERE group, the bound variables are seen
+    by every pattern and FILTER of that group, on every SPARQL 1.1 store.
+
+    >>> print(with_bindings("SELECT ?s WHERE { ?s ?p ?o FILTER(?o = ?v) }", {"v": {"type": "literal", "value": 'a" } #'}}))
+    SELECT ?s WHERE { VALUES (?v) { ("a\\" } #") } ?s ?p ?o FILTER(?o = ?v) }
+    """
+    if not bindings:
+        return query
+    names = " ".join(f"?{name}" for name in bindings)
+    values = " ".join(to_ntriples(term) for term in bindings.values())
+    block = f"VALUES ({names}) {{ ({values}) }}"
+    start = where_clause_start(query)
+    if start is None:
+        raise InputError("cannot bind variables: the query has no WHERE clause")
+    return f"{query[:start]} {block}{query[start:]}"

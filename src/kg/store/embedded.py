@@ -26,7 +26,7 @@ from kg.errors import KgError, QuerySyntaxError, StoreMissingError
 from kg.namespaces import PREFIXES
 from kg.results import QueryResult, Term
 from kg.store.base import SparqlStore, is_ordered
-from kg.terms import to_oxigraph
+from kg.terms import with_bindings
 
 CURRENT = "current"
 BUILDS = "builds"
@@ -85,9 +85,8 @@ class OxigraphStore(SparqlStore):
         """Run a query on the store; see :meth:`SparqlStore.execute`."""
         import pyoxigraph
 
-        substitutions = {pyoxigraph.Variable(name): to_oxigraph(term) for name, term in (bindings or {}).items()}
         try:
-            answer = self.store.query(query, prefixes=PREFIXES, substitutions=substitutions or None)
+            answer = self.store.query(with_bindings(query, bindings), prefixes=PREFIXES)
         except SyntaxError as error:
             raise syntax_error(error, source) from None
         except (OSError, ValueError, RuntimeError) as error:

@@ -1,0 +1,51 @@
+# kg — run `make help` for the targets.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+KG     := $(BIN)/kg
+
+.DEFAULT_GOAL := help
+.PHONY: help setup setup-test run test lint format notebooks bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+setup: $(BIN)/activate ## create .venv and install kg into it
+	$(BIN)/pip install --quiet -e .
+
+setup-test: $(BIN)/activate ## install kg with the test tools, and Chromium for the browser tests
+	$(BIN)/pip install --quiet -e ".[test]"
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+run: setup ## build the graph, print a summary, answer an example question, write the HTML views
+	$(KG) build
+	$(KG) stats
+	$(KG) query cq-r5a-blacktech-advisory-issuers --lang en
+	@if $(KG) viz --help >/dev/null 2>&1; then $(KG) viz --output views/overview.html && \
+	  $(KG) viz --co-issuance --output views/co-issuance.html; fi
+
+test: setup-test ## run the whole test suite (unit, queries, fidelity, browser, notebooks)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/python -m pytest
+
+lint: ## ruff
+	$(BIN)/ruff check src tests bench
+
+format: ## format the code with ruff
+	$(BIN)/ruff format src tests bench
+
+notebooks: setup-test ## execute every notebook and save its outputs in place
+	$(BIN)/python -m kg.notebooks --write
+
+bench: setup-test ## run the benchmark and print the table (see bench/README.md)
+	$(BIN)/python -m bench.run
+
+clean: ## remove the built store and generated views
+	rm -rf .kg views
