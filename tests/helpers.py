@@ -7,7 +7,14 @@ import subprocess
 import sys
 
 
-def run_kg(*arguments: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run_kg(
+    *arguments: str, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     """Run the ``kg`` command in a fresh process (as a user would) and capture its output."""
-    return subprocess.run([sys.executable, "-m", "kg.cli", *arguments], capture_output=True, text=True,
-                          env=env or os.environ.copy(), timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "kg.cli", *arguments],
+        capture_output=True,
+        text=True,
+        env=env or os.environ.copy(),
+        timeout=timeout,
+    )

@@ -40,7 +40,8 @@ def test_unchanged_inputs_skip_the_build_and_a_change_rebuilds(small_project: Pa
     assert first.built and not second.built
     assert second.digest == first.digest
     (small_project / "graph" / "advisory.ttl").write_text(
-        (small_project / "graph" / "advisory.ttl").read_text() + "\nkgr:test-agency rdfs:comment \"changed\"@en .\n")
+        (small_project / "graph" / "advisory.ttl").read_text() + '\nkgr:test-agency rdfs:comment "changed"@en .\n'
+    )
     assert build().built
 
 
@@ -72,8 +73,10 @@ def test_shape_violation_fails_the_build_with_a_readable_list(small_project: Pat
     with pytest.raises(ValidationFailed) as raised:
         build()
     assert current_build(small_project / ".kg") == before
-    focus_paths = {(violation.focus.rsplit("/", 1)[-1], violation.path.rsplit("#", 1)[-1])
-                   for violation in raised.value.report.violations}
+    focus_paths = {
+        (violation.focus.rsplit("/", 1)[-1], violation.path.rsplit("#", 1)[-1])
+        for violation in raised.value.report.violations
+    }
     # merged with the conforming advisory of the same IRI: only the French label and the date break
     assert focus_paths == {("test-advisory", "label"), ("test-advisory", "http://purl.org/dc/terms/date")}
 
@@ -93,7 +96,8 @@ def test_quality_queries_catch_a_dangling_reference(small_project: Path) -> None
     (small_project / "graph" / "dangling.ttl").write_text(
         "@prefix kg: <https://w3id.org/npa-cyber-kg/ontology#> .\n"
         "@prefix kgr: <https://w3id.org/npa-cyber-kg/id/> .\n"
-        "kgr:test-advisory kg:about kgr:actor-that-does-not-exist .\n")
+        "kgr:test-advisory kg:about kgr:actor-that-does-not-exist .\n"
+    )
     with pytest.raises(ValidationFailed) as raised:
         build()
     rules = {violation.rule for violation in raised.value.report.violations}

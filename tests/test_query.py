@@ -16,7 +16,10 @@ from kg.errors import InputError, QuerySyntaxError
 from kg.terms import parse_binding
 from tests.helpers import run_kg
 
-ISSUERS = "SELECT ?agency ?label WHERE { ?advisory kg:issuedBy ?agency . ?agency rdfs:label ?label . FILTER(lang(?label) = 'en') }"
+ISSUERS = (
+    "SELECT ?agency ?label WHERE { ?advisory kg:issuedBy ?agency . ?agency rdfs:label ?label . "
+    "FILTER(lang(?label) = 'en') }"
+)
 
 
 @pytest.fixture()
@@ -34,10 +37,13 @@ def test_table_is_aligned_and_counts_rows(built_small: Path) -> None:
     assert lines[-1] == "(1 row)"
 
 
-@pytest.mark.parametrize(("fmt", "parse"), [
-    ("csv", lambda text: list(csv.reader(io.StringIO(text)))),
-    ("tsv", lambda text: [line.split("\t") for line in text.splitlines()]),
-])
+@pytest.mark.parametrize(
+    ("fmt", "parse"),
+    [
+        ("csv", lambda text: list(csv.reader(io.StringIO(text)))),
+        ("tsv", lambda text: [line.split("\t") for line in text.splitlines()]),
+    ],
+)
 def test_csv_and_tsv_carry_full_iris(built_small: Path, fmt: str, parse: object) -> None:
     result = run_kg("query", ISSUERS, "--format", fmt)
     assert parse(result.stdout) == [["agency", "label"], ["https://w3id.org/npa-cyber-kg/id/test-agency", "Agency"]]  # type: ignore[operator]
@@ -54,9 +60,11 @@ def test_construct_gives_turtle_or_ntriples(built_small: Path) -> None:
     turtle = run_kg("query", query).stdout
     assert "kgr:test-advisory kg:issuedBy kgr:test-agency" in turtle
     ntriples = run_kg("query", query, "--format", "nt").stdout
-    assert ntriples.strip() == ("<https://w3id.org/npa-cyber-kg/id/test-advisory> "
-                                "<https://w3id.org/npa-cyber-kg/ontology#issuedBy> "
-                                "<https://w3id.org/npa-cyber-kg/id/test-agency> .")
+    assert ntriples.strip() == (
+        "<https://w3id.org/npa-cyber-kg/id/test-advisory> "
+        "<https://w3id.org/npa-cyber-kg/ontology#issuedBy> "
+        "<https://w3id.org/npa-cyber-kg/id/test-agency> ."
+    )
 
 
 def test_lang_shows_labels_instead_of_iris(built_small: Path) -> None:
@@ -79,7 +87,9 @@ def test_bindings_are_typed_terms_not_text(built_small: Path) -> None:
 
 def test_api_accepts_bindings_in_cli_syntax(built_small: Path) -> None:
     with kg.open_graph() as graph:
-        rows = graph.query("SELECT ?label WHERE { ?agency rdfs:label ?label }", bindings={"agency": "kgr:test-agency"}).rows
+        rows = graph.query(
+            "SELECT ?label WHERE { ?agency rdfs:label ?label }", bindings={"agency": "kgr:test-agency"}
+        ).rows
     assert sorted(rows) == [("Agency",), ("機関",)]
 
 
@@ -96,7 +106,9 @@ def test_syntax_error_in_a_file_names_the_file_and_line(built_small: Path, tmp_p
     with kg.open_graph() as graph, pytest.raises(QuerySyntaxError) as raised:
         graph.query(str(query_file))
     # the position is Oxigraph's (where its parser gave up); the message names file, line and expectation
-    assert re.match(rf"{re.escape(str(query_file))}:\d+: SPARQL syntax error at column \d+: expected ", str(raised.value))
+    assert re.match(
+        rf"{re.escape(str(query_file))}:\d+: SPARQL syntax error at column \d+: expected ", str(raised.value)
+    )
 
 
 def test_missing_query_file_and_bad_binding_are_clear_errors(built_small: Path) -> None:

@@ -151,7 +151,9 @@ def prepare(*, progress: Progress | None = None) -> tuple[Any, list[Path], int, 
     return store, files, asserted, inferred, seconds
 
 
-def build(*, force: bool = False, validate: bool = True, home: Path | None = None, progress: Progress | None = None) -> BuildReport:
+def build(
+    *, force: bool = False, validate: bool = True, home: Path | None = None, progress: Progress | None = None
+) -> BuildReport:
     """Build the store under ``home`` (default ``KG_STORE``) unless its inputs are unchanged.
 
     Raises :class:`~kg.errors.InputError` for a file that does not parse and
@@ -171,8 +173,14 @@ def build(*, force: bool = False, validate: bool = True, home: Path | None = Non
         except (StoreMissingError, OSError, ValueError):
             manifest = {}
         if manifest.get("digest") == digest:
-            return BuildReport(built=False, store=str(home), **{key: manifest[key] for key in (
-                "digest", "files", "asserted_triples", "inferred_triples", "class_counts", "seconds")})
+            return BuildReport(
+                built=False,
+                store=str(home),
+                **{
+                    key: manifest[key]
+                    for key in ("digest", "files", "asserted_triples", "inferred_triples", "class_counts", "seconds")
+                },
+            )
 
     store, files, asserted, inferred, seconds = prepare(progress=progress)
     if validate:

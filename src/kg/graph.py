@@ -39,7 +39,10 @@ class KnowledgeGraph:
         strings in ``kg query --bind`` syntax (``kgr:actor-blacktech``, ``"警察庁"@ja``, ``2023``).
         """
         text, source = queries.resolve(spec, folder=self.queries_folder)
-        terms = {name: value if isinstance(value, Mapping) else parse_value(str(value)) for name, value in (bindings or {}).items()}
+        terms = {
+            name: value if isinstance(value, Mapping) else parse_value(str(value))
+            for name, value in (bindings or {}).items()
+        }
         return self.store.execute(text, bindings=terms, source=source)
 
     select = query
@@ -58,7 +61,9 @@ class KnowledgeGraph:
         if not wanted:
             return {}
         result = self.store.execute(LABELS_QUERY, bindings={"lang": {"type": "literal", "value": lang}})
-        return {row["item"]["value"]: row["label"]["value"] for row in result.bindings if row["item"]["value"] in wanted}
+        return {
+            row["item"]["value"]: row["label"]["value"] for row in result.bindings if row["item"]["value"] in wanted
+        }
 
     def close(self) -> None:
         """Close the underlying store."""
@@ -67,7 +72,9 @@ class KnowledgeGraph:
     def __enter__(self) -> KnowledgeGraph:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
         self.close()
 
 

@@ -91,4 +91,6 @@ def resolve(spec: str, *, folder: Path | None = None) -> tuple[str, str]:
         return path.read_text(encoding="utf-8"), str(path)
     if _LOOKS_LIKE_SPARQL.search(spec):
         return spec, "query"
-    raise InputError(f"{spec!r} is neither a named query, a .rq file nor SPARQL text; `kg queries` lists the named queries")
+    raise InputError(
+        f"{spec!r} is neither a named query, a .rq file nor SPARQL text; `kg queries` lists the named queries"
+    )

@@ -43,7 +43,7 @@ def compact_iri(iri: str) -> str:
     """
     for name, namespace in sorted(PREFIXES.items(), key=lambda item: -len(item[1])):
         if iri.startswith(namespace) and iri != namespace:
-            return f"{name}:{iri[len(namespace):]}"
+            return f"{name}:{iri[len(namespace) :]}"
     return iri
 
 
@@ -150,7 +150,9 @@ class QueryResult:
             if fmt == "csv":
                 writer = csv.writer(buffer, lineterminator="\n")
             else:
-                writer = csv.writer(buffer, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_NONE, escapechar="\\")
+                writer = csv.writer(
+                    buffer, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_NONE, escapechar="\\"
+                )
             writer.writerow(self.variables)
             writer.writerows(cells)
             return buffer.getvalue()
@@ -186,7 +188,9 @@ def _aligned_table(header: list[str], cells: list[list[str]]) -> str:
         widths = [max(width, display_width(cell)) for width, cell in zip(widths, row, strict=True)]
 
     def line(values: list[str]) -> str:
-        return "  ".join(value + " " * (width - display_width(value)) for value, width in zip(values, widths, strict=True)).rstrip()
+        return "  ".join(
+            value + " " * (width - display_width(value)) for value, width in zip(values, widths, strict=True)
+        ).rstrip()
 
     rule = "  ".join("-" * width for width in widths)
     body = [line(row) for row in cells]

@@ -37,10 +37,17 @@ class GraphStats:
 
         reports = sorted({report for counts in self.per_report.values() for report in counts})
         header = ["class", "total", *reports]
-        rows = [[name, str(count), *(str(self.per_report.get(name, {}).get(report, "")) for report in reports)]
-                for name, count in self.per_class.items()]
-        result = QueryResult(variables=header, bindings=[
-            {column: {"type": "literal", "value": value} for column, value in zip(header, row, strict=True)} for row in rows])
+        rows = [
+            [name, str(count), *(str(self.per_report.get(name, {}).get(report, "")) for report in reports)]
+            for name, count in self.per_class.items()
+        ]
+        result = QueryResult(
+            variables=header,
+            bindings=[
+                {column: {"type": "literal", "value": value} for column, value in zip(header, row, strict=True)}
+                for row in rows
+            ],
+        )
         return f"{self.triples} triples\n" + result.format("table")
 
 

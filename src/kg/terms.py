@@ -99,14 +99,17 @@ def to_ntriples(term: Term) -> str:
     return str(to_oxigraph(term))
 
 
-_TOKEN = re.compile(r"""
+_TOKEN = re.compile(
+    r"""
     (?P<skip>\#[^\n]*                           # a comment
       | <[^<>"{}|^`\\\s]*>                     # an IRI
       | \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"     # long strings
       | '\'\'(?:[^'\\]|\\.|'(?!''))*'\'\'
       | "(?:[^"\\\n]|\\.)*" | '(?:[^'\\\n]|\\.)*')
     | (?P<open>\{) | (?P<close>\}) | (?P<construct>\bCONSTRUCT\b)
-    """, re.IGNORECASE | re.VERBOSE)
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
 
 
 def where_clause_start(query: str) -> int | None:
@@ -123,7 +126,7 @@ def where_clause_start(query: str) -> int | None:
     templates_to_skip = 0
     for match in _TOKEN.finditer(query):
         if match["construct"] and depth == 0:
-            rest = query[match.end():].lstrip()
+            rest = query[match.end() :].lstrip()
             templates_to_skip = 0 if rest[:5].upper() == "WHERE" else 1
         elif match["open"]:
             if depth == 0 and templates_to_skip == 0:
@@ -143,7 +146,8 @@ def with_bindings(query: str, bindings: Mapping[str, Term] | None) -> str:
     change the query's structure. Placed first in the WHERE group, the bound variables are seen
     by every pattern and FILTER of that group, on every SPARQL 1.1 store.
 
-    >>> print(with_bindings("SELECT ?s WHERE { ?s ?p ?o FILTER(?o = ?v) }", {"v": {"type": "literal", "value": 'a" } #'}}))
+    >>> hostile = {"type": "literal", "value": 'a" } #'}
+    >>> print(with_bindings("SELECT ?s WHERE { ?s ?p ?o FILTER(?o = ?v) }", {"v": hostile}))
     SELECT ?s WHERE { VALUES (?v) { ("a\\" } #") } ?s ?p ?o FILTER(?o = ?v) }
     """
     if not bindings:
@@ -154,4 +158,6 @@ def with_bindings(query: str, bindings: Mapping[str, Term] | None) -> str:
     start = where_clause_start(query)
     if start is None:
         raise InputError("cannot bind variables: the query has no WHERE clause")
+    if re.search(r"\bCONSTRUCT\s+WHERE\b", query[:start], re.IGNORECASE):
+        raise InputError("cannot bind variables in a CONSTRUCT WHERE short form; write CONSTRUCT { … } WHERE { … }")
     return f"{query[:start]} {block}{query[start:]}"

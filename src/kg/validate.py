@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from kg.namespaces import SH
 from kg.results import compact_iri
@@ -48,7 +47,8 @@ class ValidationReport:
         """One line saying whether the graph conforms."""
         if self.conforms:
             return f"conforms: {self.checked_triples} triples checked against the shapes and quality queries"
-        return f"{len(self.violations)} violation{'s' if len(self.violations) != 1 else ''} in {self.checked_triples} triples"
+        plural = "s" if len(self.violations) != 1 else ""
+        return f"{len(self.violations)} violation{plural} in {self.checked_triples} triples"
 
 
 def shacl_violations(ntriples: bytes, shapes: Path) -> list[Violation]:
@@ -92,8 +92,11 @@ def quality_violations(store: SparqlStore) -> list[Violation]:
             continue
         result = store.execute(query.text, source=str(query.path))
         for row in result.bindings:
+
             def text(name: str, row: dict = row) -> str:
                 return row[name]["value"] if name in row else ""
 
-            found.append(Violation(text("focus"), text("path"), text("message") or query.question_en, text("value"), query.name))
+            found.append(
+                Violation(text("focus"), text("path"), text("message") or query.question_en, text("value"), query.name)
+            )
     return found

@@ -14,7 +14,9 @@ def add_store_options(parser: argparse.ArgumentParser, *, remote: bool = True) -
     parser.add_argument("--store", metavar="DIR", help="store folder written by `kg build` (default: $KG_STORE or .kg)")
     if remote:
         parser.add_argument("--endpoint", metavar="URL", help="query a remote SPARQL 1.1 endpoint instead of the store")
-        parser.add_argument("--graph", metavar="IRI", help="with --endpoint: the named graph holding kg (default graph if unset)")
+        parser.add_argument(
+            "--graph", metavar="IRI", help="with --endpoint: the named graph holding kg (default graph if unset)"
+        )
 
 
 def open_from(arguments: argparse.Namespace) -> Any:

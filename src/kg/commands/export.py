@@ -9,9 +9,12 @@ FORMATS = {"turtle": "TURTLE", "nt": "N_TRIPLES", "nq": "N_QUADS", "xml": "RDF_X
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
-        "export", help="export the built graph to an RDF file",
+        "export",
+        help="export the built graph to an RDF file",
         description="Write the built store (asserted and inferred triples) to a file, atomically.",
-        epilog="example: kg export --format nt --output kg.nt", formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog="example: kg export --format nt --output kg.nt",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--format", "-f", choices=tuple(FORMATS), default="turtle", help="RDF format (default turtle)")
     parser.add_argument("--output", "-o", required=True, metavar="FILE", help="file to write")
     parser.add_argument("--store", metavar="DIR", help="store folder (default: $KG_STORE or .kg)")

@@ -7,9 +7,12 @@ import argparse
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
-        "queries", help="list named queries with their questions",
+        "queries",
+        help="list named queries with their questions",
         description="List the competency queries (queries/cq) and quality checks (queries/qc) with their questions.",
-        epilog="example: kg queries --lang ja --kind cq", formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog="example: kg queries --lang ja --kind cq",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--lang", choices=("en", "ja"), default="en", help="language of the questions")
     parser.add_argument("--kind", choices=("cq", "qc"), help="only competency queries or only quality checks")
     parser.set_defaults(run=run)

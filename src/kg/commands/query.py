@@ -12,18 +12,31 @@ FORMATS = ("table", "csv", "tsv", "json", "turtle", "nt")
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
-        "query", help="run a SPARQL query (text, .rq file or named query)",
+        "query",
+        help="run a SPARQL query (text, .rq file or named query)",
         description="Run SPARQL given as text, a .rq file or the name of a named query (see `kg queries`). "
         "The kg, kgr, kgv, rdfs, skos, dcterms, prov, qb, owl and xsd prefixes are predeclared.",
         epilog="examples:\n  kg query cq-r5a-blacktech-advisory-issuers --lang en\n"
         "  kg query my.rq --format csv\n  kg query 'SELECT ?l WHERE { ?a rdfs:label ?l }' --bind a=kgr:actor-lockbit",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("query", help="SPARQL text, a .rq file, or a named query")
-    parser.add_argument("--format", "-f", choices=FORMATS, default=None,
-                        help="output format (default: table for SELECT/ASK, turtle for CONSTRUCT/DESCRIBE)")
+    parser.add_argument(
+        "--format",
+        "-f",
+        choices=FORMATS,
+        default=None,
+        help="output format (default: table for SELECT/ASK, turtle for CONSTRUCT/DESCRIBE)",
+    )
     parser.add_argument("--lang", choices=("en", "ja"), help="show IRIs as their labels in this language")
-    parser.add_argument("--bind", "-b", action="append", default=[], metavar="NAME=VALUE",
-                        help="bind a variable: kgr:x, <iri>, \"text\"@ja, 2023, 2023-09-27 (repeatable)")
+    parser.add_argument(
+        "--bind",
+        "-b",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help='bind a variable: kgr:x, <iri>, "text"@ja, 2023, 2023-09-27 (repeatable)',
+    )
     add_store_options(parser)
     parser.set_defaults(run=run)
 

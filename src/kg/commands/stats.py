@@ -9,9 +9,12 @@ from kg.commands import add_store_options, open_from
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
-        "stats", help="count triples, instances per class and per report",
+        "stats",
+        help="count triples, instances per class and per report",
         description="Count the store's triples and the instances of each kg class, overall and per report.",
-        epilog="example: kg stats", formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog="example: kg stats",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add_store_options(parser)
     parser.set_defaults(run=run)
 

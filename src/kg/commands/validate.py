@@ -9,10 +9,13 @@ from kg.commands import progress_printer
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
-        "validate", help="validate the graph (exit 0 conforms, 1 violations, 2 error)",
+        "validate",
+        help="validate the graph (exit 0 conforms, 1 violations, 2 error)",
         description="Load and infer the sources, then check them against ontology/shapes.ttl and the "
         "quality queries in queries/qc. Exit 0 when they conform, 1 with violations, 2 on error.",
-        epilog="example: kg validate --quiet", formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog="example: kg validate --quiet",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="print no progress")
     parser.set_defaults(run=run)
 

@@ -25,7 +25,9 @@ class SparqlStore(ABC):
     location: str = ""
 
     @abstractmethod
-    def execute(self, query: str, *, bindings: Mapping[str, Term] | None = None, source: str | None = None) -> QueryResult:
+    def execute(
+        self, query: str, *, bindings: Mapping[str, Term] | None = None, source: str | None = None
+    ) -> QueryResult:
         """Run ``query`` with ``bindings`` (variable name → term) and return its result.
 
         ``source`` names where the query text came from (a file) for error messages.
@@ -38,5 +40,7 @@ class SparqlStore(ABC):
     def __enter__(self) -> SparqlStore:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
         self.close()

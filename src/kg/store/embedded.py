@@ -70,7 +70,9 @@ def syntax_error(error: SyntaxError, source: str | None) -> QuerySyntaxError:
     message = str(error.msg if hasattr(error, "msg") else error)
     if match := _ERROR_POSITION.match(message):
         line, column, expected = match.groups()
-        return QuerySyntaxError(f"SPARQL syntax error at column {column}: {expected}", path=source or "query", line=int(line))
+        return QuerySyntaxError(
+            f"SPARQL syntax error at column {column}: {expected}", path=source or "query", line=int(line)
+        )
     return QuerySyntaxError(f"SPARQL syntax error: {message}", path=source or "query")
 
 
@@ -81,7 +83,9 @@ class OxigraphStore(SparqlStore):
         self.store = store
         self.location = location
 
-    def execute(self, query: str, *, bindings: Mapping[str, Term] | None = None, source: str | None = None) -> QueryResult:
+    def execute(
+        self, query: str, *, bindings: Mapping[str, Term] | None = None, source: str | None = None
+    ) -> QueryResult:
         """Run a query on the store; see :meth:`SparqlStore.execute`."""
         import pyoxigraph
 
@@ -121,5 +125,7 @@ class EmbeddedStore(OxigraphStore):
         try:
             store = pyoxigraph.Store.read_only(str(self.build / DATABASE))
         except OSError as error:
-            raise KgError(f"cannot open the store in {self.build}: {error}; run `kg build --force` to rebuild it") from error
+            raise KgError(
+                f"cannot open the store in {self.build}: {error}; run `kg build --force` to rebuild it"
+            ) from error
         super().__init__(store, str(self.home))
