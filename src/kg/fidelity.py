@@ -130,18 +130,25 @@ def source_spans(store: SparqlStore) -> dict[str, Span]:
 
 
 def find_in_span(printed: str, span: Span, corpus: Path) -> Evidence | None:
-    """Find ``printed`` (NFKC) in a span of a corpus file; lines split mid-number are joined."""
+    """Find ``printed`` (NFKC) in a span of a corpus file.
+
+    The span's lines are joined, blank lines and line-edge spaces dropped, because the 2021
+    report's vertical layout splits sentences, and numbers, across lines.
+    """
     lines = corpus_lines(corpus / span.file)
     needle = normalise(printed)
-    last = min(span.end, len(lines) + 1)
-    for number in range(span.start, last):
-        if needle in lines[number - 1]:
-            return Evidence(span.file, number, lines[number - 1])
-    for number in range(span.start, last - 1):
-        # The 2021 report's vertical layout splits sentences, and numbers, across lines.
-        if needle in lines[number - 1] + lines[number]:
-            return Evidence(span.file, number, lines[number - 1] + lines[number])
-    return None
+    text, starts = "", []
+    for number in range(span.start, min(span.end, len(lines) + 1)):
+        line = lines[number - 1].strip()
+        if line:
+            starts.append((len(text), number))
+            text += line
+    offset = text.find(needle)
+    if offset < 0:
+        return None
+    first = max(number for start, number in starts if start <= offset)
+    last = max(number for start, number in starts if start < offset + len(needle))
+    return Evidence(span.file, first, "".join(lines[number - 1].strip() for number in range(first, last + 1)))
 
 
 def check_fidelity(store: SparqlStore, *, corpus: Path | None = None, observation: str | None = None) -> list[Finding]:
