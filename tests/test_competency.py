@@ -33,7 +33,7 @@ def canonical(row: tuple[str, ...]) -> tuple[str, ...]:
 
     def cell(text: str) -> str:
         try:
-            return str(Decimal(text).normalize()) if text.strip() else text
+            return format(Decimal(text).normalize(), "f") if text.strip() else text
         except InvalidOperation:
             return text
 

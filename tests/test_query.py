@@ -118,3 +118,11 @@ def test_missing_query_file_and_bad_binding_are_clear_errors(built_small: Path) 
         parse_binding("no-equals-sign")
     with pytest.raises(InputError, match="unknown prefix 'zz'"):
         parse_binding('x="a"^^zz:y')
+
+
+def test_long_query_text_is_not_mistaken_for_a_file_name(built_small: Path) -> None:
+    # regression: os.stat on a query longer than a file name raised "File name too long"
+    query = "SELECT ?x WHERE { VALUES ?x { " + " ".join(f"kgr:thing-{n}" for n in range(60)) + " } }"
+    result = run_kg("query", query, "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 61

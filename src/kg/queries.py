@@ -75,6 +75,13 @@ def catalog(folder: Path | None = None) -> dict[str, NamedQuery]:
     return found
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a text too long to be a file name
+        return False
+
+
 def resolve(spec: str, *, folder: Path | None = None) -> tuple[str, str]:
     """Return ``(query text, source)`` for a named query, a ``.rq`` file or query text.
 
@@ -85,12 +92,14 @@ def resolve(spec: str, *, folder: Path | None = None) -> tuple[str, str]:
     if spec in named:
         return named[spec].text, str(named[spec].path)
     path = Path(spec)
-    if path.suffix in (".rq", ".sparql") or (path.exists() and not _LOOKS_LIKE_SPARQL.search(spec)):
+    if path.suffix in (".rq", ".sparql"):
         if not path.is_file():
             raise InputError("no such query file; `kg queries` lists the named queries", path=spec)
         return path.read_text(encoding="utf-8"), str(path)
     if _LOOKS_LIKE_SPARQL.search(spec):
         return spec, "query"
+    if _is_file(path):
+        return path.read_text(encoding="utf-8"), str(path)
     raise InputError(
         f"{spec!r} is neither a named query, a .rq file nor SPARQL text; `kg queries` lists the named queries"
     )
