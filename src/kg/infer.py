@@ -2,7 +2,9 @@
 
 The rules are a deliberate subset of RDFS and OWL 2 RL, chosen because queries depend on them
 and they cannot surprise: class and property hierarchies, inverse and symmetric properties, and
-two-step property chains (``kg:reportedIn``). Domain and range are *not* used to add types,
+two-step property chains (``kg:reportedIn``), and one rule of the project's own: a thing that a
+fact refers to is ``kg:mentionedIn`` the fact's report (so that actors, agencies and techniques
+can be filtered by report). Domain and range are *not* used to add types,
 so the SHACL shapes still catch a value of the wrong class.
 
 Running the rules inside Oxigraph keeps inference fast at millions of triples.
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from kg.namespaces import OWL, RDF, RDFS
+from kg.namespaces import KG, OWL, PROV, RDF, RDFS
 
 RULES: dict[str, str] = {
     "subclass types": f"""
@@ -49,6 +51,16 @@ RULES: dict[str, str] = {
           ?rest <{RDF}first> ?second ; <{RDF}rest> <{RDF}nil> .
           ?x ?first ?y . ?y ?second ?z .
           FILTER NOT EXISTS {{ ?x ?property ?z }}
+        }}""",
+    "mentions": f"""
+        INSERT {{ ?thing <{KG}mentionedIn> ?report }} WHERE {{
+          ?fact <{KG}reportedIn> ?report ; ?property ?thing .
+          FILTER(isIRI(?thing) && ?property != <{KG}reportedIn> && ?property != <{PROV}wasDerivedFrom>)
+          ?thing a ?class .
+          FILTER(STRSTARTS(STR(?class), "{KG}"))
+          FILTER NOT EXISTS {{ ?thing a <{KG}SourcePart> }}
+          FILTER NOT EXISTS {{ ?thing a <{KG}Report> }}
+          FILTER NOT EXISTS {{ ?thing <{KG}mentionedIn> ?report }}
         }}""",
 }
 

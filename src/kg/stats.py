@@ -15,7 +15,7 @@ SELECT ?class (COUNT(DISTINCT ?item) AS ?count) WHERE {
 
 PER_REPORT = """
 SELECT ?class ?report (COUNT(DISTINCT ?item) AS ?count) WHERE {
-  { ?item kg:reportedIn ?report } UNION { ?item kg:inReport ?report }
+  { ?item kg:reportedIn ?report } UNION { ?item kg:inReport ?report } UNION { ?item kg:mentionedIn ?report }
   ?item a ?class . FILTER(STRSTARTS(STR(?class), STR(kg:)))
 } GROUP BY ?class ?report ORDER BY ?class ?report
 """
