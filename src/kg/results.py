@@ -98,6 +98,18 @@ class QueryResult:
             ordered=ordered,
         )
 
+    @classmethod
+    def from_oxigraph(cls, answer: Any, *, ordered: bool = False) -> QueryResult:
+        """Build a result from what pyoxigraph answers: solutions, a boolean or triples."""
+        import pyoxigraph
+
+        if isinstance(answer, pyoxigraph.QueryBoolean):
+            return cls(boolean=bool(answer))
+        if isinstance(answer, pyoxigraph.QuerySolutions):
+            document = json.loads(answer.serialize(format=pyoxigraph.QueryResultsFormat.JSON))
+            return cls.from_json(document, ordered=ordered)
+        return cls(graph=answer.serialize(format=pyoxigraph.RdfFormat.N_TRIPLES) or b"")
+
     @property
     def kind(self) -> str:
         """``"select"``, ``"ask"`` or ``"graph"``."""

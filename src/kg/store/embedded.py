@@ -33,7 +33,7 @@ BUILDS = "builds"
 DATABASE = "oxigraph"
 MANIFEST = "manifest.json"
 
-_ERROR_POSITION = re.compile(r"^error at (\d+):(\d+): (.*)$", re.S)
+ERROR_POSITION = re.compile(r"^error at (\d+):(\d+): (.*)$", re.S)
 
 
 def current_build(home: Path) -> Path:
@@ -68,7 +68,7 @@ def publish_build(home: Path, build: Path) -> None:
 def syntax_error(error: SyntaxError, source: str | None) -> QuerySyntaxError:
     """Turn Oxigraph's SPARQL syntax error into a one-line error with line and column."""
     message = str(error.msg if hasattr(error, "msg") else error)
-    if match := _ERROR_POSITION.match(message):
+    if match := ERROR_POSITION.match(message):
         line, column, expected = match.groups()
         return QuerySyntaxError(
             f"SPARQL syntax error at column {column}: {expected}", path=source or "query", line=int(line)
@@ -87,20 +87,13 @@ class OxigraphStore(SparqlStore):
         self, query: str, *, bindings: Mapping[str, Term] | None = None, source: str | None = None
     ) -> QueryResult:
         """Run a query on the store; see :meth:`SparqlStore.execute`."""
-        import pyoxigraph
-
         try:
             answer = self.store.query(with_bindings(query, bindings), prefixes=PREFIXES)
         except SyntaxError as error:
             raise syntax_error(error, source) from None
         except (OSError, ValueError, RuntimeError) as error:
             raise KgError(f"{source or 'query'}: query failed: {error}") from None
-        if isinstance(answer, pyoxigraph.QuerySolutions):
-            document = json.loads(answer.serialize(format=pyoxigraph.QueryResultsFormat.JSON))
-            return QueryResult.from_json(document, ordered=is_ordered(query))
-        if isinstance(answer, pyoxigraph.QueryBoolean):
-            return QueryResult(boolean=bool(answer))
-        return QueryResult(graph=answer.serialize(format=pyoxigraph.RdfFormat.N_TRIPLES) or b"")
+        return QueryResult.from_oxigraph(answer, ordered=is_ordered(query))
 
     def close(self) -> None:
         """Release the database."""
