@@ -19,10 +19,11 @@ setup: $(BIN)/activate ## create .venv and install kg into it
 
 setup-test: $(BIN)/activate ## install kg with the test tools, and Chromium for the browser tests
 	$(BIN)/pip install --quiet -e ".[test]"
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing Debian's chromium for the browser tests"; \
+	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "noto sans cjk"; } || { \
+	  echo "installing Debian's chromium and Japanese fonts for the browser tests"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    chromium chromium-driver fonts-noto-cjk >/dev/null; }
 
 run: setup ## build the graph, print a summary, answer an example question, write the HTML views
 	$(KG) build

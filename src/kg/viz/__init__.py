@@ -1,0 +1,18 @@
+"""Interactive views of the graph (``kg viz``): a pure conversion from the store to networkx
+(:mod:`kg.viz.network`) and a thin pyvis renderer writing offline HTML pages
+(:mod:`kg.viz.render`).
+
+>>> import kg                                                    # doctest: +SKIP
+>>> from kg.viz import view_graph, write_html                    # doctest: +SKIP
+>>> graph = view_graph(kg.open_graph(), focus="BlackTech", depth=2)   # doctest: +SKIP
+>>> write_html(graph, "views/blacktech.html", lang="ja")         # doctest: +SKIP
+
+networkx and pyvis are imported by the functions that use them, not by this package.
+"""
+
+from __future__ import annotations
+
+from kg.viz.network import co_issuance_graph, find_nodes, instance_graph, view_graph
+from kg.viz.render import render_html, to_pyvis, write_html
+
+__all__ = ["co_issuance_graph", "find_nodes", "instance_graph", "render_html", "to_pyvis", "view_graph", "write_html"]

@@ -1,0 +1,406 @@
+"""The HTML views in a real headless Chromium (Debian's, driven by Playwright), opened from disk
+with every non-file request blocked and recorded: no console error, no request attempted, the
+expected nodes in the vis network, hostile labels shown as inert text, search and class filter
+working, a screenshot of each view in tests/artifacts/ (git-ignored) for inspection. Also the
+page as a file (self-contained, CSP hashes right), atomic writing, and the `kg viz` command.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import random
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from html import unescape
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pyoxigraph
+import pytest
+
+import kg
+from kg.build import load_sources, source_files
+from kg.errors import InputError
+from kg.infer import materialise
+from kg.namespaces import KG, KGR, RDF, RDFS
+from kg.store.embedded import OxigraphStore
+from kg.viz.network import view_graph
+from kg.viz.render import page_title, render_html, to_pyvis, write_html
+from tests.test_viz_network import (
+    ADVISORY_2023,
+    BLACKTECH,
+    HOSTILE,
+    NISC,
+    NPA,
+    PROJECT,
+    build_fixture_project,
+    fixture_graph,
+)
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="install the test extra: pip install -e '.[test]'")
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+ARTIFACTS = PROJECT / "tests" / "artifacts"
+#: A bound on waiting for a page, so that a broken page fails instead of hanging (not a target).
+READY_TIMEOUT_MS = 120_000
+HOSTILE_LABELS = {
+    "en": "<img src=x onerror=\"window.__xss='label'\">",
+    "ja": "</script><script>window.__xss='ja'</script>",
+}
+
+# name: (view_graph options, language, nodes expected in the page)
+VIEWS: dict[str, tuple[dict[str, Any], str, int]] = {
+    "overview": ({}, "en", 13),
+    "overview-ja": ({}, "ja", 13),
+    "focus-blacktech-ja": ({"focus": "ブラックテック", "depth": 1}, "ja", 4),
+    "types": ({"types": ["ThreatActor", "Advisory", "Organisation"]}, "en", 8),
+    "report-2021": ({"report": "2021"}, "en", 3),
+    "co-issuance": ({"co_issuance": True}, "en", 3),
+    "sources": ({"sources": True}, "en", 18),
+}
+
+
+@dataclass
+class Opened:
+    """A page opened from disk, with what it tried to do."""
+
+    page: Any
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    def evaluate(self, script: str, argument: Any = None) -> Any:
+        return self.page.evaluate(script, argument)
+
+    def problems(self) -> dict[str, list[str]]:
+        """Everything that must stay empty: requests, console errors and warnings, uncaught
+        exceptions, dialogs, Content-Security-Policy violations."""
+        violations = self.evaluate("() => window.__cspViolations || []")
+        return {"requests": self.requests, "errors": self.errors, "dialogs": self.dialogs, "csp": violations}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}: run `make setup-test` (it installs Debian's chromium)")
+    with playwright_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@contextmanager
+def opened(browser: Any, path: Path, *, ready: bool = True) -> Iterator[Opened]:
+    """Open ``path`` in a fresh context that blocks and records every request but file://
+    ones, and wait until the page says it is ready (or, for other pages, has loaded)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, service_workers="block")
+    page = context.new_page()
+    record = Opened(page)
+
+    def route(request_route: Any) -> None:
+        url = request_route.request.url
+        if url.startswith("file://"):
+            request_route.continue_()
+        else:
+            record.requests.append(url)
+            request_route.abort()
+
+    context.route("**/*", route)
+    page.on("console", lambda message: record.errors.append(f"{message.type}: {message.text}")
+            if message.type in ("error", "warning") else None)
+    page.on("pageerror", lambda error: record.errors.append(f"uncaught: {error}"))
+    page.on("dialog", lambda dialog: (record.dialogs.append(dialog.message), dialog.dismiss()))
+    # CSP violations are reported to the page, not the network; keep them (init scripts run
+    # outside the page's policy)
+    page.add_init_script("document.addEventListener('securitypolicyviolation', (event) => "
+                         "(window.__cspViolations = window.__cspViolations || []).push("
+                         "event.violatedDirective + ' ' + event.blockedURI));")
+    try:
+        page.goto(path.resolve().as_uri())
+        if ready:
+            page.wait_for_selector("body[data-ready=true]", state="attached", timeout=READY_TIMEOUT_MS)
+        yield record
+    finally:
+        context.close()
+
+
+def screenshot(record: Opened, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    target = ARTIFACTS / f"viz-{name}.png"
+    record.page.screenshot(path=str(target))
+    return target
+
+
+@pytest.fixture(scope="module")
+def views(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[nx.Graph, Path]]:
+    """Each view of the test graph, as a graph and as a page written to a folder of the module's own."""
+    folder = tmp_path_factory.mktemp("views")
+    graph = fixture_graph()
+    written = {}
+    for name, (options, lang, _) in VIEWS.items():
+        view = view_graph(graph, **options)
+        written[name] = (view, write_html(view, folder / f"{name}.html", lang=lang))
+    return written
+
+
+def test_the_checks_see_requests_and_console_errors(browser: Any, tmp_path: Path) -> None:
+    """The harness itself: a page that reaches out and logs an error is caught doing both."""
+    page_file = tmp_path / "leaky.html"
+    page_file.write_text('<!DOCTYPE html><html><body><img src="https://cdn.example.org/x.png">'
+                         '<script>console.error("boom")</script></body></html>', encoding="utf-8")
+    with opened(browser, page_file, ready=False) as page:
+        page.page.wait_for_load_state("load")
+        problems = page.problems()
+    assert problems["requests"] == ["https://cdn.example.org/x.png"]
+    assert "error: boom" in problems["errors"]
+
+
+def test_pyvis_own_template_would_go_online(browser: Any, views: dict[str, tuple[nx.Graph, Path]],
+                                            tmp_path: Path) -> None:
+    """Why the views use a template of their own: pyvis's, even with inline resources, loads
+    Bootstrap from a CDN."""
+    network = to_pyvis(views["co-issuance"][0])
+    page_file = tmp_path / "pyvis.html"
+    page_file.write_text(network.generate_html(str(page_file)), encoding="utf-8")
+    with opened(browser, page_file, ready=False) as page:
+        page.page.wait_for_load_state("load")
+        requests = page.problems()["requests"]
+    assert any(url.startswith("https://cdn.jsdelivr.net/npm/bootstrap") for url in requests)
+
+
+@pytest.mark.parametrize("name", list(VIEWS))
+def test_view_opens_offline_with_every_node(browser: Any, views: dict[str, tuple[nx.Graph, Path]], name: str) -> None:
+    view, path = views[name]
+    _, lang, expected = VIEWS[name]
+    assert view.number_of_nodes() == expected
+    with opened(browser, path) as page:
+        assert page.evaluate("() => Object.keys(kgView.network.getPositions()).length") == expected
+        assert page.evaluate("() => kgView.edges.length") == view.number_of_edges()  # no parallel edges here
+        assert page.evaluate("() => kgView.ready && (kgView.stabilised || !kgView.network.physics.options.enabled)")
+        assert page.page.title() == page_title(view, lang)
+        shot = screenshot(page, name)
+        assert page.problems() == {"requests": [], "errors": [], "dialogs": [], "csp": []}
+    assert shot.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_hostile_labels_are_shown_as_text_and_run_nothing(browser: Any, views: dict[str, tuple[nx.Graph, Path]],
+                                                          lang: str) -> None:
+    _, path = views["overview" if lang == "en" else "overview-ja"]
+    payload = HOSTILE_LABELS[lang]
+    html = path.read_text(encoding="utf-8")
+    assert payload not in html and "<svg onload" not in html and "<iframe srcdoc" not in html
+    with opened(browser, path) as page:
+        assert page.evaluate("(id) => kgView.nodes.get(id).label", HOSTILE) == payload
+        # hover the node: vis-network shows its tooltip
+        x, y = page.evaluate("""(id) => {
+            const position = kgView.network.canvasToDOM(kgView.network.getPositions([id])[id]);
+            const box = document.getElementById('kg-network').getBoundingClientRect();
+            return [position.x + box.left, position.y + box.top];
+        }""", HOSTILE)
+        page.page.mouse.move(x, y)
+        tooltip = page.page.wait_for_selector("div.vis-tooltip", state="visible", timeout=10_000)
+        assert payload in tooltip.inner_text()
+        # plain text: its only elements are the line breaks innerText makes of "\n"
+        assert tooltip.evaluate("(element) => [...element.children].map((child) => child.tagName)") == [
+            "BR"] * tooltip.evaluate("(element) => element.innerText.split('\\n').length - 1")
+        # find it with the search box: the details panel shows it as text
+        page.page.fill("#kg-search", payload)
+        page.page.press("#kg-search", "Enter")
+        assert page.page.text_content("#kg-search-status") == ("1 found" if lang == "en" else "1件")
+        assert page.evaluate("() => kgView.network.getSelectedNodes()") == [HOSTILE]
+        assert payload in page.page.text_content("#kg-details")
+        assert page.evaluate("() => document.getElementById('kg-details').children.length") == 0
+        assert page.evaluate("() => document.querySelectorAll('img, svg, iframe, object, embed').length") == 0
+        assert page.evaluate("() => window.__xss === undefined")
+        screenshot(page, f"hostile-{lang}")
+        assert page.problems() == {"requests": [], "errors": [], "dialogs": [], "csp": []}
+
+
+def test_search_box_and_class_filter(browser: Any, views: dict[str, tuple[nx.Graph, Path]]) -> None:
+    _, path = views["overview"]
+    with opened(browser, path) as page:
+        def search(text: str) -> tuple[str | None, list[str]]:
+            page.page.fill("#kg-search", text)
+            page.page.click("#kg-search-form button")
+            return page.page.text_content("#kg-search-status"), page.evaluate("() => kgView.network.getSelectedNodes()")
+
+        assert search("ブラックテック") == ("1 found", [BLACKTECH])          # an alias
+        assert search("ＮＡＴＩＯＮＡＬ") == ("2 found", [NISC, NPA])       # part of two labels, any width or case
+        assert page.page.text_content("#kg-status") == "13 of 13 nodes, 13 edges"
+        page.page.uncheck("#kg-classes input[value=Advisory]")
+        assert page.evaluate("() => kgView.nodes.get({filter: (node) => node.hidden}).length") == 3
+        assert page.page.text_content("#kg-status") == "10 of 13 nodes, 6 edges"
+        assert search("Joint advisory on BlackTech (2023-09-27)") == ("no shown node has that label", [])
+        page.page.check("#kg-classes input[value=Advisory]")
+        assert search("Joint advisory on BlackTech (2023-09-27)") == ("1 found", [ADVISORY_2023])
+        page.page.click("#kg-none")
+        assert page.page.text_content("#kg-status") == "0 of 13 nodes, 0 edges"
+        page.page.click("#kg-all")
+        assert page.page.text_content("#kg-status") == "13 of 13 nodes, 13 edges"
+        legend = page.evaluate("() => [...document.querySelectorAll('#kg-classes label')].map((l) => l.textContent)")
+        assert legend[:2] == ["advisory (3)", "organisation (3)"] and len(legend) == 7
+        assert page.problems() == {"requests": [], "errors": [], "dialogs": [], "csp": []}
+
+
+# --- 5,000 nodes --------------------------------------------------------------------------
+
+
+def synthetic_graph(tmp_path: Path, nodes: int = 5000, edges: int = 15000) -> kg.KnowledgeGraph:
+    """A made-up graph of ``nodes`` things in clusters of 50 (most links inside a cluster, as
+    in the real graph) with ``edges`` distinct relations, over the real ontology, inferred."""
+    classes = ["ThreatActor", "Technique", "GovernmentAgency", "Incident", "Advisory", "Measure", "Sector", "Malware"]
+    relations = ["targets", "uses", "addresses", "partner"]
+    chance = random.Random(1)
+    lines = []
+    for number in range(nodes):
+        thing = f"<{KGR}synthetic-{number}>"
+        lines += [f"{thing} <{RDF}type> <{KG}{classes[number % len(classes)]}> .",
+                  f'{thing} <{RDFS}label> "synthetic {number}"@en .', f'{thing} <{RDFS}label> "合成{number}"@ja .']
+    links: set[tuple[int, str, int]] = set()
+    while len(links) < edges:
+        first = chance.randrange(nodes)
+        second = first // 50 * 50 + chance.randrange(50) if chance.random() < 0.8 else chance.randrange(nodes)
+        if first != second:
+            links.add((first, chance.choice(relations), second))
+    lines += [f"<{KGR}synthetic-{first}> <{KG}{relation}> <{KGR}synthetic-{second}> ."
+              for first, relation, second in links]
+    (tmp_path / "graph").mkdir()
+    store = load_sources(source_files(graph=tmp_path / "graph"))  # the ontology alone
+    store.load("\n".join(lines), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    materialise(store)
+    return kg.KnowledgeGraph(OxigraphStore(store))
+
+
+def test_five_thousand_nodes_become_interactive(browser: Any, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    graph = synthetic_graph(tmp_path)
+    started = time.perf_counter()
+    view = view_graph(graph)
+    converted = time.perf_counter() - started
+    assert (view.number_of_nodes(), view.number_of_edges()) == (5000, 15000)
+    started = time.perf_counter()
+    path = write_html(view, tmp_path / "big.html")
+    written = time.perf_counter() - started
+    started = time.perf_counter()
+    with opened(browser, path) as page:
+        loaded = time.perf_counter() - started
+        assert page.evaluate("() => Object.keys(kgView.network.getPositions()).length") == 5000
+        # interactive: laid out, physics off, and a search selects and centres a node at once
+        assert page.evaluate("() => kgView.ready && !kgView.network.physics.options.enabled")
+        in_page = page.evaluate("() => kgView.seconds")
+        search_ms = page.evaluate("""() => {
+            const started = performance.now();
+            const found = kgView.find('synthetic 4999');
+            kgView.network.redraw();
+            return [found, performance.now() - started];
+        }""")
+        assert search_ms[0] == [f"{KGR}synthetic-4999"]
+        screenshot(page, "5000-nodes")
+        assert page.problems() == {"requests": [], "errors": [], "dialogs": [], "csp": []}
+    with capsys.disabled():
+        print(f"\n  5,000 nodes / 15,000 edges: conversion {converted:.1f} s, page written in {written:.1f} s "
+              f"({path.stat().st_size / 1e6:.1f} MB); interactive {in_page:.1f} s after the script started, "
+              f"{loaded:.1f} s after navigation; search + redraw {search_ms[1]:.0f} ms "
+              f"(target: interactive within a few seconds)")
+
+
+# --- the page as a file ----------------------------------------------------------------------
+
+
+def test_page_is_self_contained_and_its_policy_allows_only_its_own_scripts(
+        views: dict[str, tuple[nx.Graph, Path]]) -> None:
+    html = views["overview"][1].read_text(encoding="utf-8")
+    assert not re.search(r"""(?:src|href|action)\s*=\s*["']?(?:https?:)?//""", html, re.IGNORECASE)
+    assert "<link" not in html and "@import" not in html
+    found = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', html)
+    assert found is not None
+    policy = unescape(found[1])
+    assert "default-src 'none'" in policy and "unsafe" not in policy.split("style-src")[0]
+    scripts = re.findall(r"<script>(.*?)</script>", html, re.DOTALL)
+    assert len(scripts) == 2  # vis-network and the page's own; the data is JSON, not script
+    hashes = {f"'sha256-{base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()}'" for script in scripts}
+    assert set(re.findall(r"'sha256-[^']+'", policy)) == hashes
+
+
+def test_write_html_is_atomic(tmp_path: Path) -> None:
+    graph = view_graph(fixture_graph(), co_issuance=True)
+    target = write_html(graph, tmp_path / "new" / "folder" / "view.html")
+    assert [path.name for path in target.parent.iterdir()] == ["view.html"]
+    before = target.read_bytes()
+    with pytest.raises(InputError, match="language 'fr'"):
+        write_html(graph, target, lang="fr")
+    assert target.read_bytes() == before and [path.name for path in target.parent.iterdir()] == ["view.html"]
+    occupied = tmp_path / "occupied.html"
+    occupied.mkdir()
+    with pytest.raises(InputError, match=r"occupied\.html: cannot write there"):
+        write_html(graph, occupied)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["new", "occupied.html"] and occupied.is_dir()
+
+
+def test_rendering_is_reproducible() -> None:
+    graph = view_graph(fixture_graph())
+    assert render_html(graph) == render_html(graph)
+
+
+# --- the command ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fixture_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    return build_fixture_project(tmp_path_factory.mktemp("viz-cli"))
+
+
+def kg_in(folder: Path, *arguments: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run `kg` in ``folder``, as a user in that folder would."""
+    return subprocess.run([sys.executable, "-m", "kg.cli", *arguments], capture_output=True, text=True, env=env,
+                          cwd=folder, timeout=300)
+
+
+def test_kg_viz_writes_the_views_the_makefile_asks_for(browser: Any, tmp_path: Path,
+                                                       fixture_env: dict[str, str]) -> None:
+    overview = kg_in(tmp_path, "viz", "--output", "views/overview.html", env=fixture_env)
+    assert overview.returncode == 0, overview.stderr
+    assert re.fullmatch(r"wrote views/overview\.html: 13 nodes, 13 edges \(\d+\.\ds\)\n", overview.stdout)
+    co = kg_in(tmp_path, "viz", "--co-issuance", "--output", "views/co-issuance.html", env=fixture_env)
+    assert co.returncode == 0 and co.stdout.startswith("wrote views/co-issuance.html: 3 nodes, 3 edges"), co.stderr
+    for name, expected in (("overview", 13), ("co-issuance", 3)):
+        with opened(browser, tmp_path / "views" / f"{name}.html") as page:
+            assert page.evaluate("() => Object.keys(kgView.network.getPositions()).length") == expected
+            assert page.problems() == {"requests": [], "errors": [], "dialogs": [], "csp": []}
+
+
+def test_kg_viz_names_the_file_after_the_view(tmp_path: Path, fixture_env: dict[str, str]) -> None:
+    result = kg_in(tmp_path, "viz", "--focus", "警察庁", "--depth", "1", "--lang", "ja", "--report", "2023",
+                   "--types", "Advisory,Organisation", env=fixture_env)
+    assert result.returncode == 0, result.stderr
+    page = tmp_path / "views" / "focus-org-npa-2023.html"
+    # NPA and the two 2023 advisories it issued; the 2021 one is from the other report
+    assert result.stdout.startswith(f"wrote {page.relative_to(tmp_path)}: 3 nodes, 2 edges")
+    assert "<title>警察庁の周辺（1段階）（注意喚起、組織）（2023年の報告）</title>" in page.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    (["--focus", "Lazarus"], "nothing is labelled 'Lazarus' in English or Japanese, nor has it as an alias"),
+    (["--types", "Actor"], "no class 'Actor' in this graph; classes: Advisory, Country"),
+    (["--report", "2022"], "no report '2022'; the graph has: 2021 (kgr:report-r3-2021), 2023 (kgr:report-r5-2023)"),
+    (["--depth", "2"], "--depth needs --focus"),
+    (["--focus", "BlackTech", "--depth", "-1"], "the depth must be 0 or more, not -1"),
+])
+def test_kg_viz_errors_are_one_line_and_write_nothing(tmp_path: Path, fixture_env: dict[str, str],
+                                                      arguments: list[str], message: str) -> None:
+    result = kg_in(tmp_path, "viz", *arguments, env=fixture_env)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith(f"kg viz: error: {message}") and result.stderr.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
