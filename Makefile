@@ -33,14 +33,14 @@ run: setup ## build the graph, print a summary, answer an example question, writ
 	  $(KG) viz --co-issuance --output views/co-issuance.html; fi
 
 test: setup-test ## run the whole test suite (unit, queries, fidelity, browser, notebooks)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench)
 	$(BIN)/python -m pytest
 
 lint: ## ruff
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench)
 
 format: ## format the code with ruff
-	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff format src tests $(wildcard bench)
 
 notebooks: setup-test ## execute every notebook and save its outputs in place
 	$(BIN)/python -m kg.notebooks --write
