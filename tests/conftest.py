@@ -6,6 +6,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,3 +65,19 @@ def small_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("KG_HOME", str(home))
     monkeypatch.setenv("KG_STORE", str(home / ".kg"))
     return home
+
+
+@pytest.fixture(scope="module")
+def small() -> kg.KnowledgeGraph:
+    """The small graph of tests/data/viz (known answers) in memory, inferences included."""
+    from tests.test_viz_network import fixture_graph
+
+    return fixture_graph()
+
+
+@pytest.fixture(scope="module")
+def instances(small: kg.KnowledgeGraph) -> Any:
+    """The networkx instance graph of :func:`small`."""
+    from kg.viz.network import instance_graph
+
+    return instance_graph(small)

@@ -13,7 +13,6 @@ import pytest
 import kg
 from kg.analyze import analyze, centrality, co_issuance_pairs, community_table
 from kg.errors import InputError
-from kg.viz.network import instance_graph
 from tests.helpers import run_kg
 from tests.test_viz_network import (
     ADVISORY_2021,
@@ -26,18 +25,7 @@ from tests.test_viz_network import (
     RELATIONS,
     TECHNIQUE,
     build_fixture_project,
-    fixture_graph,
 )
-
-
-@pytest.fixture(scope="module")
-def small() -> kg.KnowledgeGraph:
-    return fixture_graph()
-
-
-@pytest.fixture(scope="module")
-def instances(small: kg.KnowledgeGraph) -> nx.MultiDiGraph:
-    return instance_graph(small)
 
 
 def test_centrality_ranks_each_group_by_degree_then_betweenness(instances: nx.MultiDiGraph) -> None:

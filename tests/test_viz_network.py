@@ -91,16 +91,6 @@ def build_fixture_project(folder: Path) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="module")
-def small() -> kg.KnowledgeGraph:
-    return fixture_graph()
-
-
-@pytest.fixture(scope="module")
-def instances(small: kg.KnowledgeGraph) -> nx.MultiDiGraph:
-    return instance_graph(small)
-
-
 def relations(graph: nx.MultiDiGraph) -> set[tuple[str, str, str]]:
     return {(source, key, target) for source, target, key in graph.edges(keys=True)}
 
