@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-FORMATS = {"turtle": "TURTLE", "nt": "N_TRIPLES", "nq": "N_QUADS", "xml": "RDF_XML", "jsonld": "JSON_LD"}
+from kg.export import FORMATS
 
 
 def register(commands: argparse._SubParsersAction) -> None:
