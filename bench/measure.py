@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import gc
 import json
+import signal
 import statistics
 import sys
 import time
@@ -88,6 +89,40 @@ def repeated(action: Callable[[], Any], repeat: int, budget: float) -> tuple[lis
     return times, value
 
 
+class TooSlow(BaseException):
+    """Raised inside a reference query that ran past its time limit. A BaseException, so that
+    rdflib's own ``except Exception`` handlers do not swallow it."""
+
+
+def within(seconds: float, action: Callable[[], Any]) -> Any:
+    """Run ``action``, interrupting it with :class:`TooSlow` after ``seconds`` (0: no limit).
+
+    rdflib evaluates SPARQL in pure Python, so a timer signal stops it between two bytecodes and
+    leaves the graph as it was: the next query runs on the same loaded graph, with no reload.
+
+    >>> within(5.0, lambda: 42)
+    42
+    >>> import time
+    >>> within(0.05, lambda: time.sleep(2))
+    Traceback (most recent call last):
+    ...
+    bench.measure.TooSlow
+    """
+    if not seconds:
+        return action()
+
+    def stop(signum: int, frame: Any) -> None:
+        raise TooSlow
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return action()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def task_build(options: dict[str, Any]) -> None:
     """Build the store and report the build's own timings of its steps."""
     from kg.build import build
@@ -133,7 +168,7 @@ def task_compare(options: dict[str, Any]) -> None:
     emit("opened", store_open_ms=median_ms(opens), store_open_runs=len(opens))
 
     namespaces = dict(PREFIXES)
-    budget, repeat = options["budget"], options["repeat"]
+    budget, repeat, limit = options["budget"], options["repeat"], options.get("rdflib_limit", 0)
     with kg.open_graph(options["store"]) as graph:
         for query in options["queries"]:
             text = Path(query["path"]).read_text(encoding="utf-8")
@@ -150,8 +185,12 @@ def task_compare(options: dict[str, Any]) -> None:
             emit("kg", **fields)
             try:
                 rdflib_times, rdflib_rows = repeated(
-                    lambda text=text: len(list(reference.query(text, initNs=namespaces))), repeat, budget
+                    lambda text=text: within(limit, lambda: len(list(reference.query(text, initNs=namespaces)))),
+                    repeat,
+                    budget,
                 )
+            except TooSlow:
+                fields["rdflib_timed_out_after_seconds"] = limit
             except Exception as error:
                 fields["rdflib_error"] = f"{type(error).__name__}: {error}"[:300]
             else:
