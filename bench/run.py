@@ -983,7 +983,7 @@ def machine() -> dict[str, Any]:
         pass
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     packages = {}
-    for name in ("kg", "pyoxigraph", "rdflib", "pyshacl", "networkx", "pyvis"):
+    for name in ("kg", "pyoxigraph", "rdflib", "pyshacl", "oxrdflib", "networkx", "pyvis"):
         try:
             packages[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:

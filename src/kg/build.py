@@ -117,15 +117,12 @@ def class_counts(store: Any) -> dict[str, int]:
 
 def check(store: Any, *, progress: Progress | None = None, shapes: Path | None = None) -> ValidationReport:
     """Validate a loaded, inferred in-memory store: SHACL shapes and quality queries."""
-    import pyoxigraph
-
     from kg.store.embedded import OxigraphStore
     from kg.validate import ValidationReport, quality_violations, shacl_violations
 
     if progress:
         progress("validating against the SHACL shapes")
-    ntriples = store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=pyoxigraph.DefaultGraph())
-    violations = shacl_violations(ntriples, shapes or shapes_file())
+    violations = shacl_violations(store, shapes or shapes_file())
     if progress:
         progress("running the quality queries")
     violations += quality_violations(OxigraphStore(store))
