@@ -52,14 +52,27 @@ RULES: dict[str, str] = {
           ?x ?first ?y . ?y ?second ?z .
           FILTER NOT EXISTS {{ ?x ?property ?z }}
         }}""",
+    # The things first (each typed with a kg: class, once), then the facts that refer to them:
+    # starting from the facts tested every (fact, value, class) row, 11 of 15 s at 1M triples.
     "mentions": f"""
         INSERT {{ ?thing <{KG}mentionedIn> ?report }} WHERE {{
-          ?fact <{KG}reportedIn> ?report ; ?property ?thing .
-          FILTER(isIRI(?thing) && ?property != <{KG}reportedIn> && ?property != <{PROV}wasDerivedFrom>)
-          ?thing a ?class .
-          FILTER(STRSTARTS(STR(?class), "{KG}"))
-          FILTER NOT EXISTS {{ ?thing a <{KG}SourcePart> }}
-          FILTER NOT EXISTS {{ ?thing a <{KG}Report> }}
+          {{
+            SELECT DISTINCT ?thing WHERE {{
+              {{
+                SELECT ?class WHERE {{
+                  {{ SELECT DISTINCT ?class WHERE {{ ?any a ?class }} }}
+                  FILTER(STRSTARTS(STR(?class), "{KG}"))
+                }}
+              }}
+              ?thing a ?class .
+              FILTER(isIRI(?thing))
+            }}
+          }}
+          MINUS {{ ?thing a <{KG}SourcePart> }}
+          MINUS {{ ?thing a <{KG}Report> }}
+          ?fact ?property ?thing .
+          FILTER(?property != <{KG}reportedIn> && ?property != <{PROV}wasDerivedFrom>)
+          ?fact <{KG}reportedIn> ?report .
           FILTER NOT EXISTS {{ ?thing <{KG}mentionedIn> ?report }}
         }}""",
 }
