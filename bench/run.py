@@ -211,7 +211,7 @@ class Settings:
     budget: float = 20.0
     query_timeout: float = 300.0
     #: seconds after which an rdflib reference query is stopped and counted as "more than" this
-    rdflib_limit: float = 60.0
+    rdflib_limit: float = 30.0
     validate_timeout: float = 3_600.0
     kinds: tuple[str, ...] = ("cq", "qc", "bench")
     viz_nodes: list[int] = field(default_factory=lambda: [1_000, 5_000, 20_000])
