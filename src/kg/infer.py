@@ -63,14 +63,8 @@ RULES: dict[str, str] = {
             FILTER(isIRI(?thing) && ?property != <{KG}reportedIn> && ?property != <{PROV}wasDerivedFrom>)
             {{
               SELECT DISTINCT ?thing WHERE {{
-                {{
-                  SELECT ?class WHERE {{
-                    {{ SELECT DISTINCT ?class WHERE {{ ?any a ?class }} }}
-                    FILTER(STRSTARTS(STR(?class), "{KG}"))
-                  }}
-                }}
+                {{ SELECT ?class WHERE {{ ?any a ?class }} GROUP BY ?class HAVING(STRSTARTS(STR(?class), "{KG}")) }}
                 ?thing a ?class .
-                FILTER(isIRI(?thing))
               }}
             }}
             MINUS {{ ?thing a <{KG}SourcePart> }}
