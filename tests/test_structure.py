@@ -64,3 +64,16 @@ def test_the_shipped_graph_has_no_state_in_attributed_to(graph) -> None:
         "SELECT ?x ?y WHERE { ?x kg:attributedTo ?y . { ?y a kg:Country } UNION { ?y a kg:GovernmentAgency } }"
     )
     assert len(result) == 0, result.format("table")
+
+
+def test_every_arrest_has_a_law_or_says_the_report_gives_none() -> None:
+    rows = rows_of("arrest-without-charge-violation", DATA / "arrests-fail.ttl")
+    assert {row[0] for row in rows} == {KGR + "test-arrest-no-charge"}
+
+
+def test_offence_periods_have_one_start_and_an_end_after_it() -> None:
+    rows = rows_of("offence-period-violation", DATA / "arrests-fail.ttl")
+    assert {(row[0], row[2]) for row in rows} == {
+        (KGR + "test-arrest-two-starts", "2"),
+        (KGR + "test-arrest-backwards", "2023-02"),
+    }
