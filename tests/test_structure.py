@@ -7,7 +7,7 @@ from pathlib import Path
 
 from kg.build import load_sources, source_files
 from kg.infer import materialise
-from kg.namespaces import KG
+from kg.namespaces import KG, PROV, RDFS
 from kg.paths import shapes_file
 from kg.queries import catalog
 from kg.store.embedded import OxigraphStore
@@ -90,3 +90,17 @@ def test_offence_periods_have_one_start_and_an_end_after_it() -> None:
         (KGR + "test-arrest-two-starts", "2"),
         (KGR + "test-arrest-backwards", "2023-02"),
     }
+
+
+def test_a_finding_needs_kind_status_source_labels_and_a_typed_date() -> None:
+    store = store_of(DATA / "finding-fail.ttl")
+    found = {(v.focus, v.path) for v in shacl_violations(store, shapes_file())}
+    finding = KGR + "test-finding"
+    assert {
+        (finding, KG + "findingKind"),
+        (finding, KG + "findingStatus"),
+        (finding, PROV + "wasDerivedFrom"),
+        (finding, RDFS + "label"),
+        (finding, KG + "asOf"),
+        (KGR + "test-lure", KG + "impersonates"),
+    } == found
