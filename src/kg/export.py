@@ -14,8 +14,7 @@ FORMATS = {"turtle": "TURTLE", "nt": "N_TRIPLES", "nq": "N_QUADS", "xml": "RDF_X
 def export(output: Path, *, fmt: str = "turtle", store: str | Path | None = None) -> int:
     """Write every triple of the built store to ``output`` in ``fmt``; return the triple count.
 
-    N-Quads keeps the inferred triples in their named graph; the other formats hold one graph
-    with the asserted and inferred triples together.
+    N-Quads also writes the named graph of the inferred triples, so a reader can tell them apart.
 
     The file is written beside its final name and renamed into place, so a failure leaves no
     half-written file.
@@ -35,12 +34,13 @@ def export(output: Path, *, fmt: str = "turtle", store: str | Path | None = None
     try:
         with partial.open("wb") as handle:
             options = {"prefixes": PREFIXES} if fmt in ("turtle", "xml") else {}
-            if fmt == "nq":  # the inferred triples keep their graph name, so a reader can tell them apart
+            if fmt == "nq":
                 embedded.store.dump(handle, format=rdf_format)
-            else:  # a triple format holds one graph: the asserted and the inferred triples together
-                triples = (quad.triple for quad in embedded.store.quads_for_pattern(None, None, None, None))
-                pyoxigraph.serialize(triples, handle, format=rdf_format, **options)
+            else:
+                embedded.store.dump(handle, format=rdf_format, from_graph=pyoxigraph.DefaultGraph(), **options)
         os.replace(partial, output)
     finally:
         partial.unlink(missing_ok=True)
-    return len(embedded.store)
+    if fmt == "nq":  # the default graph (asserted and inferred) and the inferred graph (a copy)
+        return len(embedded.store)
+    return embedded.execute("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows[0][0]

@@ -91,15 +91,14 @@ def update_request(triples: bytes, graph: str | None, *, replace: bool) -> str:
 
 
 def batches(store: Any, size: int) -> Iterator[list[Any]]:
-    """Yield the store's triples, asserted and inferred (every graph), in lists of about ``size``,
-    blank-node triples first.
+    """Yield the store's default-graph triples in lists of about ``size``, blank-node triples first.
 
     Always yields at least one list, so that pushing an empty graph still replaces the remote one.
     """
     import pyoxigraph
 
     def triples() -> Iterator[Any]:
-        for quad in store.quads_for_pattern(None, None, None, None):
+        for quad in store.quads_for_pattern(None, None, None, pyoxigraph.DefaultGraph()):
             yield quad.triple
 
     def blank(triple: Any) -> bool:

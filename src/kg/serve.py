@@ -123,8 +123,7 @@ class OxigraphServer:
         mode = ["serve"] if self.location is None else ["serve-read-only", "--location", str(self.location)]
         limit = ["--timeout-s", str(self.timeout)] if self.timeout else []
         bind = f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
-        # the inferred triples live in their own named graph: queries see it with the asserted ones
-        return [oxigraph_executable(), *mode, "--union-default-graph", "--bind", bind, *limit]
+        return [oxigraph_executable(), *mode, "--bind", bind, *limit]
 
     def start(self, *, within: float = STARTUP_SECONDS) -> OxigraphServer:
         """Start the server and wait until it accepts connections, at most ``within`` seconds."""

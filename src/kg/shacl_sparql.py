@@ -380,12 +380,12 @@ def term_text(term: Any) -> str:
 
 
 def sparql_violations(store: pyoxigraph.Store, shapes: Path) -> list[Violation]:
-    """Validate every graph of pyoxigraph ``store`` (asserted and inferred) against ``shapes``."""
+    """Validate the default graph of pyoxigraph ``store`` (asserted and inferred) against ``shapes``."""
     from kg.validate import Violation
 
     found: set[Violation] = set()
     for constraint in constraint_queries(shapes):
-        for row in store.query(constraint.query, use_default_graph_as_union=True):
+        for row in store.query(constraint.query):
             value = row["value"] if constraint.reports_value else None
             found.add(
                 Violation(row["this"].value, constraint.path, constraint.message, term_text(value), constraint.shape)

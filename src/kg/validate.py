@@ -63,8 +63,8 @@ ENGINES = ("sparql", "pyshacl")
 
 
 def shacl_violations(store: pyoxigraph.Store, shapes: Path, *, engine: str = "sparql") -> list[Violation]:
-    """Validate pyoxigraph store ``store`` (every graph: asserted and inferred) against a shapes
-    file, with ``engine`` (see :data:`ENGINES`)."""
+    """Validate the default graph of pyoxigraph store ``store`` (asserted and inferred triples)
+    against a shapes file, with ``engine`` (see :data:`ENGINES`)."""
     if engine == "sparql":
         from kg.shacl_sparql import sparql_violations
 
@@ -83,9 +83,9 @@ def pyshacl_violations(store: pyoxigraph.Store, shapes: Path) -> list[Violation]
     import pyshacl
     import rdflib
 
-    from kg.store.rdflib_view import union_graph_view
+    from kg.store.rdflib_view import default_graph_view
 
-    data = union_graph_view(store)
+    data = default_graph_view(store)
     shapes_graph = rdflib.Graph().parse(shapes, format="turtle")
     conforms, results, _ = pyshacl.validate(data, shacl_graph=shapes_graph, inference="none", allow_warnings=True)
     if conforms:

@@ -88,10 +88,7 @@ class OxigraphStore(SparqlStore):
     ) -> QueryResult:
         """Run a query on the store; see :meth:`SparqlStore.execute`."""
         try:
-            # the default graph of a query is every graph: the asserted triples and the inferred graph
-            answer = self.store.query(
-                with_bindings(query, bindings), prefixes=PREFIXES, use_default_graph_as_union=True
-            )
+            answer = self.store.query(with_bindings(query, bindings), prefixes=PREFIXES)
         except SyntaxError as error:
             raise syntax_error(error, source) from None
         except (OSError, ValueError, RuntimeError) as error:
