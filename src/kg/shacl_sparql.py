@@ -13,9 +13,11 @@ The translation covers the SHACL Core constraints kg's shapes use, on focus node
 
 * per value node: ``sh:datatype`` (ill-typed literals fail), ``sh:class``, ``sh:nodeKind``,
   ``sh:languageIn``, ``sh:in``, ``sh:pattern`` (with ``sh:flags``), ``sh:minLength``,
-  ``sh:maxLength``, ``sh:hasValue``, ``sh:minInclusive`` and its kin, and ``sh:or`` of shapes
-  made of those;
-* per focus node: ``sh:minCount``, ``sh:maxCount``, ``sh:uniqueLang``;
+  ``sh:maxLength``, ``sh:minInclusive`` and its kin;
+* ``sh:or``, ``sh:xone``, ``sh:and``, ``sh:not`` of shapes made of those, of ``sh:node`` and of
+  property shapes (``sh:minCount``, ``sh:maxCount``, ``sh:hasValue`` and the above on a path);
+* per focus node: ``sh:minCount``, ``sh:maxCount``, ``sh:uniqueLang``, ``sh:hasValue``, and
+  ``sh:qualifiedValueShape`` with ``sh:qualifiedMinCount``/``sh:qualifiedMaxCount``;
 * on property shapes (``sh:path`` an IRI, ``sh:inversePath`` or a sequence) and on the focus
   node itself (node shapes).
 
@@ -73,8 +75,18 @@ VALUE_CONSTRAINTS = {
         "minExclusive",
         "maxExclusive",
         "or",
+        "xone",
+        "and",
+        "not",
     )
 }
+#: Qualified value shapes: how many values conform to a shape.
+QUALIFIED = {
+    f"{SH}{name}"
+    for name in ("qualifiedValueShape", "qualifiedMinCount", "qualifiedMaxCount", "qualifiedValueShapesDisjoint")
+}
+#: The most values a count inside a logical or qualified constraint is written out for.
+MAX_WRITTEN_COUNT = 4
 #: Constraints checked on the set of a focus node's values.
 COUNT_CONSTRAINTS = {f"{SH}minCount", f"{SH}maxCount"}
 SET_CONSTRAINTS = {*COUNT_CONSTRAINTS, f"{SH}uniqueLang", f"{SH}hasValue"}
@@ -136,6 +148,7 @@ class Shapes:
         self.graph = pyoxigraph.Store()
         self.graph.load(path=str(path), format=pyoxigraph.RdfFormat.TURTLE)
         self.source = str(path)
+        self._variables = 0
 
     # -- reading the shapes graph ------------------------------------------------------------
     def objects(self, subject: Any, predicate: str) -> list[Any]:
@@ -241,7 +254,7 @@ class Shapes:
         keys = self.predicates(node) - IGNORED
         if path is not None and self.objects(node, f"{SH}property"):
             keys.add(f"{SH}property")  # nested property shapes are not translated
-        unsupported = keys - VALUE_CONSTRAINTS - SET_CONSTRAINTS
+        unsupported = keys - VALUE_CONSTRAINTS - SET_CONSTRAINTS - (QUALIFIED if path else set())
         if unsupported:
             raise self.unsupported(shape, ", ".join(sorted(unsupported)))
         message = self.one(node, f"{SH}message")
@@ -275,6 +288,15 @@ class Shapes:
             )
         if not path and keys & SET_CONSTRAINTS:
             raise self.unsupported(shape, f"{', '.join(sorted(keys & SET_CONSTRAINTS))} on a node shape")
+        if keys & QUALIFIED:
+            qualified = self.qualified_condition(node, shape, "?this", sparql_path)
+            found.append(
+                query(
+                    f"SELECT ?this WHERE {{ {targets} FILTER(!{qualified}) }}",
+                    "too few or too many values conform to the qualified value shape",
+                    reports_value=False,
+                )
+            )
         minimum = self.one(node, f"{SH}minCount")
         maximum = self.one(node, f"{SH}maxCount")
         if minimum is not None and int(minimum.value) > 0:
@@ -345,22 +367,104 @@ class Shapes:
             return f"(!isBlank(?value) && STRLEN(STR(?value)) {operator} {int(value.value)})"
         if name in COMPARISONS:
             return f"COALESCE(?value {COMPARISONS[name]} {value}, false)"
-        if name == "or":
-            alternatives = []
-            for member in self.items(value):
-                keys = self.predicates(member) - IGNORED
-                if not keys or keys - VALUE_CONSTRAINTS:
-                    what = ", ".join(sorted(keys - VALUE_CONSTRAINTS)) or "nothing"
-                    raise self.unsupported(shape, f"sh:or of shapes with {what}")
-                alternatives.append(
-                    "("
-                    + " && ".join(
-                        self.value_condition(k, v, shape) for k in sorted(keys) for v in self.objects(member, k)
-                    )
-                    + ")"
-                )
-            return f"({' || '.join(alternatives) or 'false'})"
+        if name in ("or", "and", "xone"):
+            members = [self.conforms(member, shape, "?value") for member in self.items(value)]
+            if name == "xone":
+                counted = " + ".join(f"IF({member}, 1, 0)" for member in members) or "0"
+                return f"(({counted}) = 1)"
+            joiner = " || " if name == "or" else " && "
+            return f"({joiner.join(members) or ('false' if name == 'or' else 'true')})"
+        if name == "not":
+            return f"(!{self.conforms(value, shape, '?value')})"
         raise self.unsupported(shape, key)
+
+    def fresh(self) -> str:
+        """A variable name of its own, for the patterns inside one condition."""
+        self._variables += 1
+        return f"?v{self._variables}"
+
+    def conforms(self, member: Any, shape: Any, var: str) -> str:
+        """Return a SPARQL expression that is true when the node in ``var`` conforms to ``member``,
+        a shape inside a logical or qualified constraint: constraints on the node itself, or, with
+        ``sh:path``, on its values."""
+        if self._deactivated(member):
+            return "true"
+        path = self.one(member, f"{SH}path")
+        keys = self.predicates(member) - IGNORED
+        if path is not None:
+            return self.property_condition(member, shape, var, self._sparql_path(path, shape))
+        properties = self.objects(member, f"{SH}property")
+        keys -= {f"{SH}node"}
+        if (not keys and not properties and not self.objects(member, f"{SH}node")) or keys - VALUE_CONSTRAINTS:
+            what = ", ".join(sorted(keys - VALUE_CONSTRAINTS)) or "nothing"
+            raise self.unsupported(shape, f"a shape inside a logical constraint with {what}")
+        conditions = [
+            self.value_condition(key, value, shape).replace("?value", var)
+            for key in sorted(keys)
+            for value in self.objects(member, key)
+        ]
+        conditions += [self.conforms(node, shape, var) for node in self.objects(member, f"{SH}node")]
+        conditions += [
+            self.property_condition(prop, shape, var, self._sparql_path(self.one(prop, f"{SH}path"), shape))
+            for prop in properties
+            if not self._deactivated(prop)
+        ]
+        return "(" + (" && ".join(conditions) or "true") + ")"
+
+    def distinct_values(self, var: str, path: str, count: int, shape: Any, condition: str = "") -> str:
+        """``EXISTS`` at least ``count`` distinct values of ``var`` along ``path`` (meeting ``condition``)."""
+        if count > MAX_WRITTEN_COUNT:
+            raise self.unsupported(shape, f"a count above {MAX_WRITTEN_COUNT} inside a logical or qualified constraint")
+        names = [self.fresh() for _ in range(count)]
+        patterns = " ".join(f"{var} {path} {name} ." for name in names)
+        tests = [f"!sameTerm({one}, {other})" for number, one in enumerate(names) for other in names[number + 1 :]]
+        tests += [condition.replace("?value", name) for name in names if condition]
+        test = f"FILTER({' && '.join(tests)})" if tests else ""
+        return f"EXISTS {{ {patterns} {test} }}"
+
+    def qualified_condition(self, prop: Any, shape: Any, var: str, path: str) -> str:
+        """True when the values of ``var`` along ``path`` that conform to the qualified value
+        shape are as many as ``sh:qualifiedMinCount`` / ``sh:qualifiedMaxCount`` allow."""
+        disjoint = self.one(prop, f"{SH}qualifiedValueShapesDisjoint")
+        if disjoint is not None and disjoint.value == "true":
+            raise self.unsupported(shape, "sh:qualifiedValueShapesDisjoint true")
+        qualified = self.one(prop, f"{SH}qualifiedValueShape")
+        if qualified is None:
+            raise self.unsupported(shape, "sh:qualifiedMinCount or sh:qualifiedMaxCount without sh:qualifiedValueShape")
+        condition = self.conforms(qualified, shape, "?value")
+        parts = []
+        if (minimum := self.one(prop, f"{SH}qualifiedMinCount")) is not None and int(minimum.value) > 0:
+            parts.append(self.distinct_values(var, path, int(minimum.value), shape, condition))
+        if (maximum := self.one(prop, f"{SH}qualifiedMaxCount")) is not None:
+            parts.append(f"!{self.distinct_values(var, path, int(maximum.value) + 1, shape, condition)}")
+        return f"({' && '.join(parts) or 'true'})"
+
+    def property_condition(self, prop: Any, shape: Any, var: str, path: str) -> str:
+        """True when the values of ``var`` along ``path`` meet the constraints of property shape ``prop``."""
+        keys = self.predicates(prop) - IGNORED
+        unsupported = keys - VALUE_CONSTRAINTS - COUNT_CONSTRAINTS - QUALIFIED - {f"{SH}hasValue"}
+        if unsupported:
+            raise self.unsupported(shape, f"{', '.join(sorted(unsupported))} inside a logical constraint")
+        parts = []
+        if (minimum := self.one(prop, f"{SH}minCount")) is not None and int(minimum.value) > 0:
+            parts.append(self.distinct_values(var, path, int(minimum.value), shape))
+        if (maximum := self.one(prop, f"{SH}maxCount")) is not None:
+            parts.append(f"!{self.distinct_values(var, path, int(maximum.value) + 1, shape)}")
+        for value in self.objects(prop, f"{SH}hasValue"):
+            name = self.fresh()
+            parts.append(f"EXISTS {{ {var} {path} {name} FILTER(sameTerm({name}, {value})) }}")
+        conditions = [
+            self.value_condition(key, value, shape)
+            for key in sorted(keys & VALUE_CONSTRAINTS)
+            for value in self.objects(prop, key)
+        ]
+        if conditions:
+            name = self.fresh()
+            every = " && ".join(conditions).replace("?value", name)
+            parts.append(f"NOT EXISTS {{ {var} {path} {name} FILTER(!({every})) }}")
+        if keys & QUALIFIED:
+            parts.append(self.qualified_condition(prop, shape, var, path))
+        return f"({' && '.join(parts) or 'true'})"
 
     def _owner(self, key: str, value: Any) -> Any:
         """Return the shape that gives ``key`` the value ``value`` (for sh:flags beside sh:pattern)."""
