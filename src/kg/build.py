@@ -129,7 +129,9 @@ def check(
     if progress:
         progress("running the quality queries")
     violations += quality_violations(OxigraphStore(store))
-    return ValidationReport(violations, checked_triples=len(store))
+    from kg.infer import triple_count
+
+    return ValidationReport(violations, checked_triples=triple_count(store))
 
 
 def prepare(*, progress: Progress | None = None) -> tuple[Any, list[Path], int, int, dict[str, float]]:

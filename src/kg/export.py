@@ -43,4 +43,6 @@ def export(output: Path, *, fmt: str = "turtle", store: str | Path | None = None
         partial.unlink(missing_ok=True)
     if fmt == "nq":  # the default graph (asserted and inferred) and the inferred graph (a copy)
         return len(embedded.store)
-    return embedded.execute("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows[0][0]
+    from kg.infer import triple_count
+
+    return triple_count(embedded.store)

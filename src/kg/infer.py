@@ -137,6 +137,13 @@ RULES: dict[str, Rule] = {
 MAX_ROUNDS = 20
 
 
+def triple_count(store: object) -> int:
+    """Return how many triples the default graph of a pyoxigraph store holds (asserted and
+    inferred: ``len(store)`` also counts the inferred graph's copies)."""
+    answer = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")  # type: ignore[attr-defined]
+    return int(next(iter(answer))[0].value)
+
+
 def graph_size(store: object, graph: str) -> int:
     """Return how many triples named graph ``graph`` of a pyoxigraph store holds."""
     import pyoxigraph
