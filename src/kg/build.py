@@ -115,18 +115,23 @@ def class_counts(store: Any) -> dict[str, int]:
     return {compact_iri(str(row[0])): int(row[1]) for row in result.rows}
 
 
-def check(store: Any, *, progress: Progress | None = None, shapes: Path | None = None) -> ValidationReport:
-    """Validate a loaded, inferred in-memory store: SHACL shapes and quality queries."""
+def check(
+    store: Any, *, progress: Progress | None = None, shapes: Path | None = None, engine: str = "sparql"
+) -> ValidationReport:
+    """Validate a loaded, inferred in-memory store: SHACL shapes (checked by ``engine``, see
+    :data:`kg.validate.ENGINES`) and quality queries."""
     from kg.store.embedded import OxigraphStore
     from kg.validate import ValidationReport, quality_violations, shacl_violations
 
     if progress:
-        progress("validating against the SHACL shapes")
-    violations = shacl_violations(store, shapes or shapes_file())
+        progress(f"validating against the SHACL shapes ({engine})")
+    violations = shacl_violations(store, shapes or shapes_file(), engine=engine)
     if progress:
         progress("running the quality queries")
     violations += quality_violations(OxigraphStore(store))
-    return ValidationReport(violations, checked_triples=len(store))
+    from kg.infer import triple_count
+
+    return ValidationReport(violations, checked_triples=triple_count(store))
 
 
 def prepare(*, progress: Progress | None = None) -> tuple[Any, list[Path], int, int, dict[str, float]]:
@@ -233,7 +238,7 @@ def build(
     return result
 
 
-def validate_sources(*, progress: Progress | None = None) -> ValidationReport:
+def validate_sources(*, progress: Progress | None = None, engine: str = "sparql") -> ValidationReport:
     """Load, infer and validate the sources without writing a store (``kg validate``)."""
     store, *_ = prepare(progress=progress)
-    return check(store, progress=progress)
+    return check(store, progress=progress, engine=engine)

@@ -14,6 +14,8 @@ FORMATS = {"turtle": "TURTLE", "nt": "N_TRIPLES", "nq": "N_QUADS", "xml": "RDF_X
 def export(output: Path, *, fmt: str = "turtle", store: str | Path | None = None) -> int:
     """Write every triple of the built store to ``output`` in ``fmt``; return the triple count.
 
+    N-Quads also writes the named graph of the inferred triples, so a reader can tell them apart.
+
     The file is written beside its final name and renamed into place, so a failure leaves no
     half-written file.
     """
@@ -39,4 +41,8 @@ def export(output: Path, *, fmt: str = "turtle", store: str | Path | None = None
         os.replace(partial, output)
     finally:
         partial.unlink(missing_ok=True)
-    return len(embedded.store)
+    if fmt == "nq":  # the default graph (asserted and inferred) and the inferred graph (a copy)
+        return len(embedded.store)
+    from kg.infer import triple_count
+
+    return triple_count(embedded.store)

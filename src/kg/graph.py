@@ -32,13 +32,24 @@ class KnowledgeGraph:
         self.store = store
         self.queries_folder = queries_folder
 
-    def query(self, spec: str, *, bindings: Mapping[str, Any] | None = None) -> QueryResult:
+    def query(
+        self,
+        spec: str,
+        *,
+        bindings: Mapping[str, Any] | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+    ) -> QueryResult:
         """Run a named query, a ``.rq`` file or SPARQL text.
 
         ``bindings`` map variable names to terms (dicts as in SPARQL results JSON) or to
         strings in ``kg query --bind`` syntax (``kgr:actor-blacktech``, ``"警察庁"@ja``, ``2023``).
+        ``limit`` and ``offset`` return one page of the answer (:func:`kg.paging.page`).
         """
+        from kg.paging import page
+
         text, source = queries.resolve(spec, folder=self.queries_folder)
+        text = page(text, limit=limit, offset=offset)
         terms = {
             name: value if isinstance(value, Mapping) else parse_value(str(value))
             for name, value in (bindings or {}).items()

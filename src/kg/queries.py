@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from kg.errors import InputError
 from kg.paths import queries_dir
@@ -24,9 +24,9 @@ _HEADER = re.compile(r"^#\s*(question \(en\)|question \(ja\)|source)\s*:\s*(.*)$
 _LOOKS_LIKE_SPARQL = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE|PREFIX|BASE)\b", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class NamedQuery:
-    """One named query file and what its header says."""
+class NamedQuery(NamedTuple):
+    """One named query file and what its header says (a NamedTuple, not a dataclass: see
+    :class:`kg.results.QueryResult`)."""
 
     name: str
     path: Path

@@ -17,6 +17,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         description="Run SPARQL given as text, a .rq file or the name of a named query (see `kg queries`). "
         "The kg, kgr, kgv, rdfs, skos, dcterms, prov, qb, owl and xsd prefixes are predeclared.",
         epilog="examples:\n  kg query cq-r5a-blacktech-advisory-issuers --lang en\n"
+        "  kg query cq-r5a-co-issued-advisories --limit 20 --offset 20\n"
         "  kg query my.rq --format csv\n  kg query 'SELECT ?l WHERE { ?a rdfs:label ?l }' --bind a=kgr:actor-lockbit",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -37,6 +38,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         metavar="NAME=VALUE",
         help='bind a variable: kgr:x, <iri>, "text"@ja, 2023, 2023-09-27 (repeatable)',
     )
+    parser.add_argument("--limit", type=int, metavar="N", help="print at most N rows (one page of the answer)")
+    parser.add_argument("--offset", type=int, metavar="N", help="skip the first N rows (with --limit: the next page)")
     add_store_options(parser)
     parser.set_defaults(run=run)
 
@@ -46,7 +49,7 @@ def run(arguments: argparse.Namespace) -> int:
 
     bindings = dict(parse_binding(text) for text in arguments.bind)
     with open_from(arguments) as graph:
-        result = graph.query(arguments.query, bindings=bindings)
+        result = graph.query(arguments.query, bindings=bindings, limit=arguments.limit, offset=arguments.offset)
         labels = graph.labels(result.iris(), arguments.lang) if arguments.lang and result.kind == "select" else None
     fmt = arguments.format or ("turtle" if result.kind == "graph" else "table")
     sys.stdout.write(result.format(fmt, labels=labels))
