@@ -45,12 +45,28 @@ def parser() -> argparse.ArgumentParser:
     return main
 
 
+def check_environment() -> None:
+    """Refuse a ``KG_HOME`` that is not a folder before any command reads from it."""
+    import os
+    from pathlib import Path
+
+    from kg.errors import InputError
+
+    home = os.environ.get("KG_HOME")
+    if home and not Path(home).is_dir():
+        raise InputError(
+            f"KG_HOME={home} is not a folder: set KG_HOME to the folder holding ontology/, graph/ "
+            "and queries/, or unset it"
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``kg`` command line and return its exit code."""
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(encoding="utf-8")
     arguments = parser().parse_args(argv)
     try:
+        check_environment()
         return int(arguments.run(arguments) or 0)
     except KgError as error:
         print(f"kg {arguments.command}: error: {error}", file=sys.stderr)

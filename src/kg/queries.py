@@ -68,6 +68,11 @@ def read_named_query(path: Path, kind: str) -> NamedQuery:
 def catalog(folder: Path | None = None) -> dict[str, NamedQuery]:
     """Return every named query, by name: competency queries first, then quality checks."""
     folder = folder or queries_dir()
+    if not folder.is_dir():
+        raise InputError(
+            "no queries/ folder here: set KG_HOME to the folder holding ontology/, graph/ and queries/",
+            path=str(folder),
+        )
     found: dict[str, NamedQuery] = {}
     for kind in ("cq", "qc"):
         for path in sorted((folder / kind).glob("*.rq")):
@@ -88,7 +93,8 @@ def resolve(spec: str, *, folder: Path | None = None) -> tuple[str, str]:
     >>> resolve("SELECT * WHERE { ?s ?p ?o }")
     ('SELECT * WHERE { ?s ?p ?o }', 'query')
     """
-    named = catalog(folder)
+    folder = folder or queries_dir()
+    named = catalog(folder) if folder.is_dir() else {}
     if spec in named:
         return named[spec].text, str(named[spec].path)
     path = Path(spec)

@@ -1,23 +1,14 @@
 """The embedded store: an on-disk Oxigraph database written by ``kg build``.
 
-Layout of the store home (``KG_STORE``, default ``.kg/``)::
-
-    .kg/
-      current -> builds/20261122T040000-1a2b3c4d   (symlink, swapped atomically)
-      builds/20261122T040000-1a2b3c4d/
-        oxigraph/        the database
-        manifest.json    what was built from what (input digest, counts, times)
-
-A build writes a new folder beside the current one and then replaces the ``current`` link in
-one rename, so a failed or interrupted build never leaves a half-written store behind.
+The store home's layout, and the rules that keep builds and readers from stepping on each other,
+are in :mod:`kg.store.builds`: ``current`` links to the build to read, and a reader holds that
+build (a shared lock) for as long as it is open, so a rebuild never removes it under the reader.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -26,43 +17,17 @@ from kg.errors import KgError, QuerySyntaxError, StoreMissingError
 from kg.namespaces import PREFIXES
 from kg.results import QueryResult, Term
 from kg.store.base import SparqlStore, is_ordered
+from kg.store.builds import BUILDS, CURRENT, DATABASE, MANIFEST, current_build, hold_current
 from kg.terms import with_bindings
 
-CURRENT = "current"
-BUILDS = "builds"
-DATABASE = "oxigraph"
-MANIFEST = "manifest.json"
+__all__ = ["BUILDS", "CURRENT", "DATABASE", "MANIFEST", "EmbeddedStore", "OxigraphStore", "current_build"]
 
 ERROR_POSITION = re.compile(r"^error at (\d+):(\d+): (.*)$", re.S)
-
-
-def current_build(home: Path) -> Path:
-    """Return the folder of the current build under ``home``.
-
-    Raises :class:`~kg.errors.StoreMissingError` saying how to build one when there is none.
-    """
-    link = home / CURRENT
-    target = link.resolve() if link.is_symlink() else None
-    if target is None or not (target / DATABASE).is_dir():
-        raise StoreMissingError(f"no built store in {home}: run `kg build` to build it")
-    return target
 
 
 def read_manifest(home: Path) -> dict[str, Any]:
     """Return the manifest of the current build (inputs digest, counts, timings)."""
     return json.loads((current_build(home) / MANIFEST).read_text(encoding="utf-8"))
-
-
-def publish_build(home: Path, build: Path) -> None:
-    """Make ``build`` the current build in one atomic step and remove older builds."""
-    temporary_link = home / f".{CURRENT}.{os.getpid()}"
-    if temporary_link.is_symlink():
-        temporary_link.unlink()
-    temporary_link.symlink_to(build.relative_to(home))
-    os.replace(temporary_link, home / CURRENT)
-    for old in (home / BUILDS).iterdir():
-        if old != build and old.is_dir():
-            shutil.rmtree(old, ignore_errors=True)
 
 
 def syntax_error(error: SyntaxError, source: str | None) -> QuerySyntaxError:
@@ -114,11 +79,25 @@ class EmbeddedStore(OxigraphStore):
         from kg.paths import store_home
 
         self.home = Path(home) if home is not None else store_home()
-        self.build = current_build(self.home)
+        if self.home.exists() and not self.home.is_dir():
+            raise StoreMissingError(
+                f"{self.home} is not a store folder: point --store or KG_STORE at the folder "
+                "`kg build` writes (default .kg)"
+            )
+        self.build, self._hold = hold_current(self.home)
         try:
             store = pyoxigraph.Store.read_only(str(self.build / DATABASE))
-        except OSError as error:
+        except (OSError, ValueError, RuntimeError) as error:
+            self._hold.close()
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
             raise KgError(
-                f"cannot open the store in {self.build}: {error}; run `kg build --force` to rebuild it"
-            ) from error
+                f"cannot open the store in {self.build}: {reason}; run `kg build --force` to rebuild it"
+            ) from None
         super().__init__(store, str(self.home))
+
+    def close(self) -> None:
+        """Release the database and the build it reads (a later build may then remove it)."""
+        super().close()
+        if self._hold is not None:
+            self._hold.close()
+            self._hold = None
