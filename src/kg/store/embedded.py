@@ -15,6 +15,7 @@ from typing import Any
 
 from kg.errors import KgError, QuerySyntaxError, StoreMissingError
 from kg.namespaces import PREFIXES
+from kg.outbound import refuse_outbound
 from kg.results import QueryResult, Term
 from kg.store.base import SparqlStore, is_ordered
 from kg.store.builds import BUILDS, CURRENT, DATABASE, MANIFEST, current_build, hold_current
@@ -52,6 +53,7 @@ class OxigraphStore(SparqlStore):
         self, query: str, *, bindings: Mapping[str, Term] | None = None, source: str | None = None
     ) -> QueryResult:
         """Run a query on the store; see :meth:`SparqlStore.execute`."""
+        refuse_outbound(query, where=source or "query")
         try:
             answer = self.store.query(with_bindings(query, bindings), prefixes=PREFIXES)
         except SyntaxError as error:
