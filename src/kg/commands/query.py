@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from kg.commands import add_store_options, open_from
+from kg.commands import add_store_options, open_from, positive_number
+from kg.store.embedded import DEFAULT_MAX_RESULT_MB, DEFAULT_TIMEOUT
 
 FORMATS = ("table", "csv", "tsv", "json", "turtle", "nt")
 
@@ -36,6 +37,20 @@ def register(commands: argparse._SubParsersAction) -> None:
         default=[],
         metavar="NAME=VALUE",
         help='bind a variable: kgr:x, <iri>, "text"@ja, 2023, 2023-09-27 (repeatable)',
+    )
+    parser.add_argument(
+        "--timeout",
+        type=positive_number,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"stop the query after this many seconds (default {DEFAULT_TIMEOUT:g}); Ctrl-C stops it at once",
+    )
+    parser.add_argument(
+        "--max-result-mb",
+        type=positive_number,
+        default=DEFAULT_MAX_RESULT_MB,
+        metavar="MB",
+        help=f"refuse answers larger than this from the built store (default {DEFAULT_MAX_RESULT_MB:g})",
     )
     add_store_options(parser)
     parser.set_defaults(run=run)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from kg.errors import KgError, QuerySyntaxError, StoreMissingError
+from kg.errors import InputError, KgError, QuerySyntaxError, StoreMissingError
 from kg.namespaces import PREFIXES
 from kg.outbound import refuse_outbound
 from kg.results import QueryResult, Term
@@ -67,19 +67,52 @@ class OxigraphStore(SparqlStore):
         self.store = None
 
 
+#: Seconds a query on the built store may run before it is stopped (``kg query --timeout``).
+DEFAULT_TIMEOUT = 60.0
+#: The largest answer a query on the built store may give, in MB (``kg query --max-result-mb``).
+DEFAULT_MAX_RESULT_MB = 100.0
+
+
+class QueryTimeout(KgError):
+    """A query ran past its time limit and was stopped."""
+
+
 class EmbeddedStore(OxigraphStore):
     """The built Oxigraph store, opened read-only so that several readers can share it.
+
+    Queries run in a child process (:mod:`kg.store.worker`) that is killed when a query passes
+    ``timeout`` seconds or the user presses Ctrl-C, so the work really stops; an answer larger
+    than ``max_result_mb`` is refused with a message instead of filling the memory.
 
     >>> store = EmbeddedStore()                       # doctest: +SKIP
     >>> store.execute("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows   # doctest: +SKIP
     [(12345,)]
     """
 
-    def __init__(self, home: Path | None = None) -> None:
+    def __init__(
+        self,
+        home: Path | None = None,
+        *,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        max_result_mb: float | None = DEFAULT_MAX_RESULT_MB,
+    ) -> None:
+        import math
+        import threading
+
         import pyoxigraph
 
         from kg.paths import store_home
 
+        if timeout is not None and not (math.isfinite(timeout) and timeout > 0):
+            raise InputError(f"the time limit is a number of seconds above 0, got {timeout!r}")
+        if max_result_mb is not None and not (math.isfinite(max_result_mb) and max_result_mb > 0):
+            raise InputError(f"the answer size limit is a number of MB above 0, got {max_result_mb!r}")
+        self.timeout = timeout
+        self.max_bytes = int(max_result_mb * 1_000_000) if max_result_mb else None
+        self._hold = None
+        self._worker: Any = None
+        self._worker_log: Any = None
+        self._lock = threading.Lock()
         self.home = Path(home) if home is not None else store_home()
         if self.home.exists() and not self.home.is_dir():
             raise StoreMissingError(
@@ -97,8 +130,117 @@ class EmbeddedStore(OxigraphStore):
             ) from None
         super().__init__(store, str(self.home))
 
+    def execute(
+        self, query: str, *, bindings: Mapping[str, Term] | None = None, source: str | None = None
+    ) -> QueryResult:
+        """Run a query in the worker process; see :meth:`SparqlStore.execute`.
+
+        Raises :class:`QueryTimeout` at the time limit; Ctrl-C stops the query at once.
+        """
+        where = source or "query"
+        refuse_outbound(query, where=where)
+        text = with_bindings(query, bindings)
+        with self._lock:
+            header, body = self._ask(text, where)
+        if "error" in header:
+            if header.get("syntax"):
+                raise syntax_error(SyntaxError(header["error"]), source)
+            if header["error"] == "too large":
+                raise KgError(
+                    f"{where}: the answer is larger than {self.max_bytes / 1_000_000:g} MB "
+                    "(--max-result-mb); add a LIMIT to the query, or raise the limit"
+                )
+            raise KgError(f"{where}: query failed: {header['error']}")
+        ordered = is_ordered(query)
+        if header["kind"] == "ask":
+            return QueryResult(boolean=bool(header["boolean"]))
+        if header["kind"] == "graph":
+            return QueryResult(graph=body)
+        return QueryResult.from_json(json.loads(body), ordered=ordered)
+
+    def _start_worker(self) -> Any:
+        import subprocess
+        import sys
+        import tempfile
+
+        self._worker_log = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the worker
+        self._worker = subprocess.Popen(
+            [sys.executable, "-m", "kg.store.worker", str(self.build / DATABASE)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._worker_log,
+            bufsize=0,
+        )
+        return self._worker
+
+    def _ask(self, text: str, where: str) -> tuple[dict[str, Any], bytes]:
+        import time
+
+        worker = self._worker if self._worker is not None and self._worker.poll() is None else self._start_worker()
+        deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        try:
+            worker.stdin.write(json.dumps({"query": text, "max_bytes": self.max_bytes}).encode() + b"\n")
+            header = json.loads(self._read(worker, None, deadline, where))
+            body = self._read(worker, int(header.get("size", 0)), deadline, where) if "size" in header else b""
+        except BaseException:
+            self._stop_worker()
+            raise
+        return header, body
+
+    def _read(self, worker: Any, size: int | None, deadline: float | None, where: str) -> bytes:
+        """Read a line (``size`` None) or ``size`` bytes from the worker, before ``deadline``."""
+        import os
+        import select
+        import time
+
+        chunks: list[bytes] = []
+        got = 0
+        descriptor = worker.stdout.fileno()
+        while True:
+            if size is None and chunks and chunks[-1].endswith(b"\n"):
+                break
+            if size is not None and got >= size:
+                break
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                raise QueryTimeout(
+                    f"{where}: stopped at the time limit of {self.timeout:g} s (--timeout); "
+                    "make the query cheaper (a LIMIT, fewer cross joins) or raise the limit"
+                )
+            ready, _, _ = select.select([descriptor], [], [], left)
+            if not ready:
+                continue
+            want = 1 if size is None else min(size - got, 1 << 20)
+            chunk = os.read(descriptor, want) if size is not None else os.read(descriptor, 1)
+            if not chunk:
+                raise KgError(f"{where}: the query process ended unexpectedly: {self._worker_message()}")
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
+
+    def _worker_message(self) -> str:
+        if self._worker_log is None:
+            return "no message"
+        self._worker_log.seek(0)
+        lines = [line for line in self._worker_log.read().decode("utf-8", "replace").splitlines() if line.strip()]
+        return lines[-1] if lines else "no message"
+
+    def _stop_worker(self) -> None:
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            if worker.poll() is None:
+                worker.kill()
+            worker.wait()
+            for stream in (worker.stdin, worker.stdout):
+                if stream is not None:
+                    stream.close()
+        if self._worker_log is not None:
+            self._worker_log.close()
+            self._worker_log = None
+
     def close(self) -> None:
-        """Release the database and the build it reads (a later build may then remove it)."""
+        """Stop the worker, release the database and the build it reads (a later build may remove it)."""
+        self._stop_worker()
         super().close()
         if self._hold is not None:
             self._hold.close()
