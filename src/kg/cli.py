@@ -45,6 +45,14 @@ def parser() -> argparse.ArgumentParser:
     return main
 
 
+def quiet_libraries() -> None:
+    """Keep libraries' log records with tracebacks off the terminal: rdflib logs one for every
+    ill-typed literal (``"2023-13-45"^^xsd:date``), which the shapes then report in one line."""
+    import logging
+
+    logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)
+
+
 def check_environment() -> None:
     """Refuse a ``KG_HOME`` that is not a folder before any command reads from it."""
     import os
@@ -65,6 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(encoding="utf-8")
     arguments = parser().parse_args(argv)
+    quiet_libraries()
     try:
         check_environment()
         return int(arguments.run(arguments) or 0)

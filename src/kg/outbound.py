@@ -19,23 +19,8 @@ keywords), so the words inside an IRI, a string, a comment or a name never count
 
 from __future__ import annotations
 
-import re
-
 from kg.errors import InputError
-
-_TOKEN = re.compile(
-    r"""
-      (?P<comment>\#[^\n\r]*)
-    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-    | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\" | '''(?:[^'\\]|\\.|'(?!''))*'''
-                | "(?:[^"\\\n\r]|\\.)*" | '(?:[^'\\\n\r]|\\.)*')
-    | (?P<variable>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
-    | (?P<pname>(?:[^\W\d_][\w.-]*)?:(?:[\w:%.\\-]|\\.)*)
-    | (?P<word>[^\W\d][\w-]*)
-    | (?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
+from kg.sparql_text import keywords
 
 #: Keywords that make Oxigraph contact another server: in queries, and also in updates.
 QUERY_KEYWORDS = frozenset({"SERVICE"})
@@ -45,12 +30,7 @@ UPDATE_KEYWORDS = QUERY_KEYWORDS | {"LOAD"}
 def outbound_keywords(text: str, *, update: bool = False) -> list[str]:
     """Return the keywords of ``text`` (a query, or an update with ``update``) that reach out, upper-cased."""
     wanted = UPDATE_KEYWORDS if update else QUERY_KEYWORDS
-    found = []
-    for match in _TOKEN.finditer(text):
-        word = match["word"]
-        if word and word.upper() in wanted:
-            found.append(word.upper())
-    return found
+    return [word for word in keywords(text) if word in wanted]
 
 
 def refuse_outbound(text: str, *, update: bool = False, where: str = "query") -> None:

@@ -54,3 +54,10 @@ def progress_printer(quiet: bool = False) -> Any:
         print(f"  {message}", file=sys.stderr, flush=True)
 
     return show
+
+
+def positive_integer(text: str) -> int:
+    """Parse a whole number above 0 (argparse type, for counts such as batch sizes)."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"a whole number above 0, got {text!r}")
+    return int(text)

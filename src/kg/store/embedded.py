@@ -17,6 +17,7 @@ from kg.errors import InputError, KgError, QuerySyntaxError, StoreMissingError
 from kg.namespaces import PREFIXES
 from kg.outbound import refuse_outbound
 from kg.results import QueryResult, Term
+from kg.sparql_text import is_update, undeclared_prefixes
 from kg.store.base import SparqlStore, is_ordered
 from kg.store.builds import BUILDS, CURRENT, DATABASE, MANIFEST, current_build, hold_current
 from kg.terms import with_bindings
@@ -31,15 +32,37 @@ def read_manifest(home: Path) -> dict[str, Any]:
     return json.loads((current_build(home) / MANIFEST).read_text(encoding="utf-8"))
 
 
-def syntax_error(error: SyntaxError, source: str | None) -> QuerySyntaxError:
-    """Turn Oxigraph's SPARQL syntax error into a one-line error with line and column."""
+def syntax_error(error: SyntaxError, source: str | None, query: str = "") -> QuerySyntaxError:
+    """Turn Oxigraph's SPARQL syntax error into a one-line error with line and column.
+
+    A prefix that is neither declared nor one of kg's is named as such, instead of the
+    parser's list of the characters it expected.
+    """
     message = str(error.msg if hasattr(error, "msg") else error)
+    where = source or "query"
+    if "Prefix not found" in message and (unknown := undeclared_prefixes(query, known=frozenset(PREFIXES))):
+        return QuerySyntaxError(
+            f"unknown prefix {unknown[0]}: (declare it with PREFIX, or use one of kg's: "
+            f"{', '.join(f'{name}:' for name in PREFIXES)})",
+            path=where,
+        )
+    message = " ".join(message.split())
+    if len(message) > 300:
+        message = message[:300] + " …"
     if match := ERROR_POSITION.match(message):
         line, column, expected = match.groups()
-        return QuerySyntaxError(
-            f"SPARQL syntax error at column {column}: {expected}", path=source or "query", line=int(line)
+        return QuerySyntaxError(f"SPARQL syntax error at column {column}: {expected}", path=where, line=int(line))
+    return QuerySyntaxError(f"SPARQL syntax error: {message}", path=where)
+
+
+def check_query(query: str, where: str) -> None:
+    """Refuse what a query on the built store must not do: update it, or contact another server."""
+    if is_update(query):
+        raise InputError(
+            "updates are not accepted: kg reads the built store only; change the files in graph/ and run `kg build`",
+            path=where,
         )
-    return QuerySyntaxError(f"SPARQL syntax error: {message}", path=source or "query")
+    refuse_outbound(query, where=where)
 
 
 class OxigraphStore(SparqlStore):
@@ -53,11 +76,11 @@ class OxigraphStore(SparqlStore):
         self, query: str, *, bindings: Mapping[str, Term] | None = None, source: str | None = None
     ) -> QueryResult:
         """Run a query on the store; see :meth:`SparqlStore.execute`."""
-        refuse_outbound(query, where=source or "query")
+        check_query(query, source or "query")
         try:
             answer = self.store.query(with_bindings(query, bindings), prefixes=PREFIXES)
         except SyntaxError as error:
-            raise syntax_error(error, source) from None
+            raise syntax_error(error, source, query) from None
         except (OSError, ValueError, RuntimeError) as error:
             raise KgError(f"{source or 'query'}: query failed: {error}") from None
         return QueryResult.from_oxigraph(answer, ordered=is_ordered(query))
@@ -138,13 +161,13 @@ class EmbeddedStore(OxigraphStore):
         Raises :class:`QueryTimeout` at the time limit; Ctrl-C stops the query at once.
         """
         where = source or "query"
-        refuse_outbound(query, where=where)
+        check_query(query, where)
         text = with_bindings(query, bindings)
         with self._lock:
             header, body = self._ask(text, where)
         if "error" in header:
             if header.get("syntax"):
-                raise syntax_error(SyntaxError(header["error"]), source)
+                raise syntax_error(SyntaxError(header["error"]), source, query)
             if header["error"] == "too large":
                 raise KgError(
                     f"{where}: the answer is larger than {self.max_bytes / 1_000_000:g} MB "
