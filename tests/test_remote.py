@@ -144,7 +144,7 @@ def test_construct_ask_bindings_and_labels_match_the_embedded_store(remote: kg.K
 
 def test_hostile_binding_stays_one_literal_remotely(remote: kg.KnowledgeGraph) -> None:
     query = "SELECT ?s WHERE { ?s rdfs:label ?label }"
-    result = remote.query(query, bindings={"label": '"x" } ?s ?p ?o { '})
+    result = remote.query(query, bindings={"label": '"x } ?s ?p ?o { "'})  # one quoted string, braces and all
     assert result.rows == []
 
 

@@ -311,3 +311,50 @@ def test_the_query_page_knows_kgs_prefixes_and_named_queries_and_needs_no_networ
     assert [query["name"] for query in document["queries"]] == list(catalog())
     for asset in ("/yasgui.min.js", "/yasgui.min.css", "/kg/query.js"):
         assert request(f"{served.url}{asset}")[0] == 200, asset
+
+
+def test_the_query_page_runs_a_named_query_in_chromium_without_leaving_the_server(served: Service) -> None:
+    playwright_api = pytest.importorskip("playwright.sync_api", reason="install the test extra")
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.skip(f"no Chromium at {chromium}: run `make setup-test`")
+    from kg.queries import catalog
+
+    elsewhere: list[str] = []
+    errors: list[str] = []
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium), args=["--no-sandbox", "--disable-gpu"])
+        try:
+            context = browser.new_context(viewport={"width": 1400, "height": 900})
+
+            def route(request_route: object) -> None:
+                url = request_route.request.url  # type: ignore[attr-defined]
+                if url.startswith(served.url + "/"):
+                    request_route.continue_()  # type: ignore[attr-defined]
+                else:
+                    elsewhere.append(url)
+                    request_route.abort()  # type: ignore[attr-defined]
+
+            context.route("**/*", route)
+            page = context.new_page()
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            console: list[str] = []
+            page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+            page.goto(f"{served.url}/")
+            try:
+                page.wait_for_selector("button.named-query", timeout=60_000)
+            except playwright_api.TimeoutError:
+                pytest.fail(f"no named queries on the page: {errors} {console} {elsewhere}")
+            assert page.locator("button.named-query").count() == len(catalog())
+            page.fill("#filter", "blacktech")
+            page.locator("button.named-query", has_text="BlackTech").first.click()
+            text = page.evaluate("() => window.kgYasgui.getTab().getYasqe().getValue()")
+            assert text.startswith("PREFIX kg: <https://w3id.org/npa-cyber-kg/ontology#>")
+            page.evaluate("() => window.kgYasgui.getTab().getYasqe().query()")
+            page.wait_for_selector(".yasr table tbody tr", timeout=60_000)
+            assert page.locator(".yasr table tbody tr").count() >= 1
+            page.screenshot(path=str(Path(__file__).parent / "artifacts" / "serve-query-page.png"))
+        finally:
+            browser.close()
+    assert errors == []
+    assert elsewhere == []

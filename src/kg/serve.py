@@ -214,6 +214,8 @@ PAGE_POLICY = (
     "frame-ancestors 'none'"
 )
 STATIC = Path(__file__).parent / "serve_static"
+#: Where Oxigraph answers queries and serves graphs: the answers the size limit applies to.
+ANSWER_PATHS = ("/query", "/sparql", "/store", "/update")
 
 
 class Backend:
@@ -432,13 +434,16 @@ def relay_server(
                 if self.command == "GET":
                     self.wfile.write(content)
                 return
-            for text, update in sparql_texts(self.command, self.path, self.headers.get("Content-Type", ""), body):
+            operations = sparql_texts(self.command, self.path, self.headers.get("Content-Type", ""), body)
+            for text, update in operations:
                 if found := outbound_keywords(text, update=update):
                     self.plain(400, f"kg serve: {found[0]} is refused: this server makes no outbound requests")
                     return
-            self.forward(body or None)
+            # answers are cut, not the query page's own scripts (YASGUI is larger than a small limit)
+            answer = bool(operations) or path.startswith(ANSWER_PATHS)
+            self.forward(body or None, max_bytes if answer else None)
 
-        def forward(self, body: bytes | None) -> None:
+        def forward(self, body: bytes | None, max_bytes: int | None) -> None:
             import time
 
             headers = {name: value for name, value in self.headers.items() if name.lower() not in HOP_BY_HOP}
@@ -477,7 +482,7 @@ def relay_server(
                     self.send_header(name, value)
                 self.end_headers()
                 if self.command != "HEAD":
-                    self.copy(response, connection, generation, deadline)
+                    self.copy(response, connection, generation, deadline, max_bytes)
             finally:
                 connection.close()
 
@@ -487,6 +492,7 @@ def relay_server(
             connection: http.client.HTTPConnection,
             generation: int,
             deadline: float,
+            max_bytes: int | None,
         ) -> None:
             import time
 

@@ -12,9 +12,13 @@
 
   function start(data) {
     var header = prologue(data.prefixes);
+    // only the variables autocompleter: the others ask prefix.cc and LOV, which a page of this
+    // server never contacts (its content-security policy would block them anyway)
+    Yasgui.Yasqe.defaults.autocompleters = ["variables"];
     var yasgui = new Yasgui(document.getElementById("yasgui"), {
       requestConfig: { endpoint: endpoint, method: "POST" },
       copyEndpointOnNewTab: false,
+      persistenceId: null,
       endpointCatalogueOptions: { getData: function () { return [{ endpoint: endpoint }]; }, keys: [] },
       yasqe: { value: header + "\nSELECT ?class (COUNT(?x) AS ?n) WHERE { ?x a ?class }\n" +
                       "GROUP BY ?class ORDER BY DESC(?n) LIMIT 20\n" }
