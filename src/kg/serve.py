@@ -5,12 +5,20 @@
 ``writable``, ``oxigraph serve`` on an in-memory copy that the built store is pushed into
 (changes are lost when the server stops; the built store is never written).
 
-Oxigraph provides the protocol, content negotiation, the graph store protocol, a query UI and a
-time limit per query (``--timeout-s``, whole seconds, checked cooperatively by its evaluator).
-It has no limit on the size of an answer, so when ``max_result_bytes`` is set, kg puts a small
-relay in front of it (:class:`ResultLimit`, the standard library's HTTP server) that passes
-requests through untouched and cuts an answer that grows past the limit, appending a line
-that says so — the way Oxigraph itself ends an answer it stopped at its time limit.
+Oxigraph provides the protocol, content negotiation, the graph store protocol, YASGUI and a
+time limit per query (``--timeout-s``, checked cooperatively by its evaluator). It listens on a
+random port of 127.0.0.1; kg's relay (:class:`Relay`, the standard library's threaded HTTP
+server with a deep listen queue) takes the public address and, for every request:
+
+* refuses what would make Oxigraph contact another server (``SERVICE``, ``LOAD``: HTTP 400),
+  pages of other web origins and other host names (HTTP 403, unless ``allow_origins``);
+* serves kg's query page at ``/`` (YASGUI with kg's prefixes and named queries);
+* passes the rest through unchanged and streams the answer back, cut at ``max_result_bytes``;
+* stops a query that runs past the time limit by restarting Oxigraph (:class:`Backend`), the
+  only way to stop an evaluation that never checks the limit, and answers HTTP 503 naming it.
+
+The build served is held (:func:`kg.store.builds.hold`) until the service stops. docs/serving.md
+says what each promise means and which test shows it.
 
 >>> with serve(port=0) as service:                  # doctest: +SKIP
 ...     print(service.query_url)
@@ -233,7 +241,6 @@ class Backend:
         self.timeout = timeout
         self.prepare = prepare
         self.generation = 0
-        self.restarts = 0
         self.lock = threading.Lock()
         self.server = OxigraphServer(location, host="127.0.0.1", timeout=timeout)
 
@@ -257,7 +264,6 @@ class Backend:
             self.server = OxigraphServer(self.location, host="127.0.0.1", timeout=self.timeout)
             self.start()
             self.generation += 1
-            self.restarts += 1
 
     def stop(self) -> None:
         """Stop the server."""
