@@ -27,6 +27,7 @@ http://127.0.0.1:41234/query
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -214,6 +215,10 @@ GRACE_SECONDS = 2.0
 MAX_REQUEST_BYTES = 16_000_000
 #: Connections the relay's listening socket queues before the threads accept them.
 LISTEN_BACKLOG = 1024
+#: Requests the relay passes to Oxigraph at once (the others wait, their time limit not started).
+BACKEND_SLOTS = max(4, 2 * (os.cpu_count() or 1))
+#: How long a request may wait for a slot before the relay answers that it is busy.
+QUEUE_SECONDS = 120.0
 #: The security policy of kg's query page: its scripts and styles come from this server only
 #: (YASGUI, as Oxigraph ships it), and it sends queries nowhere else.
 PAGE_POLICY = (
@@ -372,9 +377,12 @@ def relay_server(
     and streams the answer back, cut at ``max_bytes`` (None: no cut) and at the time limit."""
     import http.client
     import socket
+    import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     from kg.outbound import outbound_keywords
+
+    slots = threading.BoundedSemaphore(BACKEND_SLOTS)
 
     class RelayHandler(BaseHTTPRequestHandler):
         # the answer is streamed without a length, so the connection's end marks the answer's end
@@ -450,6 +458,21 @@ def relay_server(
             self.forward(body or None, max_bytes if answer else None)
 
         def forward(self, body: bytes | None, max_bytes: int | None) -> None:
+            # a request waits for a slot before its time limit starts, so a burst queues here
+            # instead of running past the limit inside Oxigraph (and being stopped with the others)
+            if not slots.acquire(timeout=QUEUE_SECONDS):
+                self.plain(
+                    503,
+                    f"kg serve is busy: {BACKEND_SLOTS} queries have been running for "
+                    f"{QUEUE_SECONDS:g} s; send it again later",
+                )
+                return
+            try:
+                self.forward_now(body, max_bytes)
+            finally:
+                slots.release()
+
+        def forward_now(self, body: bytes | None, max_bytes: int | None) -> None:
             import time
 
             headers = {name: value for name, value in self.headers.items() if name.lower() not in HOP_BY_HOP}
