@@ -180,6 +180,17 @@ def test_a_query_past_the_time_limit_is_stopped_its_cpu_freed_and_the_server_ans
     assert store.execute("ASK { ?s ?p ?o }").boolean is True
 
 
+def test_kg_serve_itself_keeps_running_after_it_stopped_an_overrunning_query(kg_env: dict[str, str]) -> None:
+    with kg_serve_process("--timeout", "1", env=kg_env) as running:
+        status, _, body = request(f"{running.url}/query?{urllib.parse.urlencode({'query': CROSS_JOIN})}")
+        assert status == 503 and "time limit of 1 s" in body
+        status, _, body = request(
+            f"{running.url}/query?query=ASK%7B%7D", headers={"Accept": "application/sparql-results+json"}
+        )
+        assert status == 200 and json.loads(body)["boolean"] is True
+        assert running.process.poll() is None
+
+
 # --- 8. bursts --------------------------------------------------------------------------------
 
 
