@@ -1098,11 +1098,11 @@ def machine() -> dict[str, Any]:
 
 
 def write_json(results: dict[str, Any], output: Path) -> None:
-    """Write the results beside ``output`` and rename into place, so no half-written file stays."""
+    """Write the results to ``output`` atomically (:func:`kg.atomic.write_text`), so no half-written file stays."""
+    from kg.atomic import write_text
+
     output.parent.mkdir(parents=True, exist_ok=True)
-    partial = output.with_name(f".{output.name}.partial")
-    partial.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    os.replace(partial, output)
+    write_text(output, json.dumps(results, ensure_ascii=False, indent=1) + "\n")
 
 
 def run(settings: Settings, output: Path, *, work: Path | None = None) -> dict[str, Any]:

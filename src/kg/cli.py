@@ -59,13 +59,38 @@ def parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return main
 
 
+def quiet_libraries() -> None:
+    """Keep libraries' log records with tracebacks off the terminal: rdflib logs one for every
+    ill-typed literal (``"2023-13-45"^^xsd:date``), which the shapes then report in one line."""
+    import logging
+
+    logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)
+
+
+def check_environment() -> None:
+    """Refuse a ``KG_HOME`` that is not a folder before any command reads from it."""
+    import os
+    from pathlib import Path
+
+    from kg.errors import InputError
+
+    home = os.environ.get("KG_HOME")
+    if home and not Path(home).is_dir():
+        raise InputError(
+            f"KG_HOME={home} is not a folder: set KG_HOME to the folder holding ontology/, graph/ "
+            "and queries/, or unset it"
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``kg`` command line and return its exit code."""
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(encoding="utf-8")
     argv = list(sys.argv[1:] if argv is None else argv)
     arguments = parser(argv).parse_args(argv)
+    quiet_libraries()
     try:
+        check_environment()
         return int(arguments.run(arguments) or 0)
     except KgError as error:
         print(f"kg {arguments.command}: error: {error}", file=sys.stderr)

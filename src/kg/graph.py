@@ -89,17 +89,22 @@ class KnowledgeGraph:
         self.close()
 
 
-def open_graph(store: str | Path | None = None, *, endpoint: str | None = None, **remote: Any) -> KnowledgeGraph:
+def open_graph(store: str | Path | None = None, *, endpoint: str | None = None, **options: Any) -> KnowledgeGraph:
     """Open the graph: the embedded store (``store`` folder, default ``KG_STORE`` or ``.kg``) or,
     with ``endpoint``, a remote SPARQL 1.1 endpoint (keyword arguments go to
-    :class:`~kg.store.remote.RemoteStore`)."""
+    :class:`~kg.store.remote.RemoteStore`).
+
+    The embedded store takes ``timeout`` (seconds a query may run, default 60; None: no limit)
+    and ``max_result_mb`` (the largest answer, default 100), see
+    :class:`~kg.store.embedded.EmbeddedStore`.
+    """
     if endpoint:
         from kg.store.remote import RemoteStore
 
-        return KnowledgeGraph(RemoteStore(endpoint, **remote))
+        return KnowledgeGraph(RemoteStore(endpoint, **options))
     from kg.store.embedded import EmbeddedStore
 
-    return KnowledgeGraph(EmbeddedStore(Path(store) if store is not None else None))
+    return KnowledgeGraph(EmbeddedStore(Path(store) if store is not None else None, **options))
 
 
 __all__ = ["KnowledgeGraph", "Term", "open_graph"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from kg.commands import add_store_options, open_from
+from kg.commands import add_store_options, open_from, positive_number
+from kg.store.embedded import DEFAULT_MAX_RESULT_MB, DEFAULT_TIMEOUT
 
 FORMATS = ("table", "csv", "tsv", "json", "turtle", "nt")
 
@@ -40,6 +41,20 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--limit", type=int, metavar="N", help="print at most N rows (one page of the answer)")
     parser.add_argument("--offset", type=int, metavar="N", help="skip the first N rows (with --limit: the next page)")
+    parser.add_argument(
+        "--timeout",
+        type=positive_number,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"stop the query after this many seconds (default {DEFAULT_TIMEOUT:g}); Ctrl-C stops it at once",
+    )
+    parser.add_argument(
+        "--max-result-mb",
+        type=positive_number,
+        default=DEFAULT_MAX_RESULT_MB,
+        metavar="MB",
+        help=f"refuse answers larger than this from the built store (default {DEFAULT_MAX_RESULT_MB:g})",
+    )
     add_store_options(parser)
     parser.set_defaults(run=run)
 
