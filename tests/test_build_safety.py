@@ -134,7 +134,7 @@ def test_a_build_that_a_reader_has_open_is_kept_until_it_closes(small_project: P
 
 def test_a_build_without_facts_or_far_smaller_than_the_live_store_is_refused(small_project: Path) -> None:
     store = small_project / ".kg"
-    many = add_facts(small_project, 300)
+    many = add_facts(small_project, 1500)
     build(validate=False)
     before = current_build(store)
     many.unlink()
