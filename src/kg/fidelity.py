@@ -64,7 +64,8 @@ class Change:
 class Finding:
     """The check of one observation row: ``ok`` when its texts were found and its numbers match.
 
-    A derived observation (no printed number) is checked for the text it is derived from.
+    A derived observation (no printed number) is recomputed from what it is computed from;
+    ``printed_value`` then holds the recomputed value.
     """
 
     observation: str
@@ -78,8 +79,8 @@ class Finding:
 
     @property
     def value_matches(self) -> bool:
-        """True when the stored value equals the value of the printed text (derived: always)."""
-        return self.derived or (self.printed_value is not None and self.printed_value == self.value)
+        """True when the stored value equals the value of the printed text (or, derived, the recomputed one)."""
+        return self.printed_value is not None and self.printed_value == self.value
 
     @property
     def ok(self) -> bool:
@@ -90,9 +91,12 @@ class Finding:
         """Say what is wrong, in one line ('' when nothing is)."""
         name = f"{self.where} ({self.observation.rsplit('/', 1)[-1]})" if self.where else self.observation
         if self.evidence is None:
-            what = "derivation text" if self.derived else "printed text"
-            return f"{name}: {what} {self.printed!r} not found in the cited section or figure"
+            if self.derived:
+                return f"{name}: cannot recompute {self.printed!r}: its derivation text or inputs are missing"
+            return f"{name}: printed text {self.printed!r} not found in the cited section or figure"
         if not self.value_matches:
+            if self.derived:
+                return f"{name}: value {self.value} but {self.printed!r} gives {self.printed_value}"
             return f"{name}: value {self.value} but {self.printed!r} means {self.printed_value}"
         if change := self.change:
             if change.evidence is None:
@@ -231,6 +235,39 @@ def change_value(printed: str) -> Decimal | None:
     return -value if normalise(printed).rstrip().endswith(DECREASE_WORDS) else value
 
 
+def check_derived(
+    iri: str,
+    cells: dict[str, str],
+    values: dict[str, Decimal],
+    parts: list[str],
+    spans: dict[str, Span],
+    corpus: Path,
+    where: str,
+) -> Finding:
+    """Check a derived observation: recompute its value from what it is computed from.
+
+    ``computation-previous-from-change``: the base's value less the change its
+    ``derivation_printed`` states (which must occur in a cited part);
+    ``computation-remainder``: the first observation (a total) less the others (its parts).
+    """
+    inputs = cells["computed_from"].split()
+    value = Decimal(cells["value"])
+    text = cells["derivation_printed"] or cells["computation"]
+    expected: Decimal | None = None
+    evidence: Evidence | None = Evidence("", 0, "")
+    if any(name not in values for name in inputs) or not inputs:
+        evidence = None
+    elif cells["computation"] == "computation-previous-from-change":
+        evidence = (
+            find_in_parts(cells["derivation_printed"], parts, spans, corpus) if cells["derivation_printed"] else None
+        )
+        change = change_value(cells["derivation_printed"])
+        expected = values[inputs[0]] - change if change is not None else None
+    elif cells["computation"] == "computation-remainder":
+        expected = values[inputs[0]] - sum((values[name] for name in inputs[1:]), Decimal(0))
+    return Finding(iri, text, value, expected, evidence, where, derived=True)
+
+
 def check_fidelity(
     *, corpus: Path | None = None, observation: str | None = None, folder: Path | None = None
 ) -> list[Finding]:
@@ -241,6 +278,12 @@ def check_fidelity(
     tables = load_tables(folder or tables_dir())
     spans = source_spans(source_parts(tables))
     findings = []
+    values = {
+        row.cells["observation"]: Decimal(row.cells["value"])
+        for table in tables
+        if table.name == "observations"
+        for row in table.rows
+    }
     for table in tables:
         if table.name != "observations":
             continue
@@ -252,9 +295,7 @@ def check_fidelity(
             parts = [KGR + source for source in cells["sources"].split()]
             where = f"{table.display}: row {row.line}"
             if not cells["printed"]:
-                text = cells["derivation_printed"]
-                evidence = find_in_parts(text, parts, spans, corpus) if text else None
-                findings.append(Finding(iri, text, Decimal(cells["value"]), None, evidence, where, derived=True))
+                findings.append(check_derived(iri, cells, values, parts, spans, corpus, where))
                 continue
             try:
                 parsed: Decimal | None = printed_value(cells["printed"])

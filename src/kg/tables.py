@@ -289,14 +289,15 @@ def row_triples(table: Table, row: Row) -> Iterator[tuple[Any, Any, Any]]:
     from rdflib import Literal, URIRef
 
     about = table.schema.tableSchema.aboutUrl
-    subject = URIRef(expand(fill(about.uri, row.cells, "", "")))
+    row_subject = URIRef(expand(fill(about.uri, row.cells, "", "")))
     for column in table.columns():
         if column.suppressOutput:
             continue
+        subject = URIRef(expand(fill(column.aboutUrl.uri, row.cells, "", ""))) if column.aboutUrl else row_subject
         predicate = URIRef(expand(column.propertyUrl.uri))
         if column.virtual:
             if column.valueUrl is not None:
-                yield subject, predicate, URIRef(expand(column.valueUrl.uri))
+                yield subject, predicate, URIRef(expand(fill(column.valueUrl.uri, row.cells, "", "")))
             elif template := column.common_props.get(TEXT_TEMPLATE):
                 yield subject, predicate, Literal(fill(template, row.cells, "", ""), lang=column.lang)
             continue
