@@ -55,6 +55,13 @@ def test_two_changes_on_one_observation_are_caught() -> None:
     }
 
 
+def test_a_change_states_its_direction_and_agrees_with_its_sign() -> None:
+    assert shape_violations("change-sign.ttl") == {
+        (KGR + "test-total-a", ""),  # +12 but a decrease
+        (KGR + "test-misuse-a", KG + "changePrintedText"),  # a direction without the text that states it
+    }
+
+
 def test_a_total_without_the_flag_is_caught() -> None:
     assert shape_violations("implicit-total.ttl") == {(KGR + "test-implicit-total", "")}
 

@@ -5,7 +5,7 @@ as printed (``printed``) and the sections or figures it comes from (``sources``)
 :func:`check_fidelity` reads those rows and the corpus (``KG_CORPUS``) and confirms, for each
 observation, that the printed text occurs in the cited part's text after NFKC normalisation and
 that the stored ``value`` equals what that text says; a change as printed (``change_printed``)
-must occur there too, and say the stored ``change`` (its sign from 増/減).
+must occur there too, and say the stored ``change`` and ``change_direction`` (増 or 減).
 
 A section's text runs from its heading line (``source_line``) to the next heading that is not
 one of its own subsections; a figure's text is the text of the section that holds its caption.
@@ -58,6 +58,18 @@ class Change:
     value: Decimal | None
     printed_value: Decimal | None
     evidence: Evidence | None
+    direction: str = ""
+
+    def problem(self) -> str:
+        """Say what is wrong with the change, in one line ('' when nothing is)."""
+        if self.evidence is None:
+            return f"change_printed {self.printed!r} not found in the cited section or figure"
+        decrease = normalise(self.printed).rstrip().endswith(DECREASE_WORDS)
+        if self.direction != ("change-decrease" if decrease else "change-increase"):
+            return f"change_direction {self.direction or '(none)'} but {self.printed!r} says otherwise"
+        if self.value is not None and self.value != self.printed_value:
+            return f"change {self.value} but {self.printed!r} means {self.printed_value}"
+        return ""
 
 
 @dataclass(frozen=True)
@@ -98,11 +110,8 @@ class Finding:
             if self.derived:
                 return f"{name}: value {self.value} but {self.printed!r} gives {self.printed_value}"
             return f"{name}: value {self.value} but {self.printed!r} means {self.printed_value}"
-        if change := self.change:
-            if change.evidence is None:
-                return f"{name}: change_printed {change.printed!r} not found in the cited section or figure"
-            if change.value is None or change.value != change.printed_value:
-                return f"{name}: change {change.value} but {change.printed!r} means {change.printed_value}"
+        if self.change and (problem := self.change.problem()):
+            return f"{name}: {problem}"
         return ""
 
 
@@ -231,7 +240,7 @@ def change_value(printed: str) -> Decimal | None:
     try:
         value = printed_value(printed.split("比", 1)[-1] if "比" in printed else printed)
     except ValueError:
-        return None
+        return None  # a direction without a number (前年と比べて増加)
     return -value if normalise(printed).rstrip().endswith(DECREASE_WORDS) else value
 
 
@@ -309,6 +318,7 @@ def check_fidelity(
                     Decimal(cells["change"]) if cells["change"] else None,
                     change_value(cells["change_printed"]),
                     find_in_parts(cells["change_printed"], parts, spans, corpus),
+                    cells["change_direction"],
                 )
             findings.append(
                 Finding(iri, cells["printed"], Decimal(cells["value"]), parsed, evidence, where, change=change)
