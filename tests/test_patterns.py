@@ -9,7 +9,7 @@ import pytest
 
 from kg.build import load_sources, source_files
 from kg.infer import materialise
-from kg.namespaces import DCTERMS, KG, KGR
+from kg.namespaces import DCTERMS, KG, KGR, PROV
 from kg.paths import shapes_file
 from kg.queries import catalog
 from kg.store.embedded import OxigraphStore
@@ -74,6 +74,13 @@ def test_a_derived_observation_says_how_and_is_not_printed() -> None:
     assert shape_violations("derived-unmarked.ttl") == {
         (KGR + "test-derived-how", KG + "computation"),
         (KGR + "test-derived-printed", KG + "printedText"),
+    }
+
+
+def test_a_thing_without_a_source_is_caught() -> None:
+    assert shape_violations("unsourced-thing.ttl") == {
+        (KGR + "test-unsourced-org", PROV + "wasDerivedFrom"),
+        (KGR + "test-unsourced-technique", PROV + "wasDerivedFrom"),
     }
 
 

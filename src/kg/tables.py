@@ -38,6 +38,8 @@ METADATA = "csv-metadata.json"
 DATATYPES = "kg:datatypes"
 TEXT_TEMPLATE = "kg:textTemplate"
 REFERENCES = "kg:references"
+#: The ``kg:references`` value of a key column naming a thing declared elsewhere (not a new one).
+DECLARED = "declared"
 
 #: The lexical forms of the XSD datatypes a mixed cell (``kg:datatypes``) may take.
 LEXICAL_FORMS = {
@@ -234,13 +236,26 @@ def check_references(tables: list[Table], known: set[str]) -> None:
     """Check that every identifier cell names a row of the tables it references, and every
     other IRI cell a thing declared in the ontology, the hand-written graph (``known``) or a table."""
     by_name: dict[str, set[str]] = {}
-    known = set(known)
+    declared = set(known)
     for table in tables:
         by_name.setdefault(table.name, set()).update(table.keys())
-        about = table.schema.tableSchema.aboutUrl.uri
-        known.update(expand(fill(about, row.cells, "", "")) for row in table.rows)
+        if table.name != "provenance":
+            about = table.schema.tableSchema.aboutUrl.uri
+            declared.update(expand(fill(about, row.cells, "", "")) for row in table.rows)
+    known = declared
     for table in tables:
         for column in table.columns():
+            if column.common_props.get(REFERENCES) == DECLARED:
+                for row in table.rows:
+                    iri = expand(fill(table.schema.tableSchema.aboutUrl.uri, row.cells, "", ""))
+                    if iri not in declared:
+                        raise TableError(
+                            f"unknown {row.cells[column.name]!r}: {iri} is declared nowhere in ontology/ or graph/",
+                            path=table.display,
+                            row=row.line,
+                            column=column.name,
+                        )
+                continue
             if column.virtual or column.valueUrl is None or column.suppressOutput:
                 continue
             targets = str(column.common_props.get(REFERENCES, "")).split()
