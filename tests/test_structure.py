@@ -94,8 +94,13 @@ def test_offence_periods_have_one_start_and_an_end_after_it() -> None:
 
 def test_a_finding_needs_kind_status_source_labels_and_a_typed_date() -> None:
     store = store_of(DATA / "finding-fail.ttl")
-    found = {(v.focus, v.path) for v in shacl_violations(store, shapes_file())}
     finding = KGR + "test-finding"
+    # the technique rules (provenance on every technique) are the tables' FAIL fixtures' business
+    found = {
+        (v.focus, v.path)
+        for v in shacl_violations(store, shapes_file())
+        if v.focus == finding or v.path == KG + "impersonates"
+    }
     assert {
         (finding, KG + "findingKind"),
         (finding, KG + "findingStatus"),
