@@ -1,0 +1,142 @@
+"""Draft the graph of a new report from its text, for a reviewer to accept, correct or drop.
+
+:func:`draft_report` reads a report text (:mod:`kg.draft.text`), finds its section tree and
+figures (:mod:`kg.draft.structure`), its numbers (:mod:`kg.draft.numbers`) and dates
+(:mod:`kg.draft.dates`), links the names it prints to the things the graph knows
+(:mod:`kg.draft.entities`), and returns a :class:`Draft`; :mod:`kg.draft.write` writes it as
+the graph's tables plus review files, :mod:`kg.draft.compare` measures it against the curated
+graph. Every row keeps the line of the report it came from.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from kg.draft.dates import DateMention, find_dates
+from kg.draft.entities import Candidate, Gazetteer, Mention, find_candidates
+from kg.draft.numbers import Number, find_numbers
+from kg.draft.structure import Section, Structure, parse_structure
+from kg.draft.text import ReportText
+from kg.errors import InputError
+from kg.numerals import normalise
+
+REPORT_ID = re.compile(r"^r(\d+)-(\d{4})$")
+
+
+@dataclass
+class Located:
+    """An extracted item with the report line and the section it sits in."""
+
+    item: Number | DateMention | Mention | Candidate
+    line: int
+    section: Section | None
+    last_line: int = 0
+
+
+@dataclass
+class Draft:
+    """Everything drafted from one report."""
+
+    report_id: str
+    year: int
+    text: ReportText
+    structure: Structure
+    numbers: list[Located] = field(default_factory=list)
+    dates: list[Located] = field(default_factory=list)
+    mentions: list[Located] = field(default_factory=list)
+    candidates: list[Located] = field(default_factory=list)
+
+    @property
+    def prefix(self) -> str:
+        """The prefix of the report's section and figure keys (``r6`` for ``r6-2024``)."""
+        return self.report_id.split("-")[0]
+
+
+def report_year(report_id: str) -> int:
+    """Return the year a report covers from its id (``r6-2024`` → 2024); the era year must agree.
+
+    >>> report_year("r6-2024")
+    2024
+    """
+    match = REPORT_ID.match(report_id)
+    if not match:
+        raise InputError(f"report id {report_id!r} is not of the form rN-YYYY (e.g. r6-2024: 令和6年, 2024)")
+    era, year = int(match.group(1)), int(match.group(2))
+    if 2018 + era != year:
+        raise InputError(f"report id {report_id!r}: 令和{era}年 is {2018 + era}, not {year}")
+    return year
+
+
+def check_is_report(text: ReportText) -> None:
+    """Raise :class:`InputError` unless the text looks like a threat report (headings and numbers)."""
+    body = "".join(text.lines)
+    if len(body) < 200 or not re.search(r"(令和|平成)\s*(元|\d+)\s*年", body):
+        raise InputError("not a report text: no era dates (令和/平成) in it", path=text.path)
+
+
+def draft_report(
+    text: ReportText,
+    report_id: str,
+    gazetteer: Gazetteer,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> Draft:
+    """Draft ``text`` as report ``report_id`` (``rN-YYYY``), linking names with ``gazetteer``."""
+    year = report_year(report_id)
+    check_is_report(text)
+    structure = parse_structure(text, report_id.split("-")[0])
+    if len(structure.sections) < 3:
+        raise InputError(f"not a report text: only {len(structure.sections)} headings found", path=text.path)
+    draft = Draft(report_id, year, text, structure)
+    skip = set(structure.heading_lines)
+    skip |= {figure.credit_line for figure in structure.figures if figure.credit_line}
+    starts = sorted({section.line for section in structure.sections})
+    bodies = list(zip(starts, [*starts[1:], len(text.lines) + 1], strict=True))
+    if starts and starts[0] > 1:
+        bodies.insert(0, (1, starts[0]))
+    for index, (start, end) in enumerate(bodies, start=1):
+        if progress and (index % 25 == 0 or index == len(bodies)):
+            progress(f"drafting: section {index} of {len(bodies)} (line {start})")
+        _draft_body(draft, gazetteer, start, end, frozenset(skip))
+    # Headings name things too (○ BlackTechに対する…): link them, but find no numbers there.
+    for section in structure.sections:
+        piece = text.flow(section.line, section.line + 1)
+        for mention in gazetteer.find(piece.text):
+            draft.mentions.append(Located(mention, section.line, section))
+    draft.mentions.sort(key=lambda located: located.line)
+    return draft
+
+
+def _draft_body(draft: Draft, gazetteer: Gazetteer, start: int, end: int, skip: frozenset[int]) -> None:
+    text, structure = draft.text, draft.structure
+    prose_skip = skip | {n for n in range(start, end) if "\t" in text.raw[n - 1]}
+    piece = text.flow(start, end, skip=frozenset(prose_skip))
+    dates = find_dates(piece.text, draft.year)
+    for date in dates:
+        line = piece.line_at(date.start)
+        draft.dates.append(Located(date, line, structure.section_at(line), piece.line_at(date.end - 1)))
+    for number in find_numbers(piece.text, dates, draft.year):
+        line = piece.line_at(number.start)
+        draft.numbers.append(Located(number, line, structure.section_at(line), piece.line_at(number.end - 1)))
+    mentions = gazetteer.find(piece.text)
+    for mention in mentions:
+        line = piece.line_at(mention.start)
+        draft.mentions.append(Located(mention, line, structure.section_at(line)))
+    for candidate in find_candidates(piece.text, mentions):
+        line = piece.line_at(candidate.start)
+        draft.candidates.append(Located(candidate, line, structure.section_at(line)))
+    # Tables that survived as text: one row a line, cells split by tabs.
+    for number_line in range(start, end):
+        raw = text.raw[number_line - 1]
+        if "\t" not in raw or number_line in skip:
+            continue
+        row = text.line(number_line)
+        cells = [cell.strip() for cell in raw.split("\t")]
+        for cell in cells:
+            for number in find_numbers(normalise(cell), [], draft.year, table=True):
+                number.context = row[:80]
+                draft.numbers.append(Located(number, number_line, structure.section_at(number_line), number_line))
+        for mention in gazetteer.find(row):
+            draft.mentions.append(Located(mention, number_line, structure.section_at(number_line)))

@@ -1,0 +1,208 @@
+"""Measure a draft against the curated graph, table by table: recall and precision.
+
+- **sections**: a curated section is found when the draft has a section at the same line whose
+  parent is at the same line as the curated parent (both top-level counts as the same parent).
+- **figures**: same figure number and the same title (compared without spaces and brackets,
+  which the 2021 layout displaces).
+- **observations**: the curated ``kg:printedText`` has the draft's printed number in it, the
+  value is the same, and the draft found it inside the text of a section or figure the curated
+  observation cites (that part's span, as :func:`kg.fidelity.source_spans` defines it).
+- **mentions**: a thing of a named class (:data:`MENTION_CLASSES`) that a curated fact cites
+  from a section is found when the draft links the same IRI on a line of that section's span.
+
+Precision counts the draft rows that match some curated row. The draft sees the whole graph's
+gazetteer, so the mentions figure measures linking, not the discovery of new things.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from kg.draft import Draft
+from kg.draft.numbers import Number
+from kg.fidelity import Span, source_spans
+from kg.numerals import normalise
+
+#: The classes whose instances count as mentions: the things the report names.
+MENTION_CLASSES = (
+    "Organisation", "ThreatActor", "Malware", "Tool", "Vulnerability", "Product", "Law", "Operation", "Event",
+)  # fmt: skip
+
+SECTIONS = """
+SELECT ?part ?line ?parentLine WHERE {
+  ?part a kg:ReportSection ; kg:inReport ?report ; kg:sourceLine ?line .
+  OPTIONAL { ?part dcterms:isPartOf ?parent . ?parent kg:sourceLine ?parentLine }
+}"""
+FIGURES = """
+SELECT ?part ?number ?title WHERE {
+  ?part a kg:Figure ; kg:inReport ?report ; kg:figureNumber ?number .
+  OPTIONAL { ?part dcterms:title ?t FILTER(lang(?t) = "ja") }
+  OPTIONAL { ?part rdfs:label ?l FILTER(lang(?l) = "ja") }
+  BIND(COALESCE(?t, ?l) AS ?title)
+}"""
+OBSERVATIONS = """
+SELECT ?observation ?printed ?value ?part WHERE {
+  ?observation a kg:Observation ; kg:printedText ?printed ; kg:value ?value ; prov:wasDerivedFrom ?part .
+  ?part kg:inReport ?report .
+}"""
+MENTIONS = """
+SELECT DISTINCT ?part ?thing WHERE {
+  ?part kg:inReport ?report .
+  ?fact prov:wasDerivedFrom ?part ; ?property ?thing .
+  FILTER(isIRI(?thing) && ?property != prov:wasDerivedFrom)
+  ?thing a ?class .
+  FILTER(?class IN (%s))
+}"""
+
+
+@dataclass(frozen=True)
+class Score:
+    """Recall and precision of one table."""
+
+    found: int
+    expected: int
+    matched_draft: int
+    drafted: int
+
+    @property
+    def recall(self) -> float:
+        """Share of curated rows the draft found."""
+        return self.found / self.expected if self.expected else 1.0
+
+    @property
+    def precision(self) -> float:
+        """Share of draft rows that match a curated row."""
+        return self.matched_draft / self.drafted if self.drafted else 1.0
+
+    def as_json(self) -> dict[str, float | int]:
+        """The score as the JSON of ``kg draft --compare`` writes it."""
+        return {"recall": round(self.recall, 4), "precision": round(self.precision, 4),
+                "found": self.found, "expected": self.expected, "drafted": self.drafted}  # fmt: skip
+
+
+def _bind(report_iri: str) -> dict[str, dict[str, str]]:
+    return {"report": {"type": "uri", "value": report_iri}}
+
+
+def _title_key(title: str) -> str:
+    title = re.sub(r"^図表\s*\d+\s*[:：]?\s*", "", normalise(title).strip())
+    return re.sub(r"[\s【】「」()（）]", "", title)
+
+
+def compare_sections(draft: Draft, store: object, report_iri: str) -> tuple[Score, list[str]]:
+    """Score the draft's section tree against the curated one."""
+    rows = store.execute(SECTIONS, bindings=_bind(report_iri)).bindings  # type: ignore[attr-defined]
+    curated = Counter(
+        (int(row["line"]["value"]), int(row["parentLine"]["value"]) if "parentLine" in row else None) for row in rows
+    )
+    drafted = Counter((section.line, section.parent_line) for section in draft.structure.sections)
+    common = curated & drafted
+    missed = [
+        f"section at line {line} (parent line {parent}) not drafted"
+        for line, parent in sorted((curated - drafted).elements(), key=str)
+    ]
+    total = sum(common.values())
+    return Score(total, sum(curated.values()), total, sum(drafted.values())), missed
+
+
+def compare_figures(draft: Draft, store: object, report_iri: str) -> tuple[Score, list[str]]:
+    """Score the draft's figures (number and title) against the curated ones."""
+    rows = store.execute(FIGURES, bindings=_bind(report_iri)).bindings  # type: ignore[attr-defined]
+    curated = Counter((int(row["number"]["value"]), _title_key(row.get("title", {}).get("value", ""))) for row in rows)
+    drafted = Counter((figure.number, _title_key(figure.title)) for figure in draft.structure.figures)
+    common = curated & drafted
+    missed = [f"figure {number} {title!r} not drafted" for number, title in sorted((curated - drafted).elements())]
+    total = sum(common.values())
+    return Score(total, sum(curated.values()), total, sum(drafted.values())), missed
+
+
+def _core(number: Number) -> str:
+    match = re.search(r"\d[\d,.\s兆億万]*", normalise(number.printed))
+    return re.sub(r"\s", "", match.group()) if match else number.printed
+
+
+def compare_observations(
+    draft: Draft, store: object, report_iri: str, spans: dict[str, Span]
+) -> tuple[Score, list[str]]:
+    """Score the draft's numbers against the curated observations."""
+    rows = store.execute(OBSERVATIONS, bindings=_bind(report_iri)).bindings  # type: ignore[attr-defined]
+    curated: dict[str, tuple[str, str, list[Span]]] = {}
+    for row in rows:
+        key = row["observation"]["value"]
+        printed = re.sub(r"\s", "", normalise(row["printed"]["value"]))
+        entry = curated.setdefault(key, (printed, row["value"]["value"], []))
+        if row["part"]["value"] in spans:
+            entry[2].append(spans[row["part"]["value"]])
+    used: set[int] = set()
+    found = 0
+    missed = []
+    for key, (printed, value, parts) in sorted(curated.items()):
+        hit = None
+        for index, located in enumerate(draft.numbers):
+            number = located.item
+            assert isinstance(number, Number)
+            if str(number.value) != str(normalise_decimal(value)) or _core(number) not in printed:
+                continue
+            if any(
+                span.start <= located.line < span.end or span.start <= located.last_line < span.end for span in parts
+            ):
+                hit = index
+                if index not in used:
+                    break
+        if hit is None:
+            missed.append(f"{key.rsplit('/', 1)[-1]}: {printed} = {value} not drafted in its section")
+        else:
+            found += 1
+            used.add(hit)
+    return Score(found, len(curated), len(used), len(draft.numbers)), missed
+
+
+def normalise_decimal(value: str) -> str:
+    """Return a decimal literal in the form :func:`kg.numerals.printed_value` gives (``9.0`` → ``9``)."""
+    from decimal import Decimal
+
+    number = Decimal(value)
+    return str(number.normalize() if number != number.to_integral_value() else number.quantize(Decimal(1)))
+
+
+def compare_mentions(draft: Draft, store: object, report_iri: str, spans: dict[str, Span]) -> tuple[Score, list[str]]:
+    """Score the draft's links against the things curated facts cite from each section."""
+    classes = ", ".join(f"kg:{name}" for name in MENTION_CLASSES)
+    rows = store.execute(MENTIONS % classes, bindings=_bind(report_iri)).bindings  # type: ignore[attr-defined]
+    by_thing: dict[str, list[int]] = {}
+    for located in draft.mentions:
+        by_thing.setdefault(located.item.thing, []).append(located.line)  # type: ignore[union-attr]
+    found = 0
+    missed = []
+    matched_lines: set[tuple[str, int]] = set()
+    pairs = {(row["part"]["value"], row["thing"]["value"]) for row in rows if row["part"]["value"] in spans}
+    for part, thing in sorted(pairs):
+        span = spans[part]
+        lines = [line for line in by_thing.get(thing, []) if span.start <= line < span.end]
+        if lines:
+            found += 1
+            matched_lines |= {(thing, line) for line in lines}
+        else:
+            missed.append(f"{thing.rsplit('/', 1)[-1]} not linked in {part.rsplit('/', 1)[-1]}")
+    named = [located for located in draft.mentions if located.item.kind in _named_kinds(store)]  # type: ignore[union-attr]
+    matched = sum(1 for located in named if (located.item.thing, located.line) in matched_lines)  # type: ignore[union-attr]
+    return Score(found, len(pairs), matched, len(named)), missed
+
+
+def _named_kinds(store: object) -> frozenset[str]:
+    from kg.draft.entities import NAMED_CLASSES
+
+    return frozenset(NAMED_CLASSES[: NAMED_CLASSES.index("Event") + 1]) - {"IntrusionVector", "Technique"}
+
+
+def compare_draft(draft: Draft, store: object, report_iri: str) -> tuple[dict[str, Score], dict[str, list[str]]]:
+    """Compare one draft with the curated graph of ``report_iri``: scores and what was missed, per table."""
+    spans = source_spans(store)  # type: ignore[arg-type]
+    scores, misses = {}, {}
+    for name, function in (("sections", compare_sections), ("figures", compare_figures)):
+        scores[name], misses[name] = function(draft, store, report_iri)
+    for name, function in (("observations", compare_observations), ("mentions", compare_mentions)):
+        scores[name], misses[name] = function(draft, store, report_iri, spans)
+    return scores, misses
