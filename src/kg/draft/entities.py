@@ -94,10 +94,26 @@ def name_forms(name: str) -> set[str]:
     return {form for form in forms if len(form) >= (MIN_LENGTH["latin"] if form.isascii() else MIN_LENGTH["other"])}
 
 
+#: Collective names: in the National Police Agency's reports 警察 ("the police") stands for the
+#: police of Japan as a whole — the agency and the prefectural police — and curated facts cite
+#: both. Applied only to things the graph holds.
+COLLECTIVE_NAMES: dict[str, tuple[str, ...]] = {
+    "警察": ("https://w3id.org/npa-cyber-kg/id/org-npa", "https://w3id.org/npa-cyber-kg/id/org-prefectural-police"),
+}
+
+
 class Gazetteer:
     """Names of known things, matched longest first."""
 
     def __init__(self, entries: Iterable[Entry]) -> None:
+        entries = list(entries)
+        kinds = {entry.thing: entry.kind for entry in entries}
+        entries += [
+            Entry(name, thing, kinds[thing])
+            for name, things in COLLECTIVE_NAMES.items()
+            for thing in things
+            if thing in kinds
+        ]
         self.by_form: dict[str, set[tuple[str, str]]] = {}
         for entry in entries:
             for form in name_forms(entry.name):

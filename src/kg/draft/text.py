@@ -109,7 +109,9 @@ class ReportText:
                 continue
             line = FOOTNOTE_MARK.sub(lambda mark: " " * len(mark.group()), line)
             table_row = "\t" in self.raw[number - 1]
-            if (previous and (table_row or "\t" in previous or (previous[-1].isdigit() and line[0].isdigit()))) or (previous and not self.continues_text(previous, line)):
+            if (previous and (table_row or "\t" in previous or (previous[-1].isdigit() and line[0].isdigit()))) or (
+                previous and not self.continues_text(previous, line)
+            ):
                 text.append("\n")
                 owners.append(number)
             text.append(line)

@@ -1,0 +1,270 @@
+"""Write a draft into a folder: the graph's tables, review files, a Turtle report resource, a summary.
+
+The folder appears complete or not at all: everything is written into a temporary sibling
+folder, which is renamed to the output folder at the end. The tables have exactly the columns
+of ``graph/tables/schemas/`` (CONVENTIONS.md "Tables"), so reviewed rows move into
+``graph/tables/<report>/`` as they are; what the drafter knows beyond those columns — the line
+of every row, the ranked candidates, what it was unsure about — is in ``review/``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+from kg.draft import Draft, Located
+from kg.draft.numbers import Number
+from kg.errors import InputError
+
+SECTION_COLUMNS = ("section", "report", "path", "title_ja", "title_en", "source_line", "part_of")
+FIGURE_COLUMNS = ("figure", "report", "number", "title_ja", "title_en", "source_line", "part_of", "data_source")
+OBSERVATION_COLUMNS = (
+    "observation", "series", "period", "period_end", "categories", "total", "value", "unit", "approximate", "printed",
+    "change", "change_unit", "change_printed", "share_of", "computed_from", "computation", "derivation_printed",
+    "sources", "data_source", "comment_en",
+)  # fmt: skip
+KGR = "https://w3id.org/npa-cyber-kg/id/"
+
+
+def _local(iri: str) -> str:
+    return iri.removeprefix(KGR)
+
+
+def _csv(rows: Iterable[dict[str, object]], columns: tuple[str, ...]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({column: "" if row.get(column) is None else row.get(column) for column in columns})
+    return buffer.getvalue()
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[index : index + 2] for index in range(len(text) - 1)}
+
+
+def rank_series(context: str, series: dict[str, str], limit: int = 3) -> list[tuple[str, float]]:
+    """Rank the graph's series for a number by how much of each label its sentence shares.
+
+    >>> rank_series("ランサムウェアによる被害件数は", {"s1": "ランサムウェア被害の報告件数", "s2": "フィッシング報告件数"})
+    [('s1', 0.67), ('s2', 0.11)]
+    """
+    words = _bigrams(context)
+    scored = []
+    for iri, label in series.items():
+        grams = _bigrams(label)
+        if grams:
+            score = round(len(words & grams) / len(grams), 2)
+            if score > 0:
+                scored.append((iri, score))
+    return sorted(scored, key=lambda item: (-item[1], item[0]))[:limit]
+
+
+def observation_rows(draft: Draft, series: dict[str, str], units: set[str]) -> tuple[list[dict], list[dict]]:
+    """Return the observation rows (table columns) and their review rows."""
+    table, review = [], []
+    counts: Counter[str] = Counter()
+    figures_by_section: dict[str, list[str]] = {}
+    for figure in draft.structure.figures:
+        if figure.section:
+            figures_by_section.setdefault(figure.section.key, []).append(f"{draft.prefix}-fig-{figure.number}")
+    for located in draft.numbers:
+        number = located.item
+        assert isinstance(number, Number)
+        candidates = rank_series(number.context, series)
+        uncertain = list(number.uncertain)
+        if candidates and candidates[0][1] >= 0.5:
+            chosen = _local(candidates[0][0])
+            if len(candidates) > 1 and candidates[1][1] >= candidates[0][1] - 0.1:
+                uncertain.append("series: close candidates")
+        else:
+            chosen = "series-new-" + f"l{located.line}"
+            uncertain.append("series: no known series fits; name a new one or pick one")
+        if number.unit and number.unit not in units:
+            uncertain.append(f"unit kgv:{number.unit} is not in the vocabulary yet")
+        period = number.period.replace("-", "")
+        base = f"{draft.prefix}-obs-{chosen.removeprefix('series-')}-{period}"
+        counts[base] += 1
+        key = f"{base}-l{located.line}" + (f"-{counts[base]}" if counts[base] > 1 else "")
+        section = located.section.key if located.section else ""
+        table.append({
+            "observation": key, "series": chosen, "period": number.period, "period_end": number.period_end,
+            "value": number.value, "unit": number.unit, "approximate": "true" if number.approximate else "",
+            "printed": number.printed, "change": number.change if number.change is not None else "",
+            "change_unit": number.change_unit, "change_printed": number.change_printed, "sources": section,
+        })  # fmt: skip
+        review.append({
+            "observation": key, "line": located.line, "section": section, "printed": number.printed,
+            "context": number.context, "series_candidates": " ".join(f"{_local(i)}={s}" for i, s in candidates),
+            "figures_nearby": " ".join(figures_by_section.get(section, [])), "uncertain": "; ".join(uncertain),
+        })  # fmt: skip
+    return table, review
+
+
+def report_turtle(draft: Draft, publisher: str | None) -> str:
+    """Return the draft Turtle of the report resource, serialised by rdflib."""
+    from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
+    from rdflib.namespace import DCTERMS, XSD
+
+    kg = Namespace("https://w3id.org/npa-cyber-kg/ontology#")
+    graph = Graph()
+    graph.bind("kg", kg)
+    graph.bind("kgr", KGR)
+    graph.bind("dcterms", DCTERMS)
+    report = URIRef(f"{KGR}report-{draft.report_id}")
+    title = next((section.title for section in draft.structure.sections if section.marker == "表題"), "")
+    graph.add((report, RDF.type, kg.Report))
+    if title:
+        graph.add((report, RDFS.label, Literal(title, lang="ja")))
+        graph.add((report, DCTERMS.title, Literal(title, lang="ja")))
+    if publisher:
+        graph.add((report, DCTERMS.publisher, URIRef(publisher)))
+    issued = next(
+        (located.item for located in draft.dates if located.item.datatype == "date" and located.line <= 40), None
+    )
+    if issued is not None:
+        graph.add((report, DCTERMS.issued, Literal(issued.value, datatype=XSD.date)))  # type: ignore[union-attr]
+    graph.add((report, kg.coversYear, Literal(str(draft.year), datatype=XSD.gYear)))
+    graph.add((report, kg.corpusFile, Literal(Path(draft.text.path).name)))
+    header = (
+        f"# Draft of the report resource for {draft.report_id}, written by `kg draft`.\n"
+        "# Review it (add the English title and label), then move it into graph/common/reports.ttl.\n"
+    )
+    return header + graph.serialize(format="turtle")
+
+
+def review_markdown(draft: Draft, counts: dict[str, int], uncertain: dict[str, int], candidates: list[Located]) -> str:
+    """Return the review summary as Markdown."""
+    lines = [
+        f"# Draft of {draft.report_id}: review summary",
+        "",
+        f"From `{draft.text.path}` ({len(draft.text.lines)} lines).",
+        "",
+    ]
+    lines += ["| table | rows | uncertain |", "| --- | --- | --- |"]
+    lines += [f"| {name} | {count} | {uncertain.get(name, 0)} |" for name, count in counts.items()]
+    lines += [
+        "",
+        "## New-entity candidates",
+        "",
+        "| line | section | name | looks like | why |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    seen = set()
+    for located in candidates:
+        candidate = located.item
+        key = (candidate.text, candidate.kind)  # type: ignore[union-attr]
+        if key in seen:
+            continue
+        seen.add(key)
+        section = located.section.key if located.section else ""
+        lines.append(f"| {located.line} | {section} | {candidate.text} | {candidate.kind} | {candidate.reason} |")  # type: ignore[union-attr]
+    lines += ["", "## Next steps", "", "1. Review `tables/` with `review/` beside it: accept, correct or drop each row;",
+              "   fill `title_en`, pick each observation's series, unit and categories.",
+              "2. Move the rows into `graph/tables/<report>/` and `report.ttl` into `graph/common/reports.ttl`.",
+              "3. `kg tables compile`, `kg build`, `kg validate`, and the fidelity test (CONVENTIONS.md \"Drafts\").", ""]  # fmt: skip
+    return "\n".join(lines)
+
+
+def draft_files(draft: Draft, *, series: dict[str, str], units: set[str], organisations: set[str]) -> dict[str, str]:
+    """Return every file of the draft folder, by relative path."""
+    rid, prefix = draft.report_id, draft.prefix
+    sections = [{
+        "section": s.key, "report": f"report-{rid}", "path": s.path, "title_ja": s.title, "title_en": "",
+        "source_line": s.line, "part_of": s.parent.key if s.parent else "",
+    } for s in draft.structure.sections]  # fmt: skip
+    section_review = [{"section": s.key, "source_line": s.line, "kind": s.kind, "end_line": s.end,
+                       "uncertain": "; ".join(s.uncertain)} for s in draft.structure.sections]  # fmt: skip
+    figures, figure_review = [], []
+    mentions_by_line: dict[int, set[str]] = {}
+    for located in draft.mentions:
+        mentions_by_line.setdefault(located.line, set()).add(located.item.thing)  # type: ignore[union-attr]
+    for figure in draft.structure.figures:
+        sources = sorted(
+            thing for thing in mentions_by_line.get(figure.credit_line or -1, set()) if thing in organisations
+        )
+        key = f"{prefix}-fig-{figure.number}"
+        figures.append({"figure": key, "report": f"report-{rid}", "number": figure.number, "title_ja": figure.title,
+                        "title_en": "", "source_line": figure.line, "part_of": figure.section.key if figure.section else "",
+                        "data_source": " ".join(_local(s) for s in sources)})  # fmt: skip
+        figure_review.append({"figure": key, "source_line": figure.line, "credit": figure.credit,
+                              "credit_line": figure.credit_line or "", "uncertain": "; ".join(figure.uncertain)})  # fmt: skip
+    observations, observation_review = observation_rows(draft, series, units)
+    mentions = [{"line": m.line, "section": m.section.key if m.section else "", "text": m.item.text,  # type: ignore[union-attr]
+                 "thing": _local(m.item.thing), "class": m.item.kind} for m in draft.mentions]  # type: ignore[union-attr]  # fmt: skip
+    candidates = [{"line": c.line, "section": c.section.key if c.section else "", "text": c.item.text,  # type: ignore[union-attr]
+                   "looks_like": c.item.kind, "why": c.item.reason} for c in draft.candidates]  # type: ignore[union-attr]  # fmt: skip
+    dates = [{"line": d.line, "section": d.section.key if d.section else "", "printed": d.item.printed,  # type: ignore[union-attr]
+              "value": d.item.value, "datatype": f"xsd:{d.item.datatype}", "end": d.item.end_value,  # type: ignore[union-attr]
+              "note": d.item.note} for d in draft.dates]  # type: ignore[union-attr]  # fmt: skip
+    counts = {"sections": len(sections), "figures": len(figures), "observations": len(observations),
+              "dates": len(dates), "mentions": len(mentions), "new-entity candidates": len(candidates)}  # fmt: skip
+    uncertain = {
+        "sections": sum(1 for row in section_review if row["uncertain"]),
+        "figures": sum(1 for row in figure_review if row["uncertain"]),
+        "observations": sum(1 for row in observation_review if row["uncertain"]),
+        "dates": sum(1 for row in dates if row["note"]),
+    }
+    publisher = f"{KGR}org-npa" if any("警察庁" in line for line in draft.text.lines[:40]) else None
+    return {
+        f"tables/{rid}/sections.csv": _csv(sections, SECTION_COLUMNS),
+        f"tables/{rid}/figures.csv": _csv(figures, FIGURE_COLUMNS),
+        f"tables/{rid}/observations.csv": _csv(observations, OBSERVATION_COLUMNS),
+        "review/sections.csv": _csv(section_review, ("section", "source_line", "kind", "end_line", "uncertain")),
+        "review/figures.csv": _csv(figure_review, ("figure", "source_line", "credit", "credit_line", "uncertain")),
+        "review/observations.csv": _csv(
+            observation_review,
+            (
+                "observation",
+                "line",
+                "section",
+                "printed",
+                "context",
+                "series_candidates",
+                "figures_nearby",
+                "uncertain",
+            ),
+        ),  # fmt: skip
+        "review/mentions.csv": _csv(mentions, ("line", "section", "text", "thing", "class")),
+        "review/candidates.csv": _csv(candidates, ("line", "section", "text", "looks_like", "why")),
+        "review/dates.csv": _csv(dates, ("line", "section", "printed", "value", "datatype", "end", "note")),
+        "report.ttl": report_turtle(draft, publisher),
+        "REVIEW.md": review_markdown(draft, counts, uncertain, draft.candidates),
+    }
+
+
+def check_output(output: Path, graph_dir: Path) -> None:
+    """Refuse an output folder inside ``graph/`` or one that exists already."""
+    resolved = output.resolve()
+    if resolved == graph_dir.resolve() or graph_dir.resolve() in resolved.parents:
+        raise InputError("a draft is never written into graph/; choose a folder outside it", path=str(output))
+    if output.exists():
+        raise InputError("exists already; remove it or choose another output folder", path=str(output))
+    if not output.parent.is_dir():
+        raise InputError("the folder that should hold the output does not exist", path=str(output.parent))
+
+
+def write_folder(files: dict[str, str], output: Path) -> None:
+    """Write ``files`` into ``output`` atomically: a temporary sibling folder, renamed at the end."""
+    temporary = Path(tempfile.mkdtemp(prefix=f".{output.name}.", suffix=".partial", dir=output.parent))
+    try:
+        for relative, content in files.items():
+            target = temporary / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(content, encoding="utf-8")
+        os.rename(temporary, output)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+
+
+def slug(text: str) -> str:
+    """Return a lowercase ASCII slug (used for keys of new things)."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
