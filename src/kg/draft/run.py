@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from kg.draft import Draft, draft_report
+from kg.draft import Draft, check_is_report, draft_report, report_year
 from kg.draft.compare import Score, compare_draft
 from kg.draft.entities import Gazetteer
 from kg.draft.text import read_report
@@ -39,10 +39,12 @@ def draft_to_folder(
     progress: Callable[[str], None] | None = None,
 ) -> tuple[Draft, dict[str, str]]:
     """Draft ``report_file`` as ``report_id`` into the new folder ``output``; return the draft and its files."""
+    report_year(report_id)
     if report_id in known_reports(store) or (graph_dir / "tables" / report_id).exists():
         raise InputError(f"report {report_id} is in the graph already; choose the id of a new report")
     check_output(output, graph_dir)
     text = read_report(report_file)
+    check_is_report(text)
     if progress:
         progress(f"read {report_file} ({len(text.lines)} lines); building the gazetteer from the graph")
     gazetteer = Gazetteer.from_store(store)
