@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-import kg
 from kg.fidelity import Span, check_fidelity, find_in_span
 from kg.numerals import is_approximate, printed_value
 
@@ -40,8 +39,8 @@ def test_text_without_a_number_is_an_error() -> None:
         printed_value("件数")
 
 
-def test_every_observation_matches_the_corpus(graph: kg.KnowledgeGraph, corpus: Path) -> None:
-    findings = check_fidelity(graph.store, corpus=corpus)
+def test_every_observation_matches_the_corpus(corpus: Path) -> None:
+    findings = check_fidelity(corpus=corpus)
     assert len(findings) > 100
     problems = [finding.problem() for finding in findings if not finding.ok]
     assert problems == []
@@ -64,3 +63,37 @@ def test_numbers_split_across_lines_in_the_2021_report_are_found(corpus: Path) -
             break
     else:
         pytest.skip("no number split across lines in this corpus")
+
+
+def test_a_wrong_number_in_a_table_row_is_named_by_its_row(corpus: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from kg.paths import graph_dir
+
+    shutil.copytree(graph_dir() / "tables", tmp_path / "tables")
+    table = tmp_path / "tables" / "r5-2023" / "observations.csv"
+    lines = table.read_text(encoding="utf-8").splitlines(keepends=True)
+    number = next(n for n, line in enumerate(lines) if line.startswith("r5-obs-ransomware-reports-2023,"))
+    lines[number] = lines[number].replace(",197,", ",198,", 1).replace("前年比で14.3%減少", "前年比で14.3%増加")
+    table.write_text("".join(lines), encoding="utf-8")
+    [finding] = check_fidelity(
+        corpus=corpus,
+        folder=tmp_path / "tables",
+        observation="https://w3id.org/npa-cyber-kg/id/r5-obs-ransomware-reports-2023",
+    )
+    assert finding.problem().endswith("value 198 but '197件' means 197")
+    assert f"observations.csv: row {number + 1} (r5-obs-ransomware-reports-2023)" in finding.problem()
+
+
+@pytest.mark.parametrize(
+    ("printed", "change"),
+    [
+        ("前年比で14.3%減少", Decimal("-14.3")),
+        ("22万7,558件増加", Decimal("227558")),
+        ("前年と比べて1件減少", Decimal("-1")),
+    ],
+)
+def test_a_printed_change_is_read_with_its_sign(printed: str, change: Decimal) -> None:
+    from kg.fidelity import change_value
+
+    assert change_value(printed) == change

@@ -1,12 +1,15 @@
 """Check the graph's numbers against the report texts.
 
-Every observation records its number as printed (``kg:printedText``) and the section or figure
-it comes from. :func:`check_fidelity` reads the corpus (``KG_CORPUS``) and confirms, for each
+Every observation is a row of ``graph/tables/<report>/observations.csv`` that records its number
+as printed (``printed``) and the sections or figures it comes from (``sources``).
+:func:`check_fidelity` reads those rows and the corpus (``KG_CORPUS``) and confirms, for each
 observation, that the printed text occurs in the cited part's text after NFKC normalisation and
-that the stored ``kg:value`` equals what that text says.
+that the stored ``value`` equals what that text says; a change as printed (``change_printed``)
+must occur there too, and say the stored ``change`` (its sign from 増/減).
 
-A section's text runs from its heading line (``kg:sourceLine``) to the next heading that is not
+A section's text runs from its heading line (``source_line``) to the next heading that is not
 one of its own subsections; a figure's text is the text of the section that holds its caption.
+Sections and figures are rows of the same tables (``sections.csv``, ``figures.csv``).
 """
 
 from __future__ import annotations
@@ -19,21 +22,14 @@ from pathlib import Path
 from kg.errors import InputError
 from kg.numerals import normalise, printed_value
 from kg.paths import corpus_dir
-from kg.store.base import SparqlStore
+from kg.tables import Table, load_tables, tables_dir
 
-PARTS = """
-SELECT ?part ?file ?line ?parent ?figure WHERE {
-  ?part a kg:SourcePart ; kg:inReport ?report ; kg:sourceLine ?line .
-  ?report kg:corpusFile ?file .
-  OPTIONAL { ?part dcterms:isPartOf ?parent }
-  BIND(EXISTS { ?part a kg:Figure } AS ?figure)
-}"""
+#: The corpus file of each report (graph/common/reports.ttl, kg:corpusFile).
+REPORTS = """
+SELECT ?report ?file WHERE { ?report a kg:Report ; kg:corpusFile ?file }"""
 
-OBSERVATIONS = """
-SELECT ?observation ?printed ?value ?part WHERE {
-  ?observation a kg:Observation ; kg:printedText ?printed ; kg:value ?value ; prov:wasDerivedFrom ?part .
-  FILTER(!BOUND(?only) || ?observation = ?only)
-} ORDER BY ?observation"""
+#: Words after a printed change that make it a decrease.
+DECREASE_WORDS = ("減少", "減", "低下")
 
 
 @dataclass(frozen=True)
@@ -55,31 +51,54 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class Change:
+    """A change as printed, the signed change stored, the change the text states, and where found."""
+
+    printed: str
+    value: Decimal | None
+    printed_value: Decimal | None
+    evidence: Evidence | None
+
+
+@dataclass(frozen=True)
 class Finding:
-    """The check of one observation: ``ok`` when the text was found and the value matches."""
+    """The check of one observation row: ``ok`` when its texts were found and its numbers match.
+
+    A derived observation (no printed number) is checked for the text it is derived from.
+    """
 
     observation: str
     printed: str
     value: Decimal
     printed_value: Decimal | None
     evidence: Evidence | None
+    where: str = ""
+    derived: bool = False
+    change: Change | None = None
 
     @property
     def value_matches(self) -> bool:
-        """True when the stored value equals the value of the printed text."""
-        return self.printed_value is not None and self.printed_value == self.value
+        """True when the stored value equals the value of the printed text (derived: always)."""
+        return self.derived or (self.printed_value is not None and self.printed_value == self.value)
 
     @property
     def ok(self) -> bool:
-        """True when the printed text is in the cited source and the value matches it."""
-        return self.evidence is not None and self.value_matches
+        """True when :meth:`problem` finds nothing."""
+        return not self.problem()
 
     def problem(self) -> str:
         """Say what is wrong, in one line ('' when nothing is)."""
+        name = f"{self.where} ({self.observation.rsplit('/', 1)[-1]})" if self.where else self.observation
         if self.evidence is None:
-            return f"{self.observation}: printed text {self.printed!r} not found in the cited section or figure"
+            what = "derivation text" if self.derived else "printed text"
+            return f"{name}: {what} {self.printed!r} not found in the cited section or figure"
         if not self.value_matches:
-            return f"{self.observation}: kg:value {self.value} but {self.printed!r} means {self.printed_value}"
+            return f"{name}: value {self.value} but {self.printed!r} means {self.printed_value}"
+        if change := self.change:
+            if change.evidence is None:
+                return f"{name}: change_printed {change.printed!r} not found in the cited section or figure"
+            if change.value is None or change.value != change.printed_value:
+                return f"{name}: change {change.value} but {change.printed!r} means {change.printed_value}"
         return ""
 
 
@@ -91,17 +110,62 @@ def corpus_lines(file: Path) -> tuple[str, ...]:
     return tuple(normalise(line) for line in file.read_text(encoding="utf-8").splitlines())
 
 
-def source_spans(store: SparqlStore) -> dict[str, Span]:
-    """Compute the text span of every section and figure in the store."""
-    rows = store.execute(PARTS).bindings
-    info = {row["part"]["value"]: row for row in rows}
-    children: dict[str, set[str]] = {}
-    for part, row in info.items():
-        if "parent" in row:
-            children.setdefault(row["parent"]["value"], set()).add(part)
+@dataclass(frozen=True)
+class Part:
+    """A section or figure: its IRI, corpus file, heading line, parent section, and kind."""
 
-    def descendants(part: str) -> set[str]:
-        found, stack = set(), [part]
+    iri: str
+    file: str
+    line: int
+    parent: str | None
+    figure: bool
+
+
+def corpus_files(graph: Path | None = None) -> dict[str, str]:
+    """Return the corpus file of each report IRI, from ``graph/common/reports.ttl``."""
+    import pyoxigraph
+
+    from kg.namespaces import sparql_prologue
+    from kg.paths import graph_dir
+
+    path = (graph or graph_dir()) / "common" / "reports.ttl"
+    store = pyoxigraph.Store()
+    try:
+        store.load(path=str(path), format=pyoxigraph.RdfFormat.TURTLE)
+    except (OSError, SyntaxError) as error:
+        raise InputError(f"cannot read the reports: {error}", path=str(path)) from None
+    return {row["report"].value: row["file"].value for row in store.query(sparql_prologue() + REPORTS)}
+
+
+def source_parts(tables: list[Table] | None = None, files: dict[str, str] | None = None) -> dict[str, Part]:
+    """Return every section and figure of the tables, by IRI."""
+    from kg.namespaces import KGR
+
+    tables = load_tables() if tables is None else tables
+    files = corpus_files() if files is None else files
+    parts = {}
+    for table in tables:
+        if table.name not in ("sections", "figures"):
+            continue
+        for row in table.rows:
+            cells = row.cells
+            iri = KGR + cells[table.key]
+            parent = KGR + cells["part_of"] if cells["part_of"] else None
+            file = files[KGR + cells["report"]]
+            parts[iri] = Part(iri, file, int(cells["source_line"]), parent, table.name == "figures")
+    return parts
+
+
+def source_spans(parts: dict[str, Part] | None = None) -> dict[str, Span]:
+    """Compute the text span of every section and figure (by default, of the tables)."""
+    parts = source_parts() if parts is None else parts
+    children: dict[str, set[str]] = {}
+    for part in parts.values():
+        if part.parent:
+            children.setdefault(part.parent, set()).add(part.iri)
+
+    def descendants(iri: str) -> set[str]:
+        found, stack = set(), [iri]
         while stack:
             for child in children.get(stack.pop(), ()):
                 if child not in found:
@@ -110,22 +174,21 @@ def source_spans(store: SparqlStore) -> dict[str, Span]:
         return found
 
     sections_by_file: dict[str, list[tuple[int, str]]] = {}
-    for part, row in info.items():
-        if row["figure"]["value"] != "true":
-            sections_by_file.setdefault(row["file"]["value"], []).append((int(row["line"]["value"]), part))
+    for part in parts.values():
+        if not part.figure:
+            sections_by_file.setdefault(part.file, []).append((part.line, part.iri))
     spans: dict[str, Span] = {}
     for file, sections in sections_by_file.items():
         sections.sort()
-        for line, part in sections:
-            inside = descendants(part)
+        for line, iri in sections:
+            inside = descendants(iri)
             later = [start for start, other in sections if start > line and other not in inside]
-            spans[part] = Span(file, line, later[0] if later else 10**9)
-    for part, row in info.items():
-        if row["figure"]["value"] == "true":
-            file, line = row["file"]["value"], int(row["line"]["value"])
-            holders = [(start, other) for start, other in sections_by_file.get(file, []) if start <= line]
-            holder = spans[max(holders)[1]] if holders else Span(file, line, line + 1)
-            spans[part] = Span(file, min(holder.start, line), max(holder.end, line + 1))
+            spans[iri] = Span(file, line, later[0] if later else 10**9)
+    for part in parts.values():
+        if part.figure:
+            holders = [(start, other) for start, other in sections_by_file.get(part.file, []) if start <= part.line]
+            holder = spans[max(holders)[1]] if holders else Span(part.file, part.line, part.line + 1)
+            spans[part.iri] = Span(part.file, min(holder.start, part.line), max(holder.end, part.line + 1))
     return spans
 
 
@@ -151,25 +214,62 @@ def find_in_span(printed: str, span: Span, corpus: Path) -> Evidence | None:
     return Evidence(span.file, first, "".join(lines[number - 1].strip() for number in range(first, last + 1)))
 
 
-def check_fidelity(store: SparqlStore, *, corpus: Path | None = None, observation: str | None = None) -> list[Finding]:
-    """Check every observation (or the one IRI ``observation``) against the corpus."""
+def find_in_parts(printed: str, parts: list[str], spans: dict[str, Span], corpus: Path) -> Evidence | None:
+    """Find ``printed`` in the text of the first of ``parts`` that holds it."""
+    for part in parts:
+        if part in spans and (evidence := find_in_span(printed, spans[part], corpus)):
+            return evidence
+    return None
+
+
+def change_value(printed: str) -> Decimal | None:
+    """The signed change a printed change states (``前年と比べて1件減少`` is -1), or None."""
+    try:
+        value = printed_value(printed.split("比", 1)[-1] if "比" in printed else printed)
+    except ValueError:
+        return None
+    return -value if normalise(printed).rstrip().endswith(DECREASE_WORDS) else value
+
+
+def check_fidelity(
+    *, corpus: Path | None = None, observation: str | None = None, folder: Path | None = None
+) -> list[Finding]:
+    """Check every observation row of the tables (or the one IRI ``observation``) against the corpus."""
+    from kg.namespaces import KGR
+
     corpus = corpus or corpus_dir()
-    spans = source_spans(store)
-    bindings = {"only": {"type": "uri", "value": observation}} if observation else None
-    rows = store.execute(OBSERVATIONS, bindings=bindings).bindings
-    grouped: dict[tuple[str, str, str], list[str]] = {}
-    for row in rows:
-        key = (row["observation"]["value"], row["printed"]["value"], row["value"]["value"])
-        grouped.setdefault(key, []).append(row["part"]["value"])
+    tables = load_tables(folder or tables_dir())
+    spans = source_spans(source_parts(tables))
     findings = []
-    for (iri, printed, value), parts in grouped.items():
-        try:
-            parsed: Decimal | None = printed_value(printed)
-        except ValueError:
-            parsed = None
-        evidence = None
-        for part in parts:
-            if part in spans and (evidence := find_in_span(printed, spans[part], corpus)):
-                break
-        findings.append(Finding(iri, printed, Decimal(value), parsed, evidence))
+    for table in tables:
+        if table.name != "observations":
+            continue
+        for row in table.rows:
+            cells = row.cells
+            iri = KGR + cells[table.key]
+            if observation and iri != observation:
+                continue
+            parts = [KGR + source for source in cells["sources"].split()]
+            where = f"{table.display}: row {row.line}"
+            if not cells["printed"]:
+                text = cells["derivation_printed"]
+                evidence = find_in_parts(text, parts, spans, corpus) if text else None
+                findings.append(Finding(iri, text, Decimal(cells["value"]), None, evidence, where, derived=True))
+                continue
+            try:
+                parsed: Decimal | None = printed_value(cells["printed"])
+            except ValueError:
+                parsed = None
+            evidence = find_in_parts(cells["printed"], parts, spans, corpus)
+            change = None
+            if cells["change_printed"]:
+                change = Change(
+                    cells["change_printed"],
+                    Decimal(cells["change"]) if cells["change"] else None,
+                    change_value(cells["change_printed"]),
+                    find_in_parts(cells["change_printed"], parts, spans, corpus),
+                )
+            findings.append(
+                Finding(iri, cells["printed"], Decimal(cells["value"]), parsed, evidence, where, change=change)
+            )
     return findings
