@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from kg.draft import Draft
 from kg.draft.numbers import Number
-from kg.fidelity import Span, source_spans
+from kg.fidelity import Part, Span, source_spans
 from kg.numerals import normalise
 
 #: The classes whose instances count as mentions: the things the report names.
@@ -197,9 +197,29 @@ def _named_kinds(store: object) -> frozenset[str]:
     return frozenset(NAMED_CLASSES[: NAMED_CLASSES.index("Event") + 1]) - {"IntrusionVector", "Technique"}
 
 
+PARTS = """
+SELECT ?part ?file ?line ?parent ?figure WHERE {
+  ?part a kg:SourcePart ; kg:inReport ?report ; kg:sourceLine ?line .
+  ?report kg:corpusFile ?file .
+  OPTIONAL { ?part dcterms:isPartOf ?parent }
+  BIND(EXISTS { ?part a kg:Figure } AS ?figure)
+}"""
+
+
+def store_spans(store: object) -> dict[str, Span]:
+    """Return the text span of every section and figure the store holds (as the fidelity check counts them)."""
+    rows = store.execute(PARTS).bindings  # type: ignore[attr-defined]
+    parts = {
+        row["part"]["value"]: Part(row["part"]["value"], row["file"]["value"], int(row["line"]["value"]),
+                                   row["parent"]["value"] if "parent" in row else None, row["figure"]["value"] == "true")
+        for row in rows
+    }  # fmt: skip
+    return source_spans(parts)
+
+
 def compare_draft(draft: Draft, store: object, report_iri: str) -> tuple[dict[str, Score], dict[str, list[str]]]:
     """Compare one draft with the curated graph of ``report_iri``: scores and what was missed, per table."""
-    spans = source_spans(store)  # type: ignore[arg-type]
+    spans = store_spans(store)
     scores, misses = {}, {}
     for name, function in (("sections", compare_sections), ("figures", compare_figures)):
         scores[name], misses[name] = function(draft, store, report_iri)
