@@ -101,10 +101,11 @@ def draft_report(
             progress(f"drafting: section {index} of {len(bodies)} (line {start})")
         _draft_body(draft, gazetteer, start, end, frozenset(skip))
     # Headings name things too (○ BlackTechに対する…): link them, but find no numbers there.
-    for section in structure.sections:
-        piece = text.flow(section.line, section.line + 1)
-        for mention in gazetteer.find(piece.text):
-            draft.mentions.append(Located(mention, section.line, section))
+    captions = {figure.line for figure in structure.figures}
+    credits = {figure.credit_line for figure in structure.figures if figure.credit_line}
+    for line in sorted({section.line for section in structure.sections} | captions | credits):
+        for mention in gazetteer.find(text.line(line)):
+            draft.mentions.append(Located(mention, line, structure.section_at(line)))
     draft.mentions.sort(key=lambda located: located.line)
     return draft
 

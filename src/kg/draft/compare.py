@@ -20,7 +20,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from kg.draft import Draft
+from kg.draft import Draft, Located
+from kg.draft.entities import Gazetteer, compact
 from kg.draft.numbers import Number
 from kg.fidelity import Part, Span, source_spans
 from kg.numerals import normalise
@@ -59,12 +60,14 @@ SELECT DISTINCT ?part ?thing WHERE {
 
 @dataclass(frozen=True)
 class Score:
-    """Recall and precision of one table."""
+    """Recall and precision of one table; for mentions also the recall over those the text names."""
 
     found: int
     expected: int
     matched_draft: int
     drafted: int
+    named_found: int | None = None
+    named_expected: int | None = None
 
     @property
     def recall(self) -> float:
@@ -76,10 +79,21 @@ class Score:
         """Share of draft rows that match a curated row."""
         return self.matched_draft / self.drafted if self.drafted else 1.0
 
-    def as_json(self) -> dict[str, float | int]:
+    @property
+    def named_recall(self) -> float | None:
+        """For mentions: the share found of those whose thing is named in the section's text."""
+        if self.named_expected is None or self.named_found is None:
+            return None
+        return self.named_found / self.named_expected if self.named_expected else 1.0
+
+    def as_json(self) -> dict[str, object]:
         """The score as the JSON of ``kg draft --compare`` writes it."""
-        return {"recall": round(self.recall, 4), "precision": round(self.precision, 4),
-                "found": self.found, "expected": self.expected, "drafted": self.drafted}  # fmt: skip
+        document: dict[str, object] = {"recall": round(self.recall, 4), "precision": round(self.precision, 4),
+                                       "found": self.found, "expected": self.expected, "drafted": self.drafted}  # fmt: skip
+        if self.named_recall is not None:
+            document["named_in_text"] = {"recall": round(self.named_recall, 4), "found": self.named_found,
+                                         "expected": self.named_expected}  # fmt: skip
+        return document
 
 
 def _bind(report_iri: str) -> dict[str, dict[str, str]]:
@@ -118,9 +132,10 @@ def compare_figures(draft: Draft, store: object, report_iri: str) -> tuple[Score
     return Score(total, sum(curated.values()), total, sum(drafted.values())), missed
 
 
-def _core(number: Number) -> str:
-    match = re.search(r"\d[\d,.\s兆億万]*", normalise(number.printed))
-    return re.sub(r"\s", "", match.group()) if match else number.printed
+def _core(printed: str) -> str:
+    """The number of a printed text without its unit: ``約87.3億円`` → ``87.3億``."""
+    match = re.search(r"\d[\d,.\s兆億万]*", normalise(printed))
+    return re.sub(r"\s", "", match.group()).rstrip(".,") if match else printed
 
 
 def compare_observations(
@@ -139,24 +154,25 @@ def compare_observations(
     found = 0
     missed = []
     for key, (printed, value, parts) in sorted(curated.items()):
-        hit = None
-        for index, located in enumerate(draft.numbers):
-            number = located.item
-            assert isinstance(number, Number)
-            if str(number.value) != str(normalise_decimal(value)) or _core(number) not in printed:
-                continue
-            if any(
-                span.start <= located.line < span.end or span.start <= located.last_line < span.end for span in parts
-            ):
-                hit = index
-                if index not in used:
-                    break
-        if hit is None:
-            missed.append(f"{key.rsplit('/', 1)[-1]}: {printed} = {value} not drafted in its section")
-        else:
+        hits = [
+            index
+            for index, located in enumerate(draft.numbers)
+            if _matches(located, printed, normalise_decimal(value), parts)
+        ]
+        if hits:
             found += 1
-            used.add(hit)
+            used.update(hits)  # a number printed twice (summary and detail) is one observation
+        else:
+            missed.append(f"{key.rsplit('/', 1)[-1]}: {printed} = {value} not drafted in its section")
     return Score(found, len(curated), len(used), len(draft.numbers)), missed
+
+
+def _matches(located: Located, printed: str, value: str, parts: list[Span]) -> bool:
+    number = located.item
+    assert isinstance(number, Number)
+    if str(number.value) != value or _core(number.printed) != _core(printed):
+        return False
+    return any(span.start <= located.line < span.end or span.start <= located.last_line < span.end for span in parts)
 
 
 def normalise_decimal(value: str) -> str:
@@ -174,21 +190,36 @@ def compare_mentions(draft: Draft, store: object, report_iri: str, spans: dict[s
     by_thing: dict[str, list[int]] = {}
     for located in draft.mentions:
         by_thing.setdefault(located.item.thing, []).append(located.line)  # type: ignore[union-attr]
-    found = 0
+    found = named_found = named_expected = 0
     missed = []
     matched_lines: set[tuple[str, int]] = set()
     pairs = {(row["part"]["value"], row["thing"]["value"]) for row in rows if row["part"]["value"] in spans}
+    forms = _forms_by_thing(store)
     for part, thing in sorted(pairs):
         span = spans[part]
         lines = [line for line in by_thing.get(thing, []) if span.start <= line < span.end]
+        text = compact("".join(draft.text.lines[span.start - 1 : min(span.end, len(draft.text.lines) + 1) - 1]))
+        named = any(form in text for form in forms.get(thing, ()))
+        named_expected += named
         if lines:
             found += 1
+            named_found += named
             matched_lines |= {(thing, line) for line in lines}
         else:
-            missed.append(f"{thing.rsplit('/', 1)[-1]} not linked in {part.rsplit('/', 1)[-1]}")
+            why = "named in its text" if named else "not named in its text"
+            missed.append(f"{thing.rsplit('/', 1)[-1]} not linked in {part.rsplit('/', 1)[-1]} ({why})")
     named = [located for located in draft.mentions if located.item.kind in _named_kinds(store)]  # type: ignore[union-attr]
     matched = sum(1 for located in named if (located.item.thing, located.line) in matched_lines)  # type: ignore[union-attr]
-    return Score(found, len(pairs), matched, len(named)), missed
+    return Score(found, len(pairs), matched, len(named), named_found, named_expected), missed
+
+
+def _forms_by_thing(store: object) -> dict[str, set[str]]:
+    """Every form each thing of the gazetteer is matched by (to tell whether a section's text names it)."""
+    forms: dict[str, set[str]] = {}
+    for form, things in Gazetteer.from_store(store).by_form.items():
+        for thing, _kind in things:
+            forms.setdefault(thing, set()).add(form)
+    return forms
 
 
 def _named_kinds(store: object) -> frozenset[str]:

@@ -90,7 +90,7 @@ def name_forms(name: str) -> set[str]:
     forms = {compact(name)}
     if match := _PARENTHESISED.match(normalise(name).strip()):
         forms |= {compact(match.group(1)), compact(match.group(2))}
-    forms |= {form.replace("「", "").replace("」", "") for form in forms}
+    forms = {"".join(char for char in form if char not in _QUOTES) for form in forms}
     return {form for form in forms if len(form) >= (MIN_LENGTH["latin"] if form.isascii() else MIN_LENGTH["other"])}
 
 
@@ -149,14 +149,24 @@ class Gazetteer:
             start, end = offsets[match.start()], offsets[match.end() - 1] + 1
             for thing, kind in sorted(self.by_form[form]):
                 found.append(Mention(start, end, text[start:end], thing, kind, form))
+            # A name of the form XのY (海外製ルータのぜい弱性) names X too.
+            head = form.split("の", 1)[0]
+            if head != form and head in self.by_form:
+                stop = offsets[match.start() + len(head) - 1] + 1
+                for thing, kind in sorted(self.by_form[head]):
+                    found.append(Mention(start, stop, text[start:stop], thing, kind, head))
         return found
+
+
+#: Quotation marks do not change a name: 「Apache Log4j」のぜい弱性 is Apache Log4jのぜい弱性.
+_QUOTES = frozenset('「」『』"“”')
 
 
 def _compact_with_offsets(text: str) -> tuple[str, list[int]]:
     folded: list[str] = []
     offsets: list[int] = []
     for index, char in enumerate(text):
-        if char.isspace():
+        if char.isspace() or char in _QUOTES:
             continue
         for piece in normalise(char).casefold():
             folded.append(piece)

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from kg.draft.text import FOOTNOTE_LINE, FOOTNOTE_TEXT, ReportText, display_width
+from kg.draft.text import FOOTNOTE_LINE, FOOTNOTE_MARK, FOOTNOTE_TEXT, ReportText, display_width
 
 KANA_ORDER = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホ"
 KANA_ROMAN = {
@@ -361,7 +361,7 @@ def find_figures(report: ReportText, structure_sections: list[Section]) -> list[
             if "【" in title:
                 title = title.split("【")[0]
             title = title.strip()
-            leftover = raw_title[len(title) :].strip(" 】【")
+            leftover = FOOTNOTE_MARK.sub("", raw_title[len(title) :]).strip(" 】【")
             if displaced and index == 0 and set(displaced) - {"【", "】"}:
                 uncertain.append("displaced brackets before the caption: " + " ".join(displaced))
             if leftover:
