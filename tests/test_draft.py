@@ -1,8 +1,10 @@
 """`kg draft`: drafting a report's tables from its text, and the scores that hold drafting up.
 
 The targets of the issue (sections ≥ 0.95 recall, figures 1.0, observations ≥ 0.90, mentions
-≥ 0.90) are checked on both corpus reports; mentions are held at the level reached so far
-(see MENTION_FLOOR), below the target, so that a change that makes linking worse fails.
+≥ 0.90) are checked on both corpus reports. Mentions meet the target over the things a
+section's text names; over every thing a curated fact cites from a section (many of them named
+nowhere in that text) they are held at the level reached so far (MENTION_FLOOR), below the
+target, so that a change that makes linking worse fails.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from kg.errors import InputError
 KGR = "https://w3id.org/npa-cyber-kg/id/"
 REPORTS = {"r5-2023": "npa-r5-2023.txt", "r3-2021": "npa-r3-2021.txt"}
 #: Mentions recall reached today on each report (the issue's target, 0.90, is not met yet).
-MENTION_FLOOR = {"r5-2023": 0.80, "r3-2021": 0.69}
+MENTION_FLOOR = {"r5-2023": 0.80, "r3-2021": 0.73}
 
 
 @pytest.fixture(scope="module")
@@ -45,16 +47,19 @@ def scores(graph: kg.KnowledgeGraph, corpus: Path) -> dict[str, dict]:
 def test_drafting_meets_the_targets(scores: dict[str, dict], report_id: str) -> None:
     score = scores[report_id]
     assert score["sections"].recall >= 0.95, score["sections"]
-    assert score["figures"].recall == 1.0 or report_id == "r5-2023", score["figures"]
+    assert score["figures"].recall == 1.0, score["figures"]
     assert score["observations"].recall >= 0.90, score["observations"]
+    assert score["mentions"].named_recall >= 0.90, score["mentions"]
     assert score["mentions"].recall >= MENTION_FLOOR[report_id], score["mentions"]
     for table in score.values():
         assert 0 < table.precision <= 1
 
 
-def test_figures_recall_on_2023(scores: dict[str, dict]) -> None:
-    # 図表36's caption runs into its footnote marker (】^{*15}); one of 51 is missed today.
-    assert scores["r5-2023"]["figures"].found >= 50
+def test_footnotes_find_their_reference_and_term(corpus: Path) -> None:
+    structure = parse_structure(read_report(corpus / "npa-r5-2023.txt"), "r9")
+    note = next(note for note in structure.footnotes if note.marker == "*2")
+    assert note.term == "犯罪実行者募集情報" and note.reference_line is not None
+    assert note.section is not None and note.section.line <= note.reference_line < note.section.end
 
 
 def _text(body: str) -> ReportText:
@@ -78,8 +83,14 @@ def test_numbering_places_sections_and_restarts_make_an_untitled_division() -> N
 
 
 def test_wrapped_lines_split_numbers_and_footnote_lines_rejoin() -> None:
-    lines = ["中国人民解放軍が関与している可能性の高いサイバー攻撃集団が、平成" + "あ" * 3, "*10", "",
-             "28年６月から12月にかけて約", "", "223億9,000万円と、前年比で１．５ポイント増加した。"] * 12  # fmt: skip
+    lines = [
+        "中国人民解放軍が関与している可能性の高いサイバー攻撃集団が、平成" + "あ" * 3,
+        "*10",
+        "",
+        "28年６月から12月にかけて約",
+        "",
+        "223億9,000万円と、前年比で１．５ポイント増加した。",
+    ] * 12
     report = _text("\n".join(lines))
     piece = report.flow(1, 7)
     assert "平成あああ28年6月" in piece.text and "約223億9,000万円" in piece.text
@@ -121,8 +132,9 @@ def test_report_id_must_be_an_era_year() -> None:
 
 
 def _kg(*arguments: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "kg.cli", "draft", *arguments], capture_output=True, text=True,
-                          env=env, timeout=300)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "kg.cli", "draft", *arguments], capture_output=True, text=True, env=env, timeout=300
+    )
 
 
 def test_kg_draft_writes_a_complete_folder(kg_env: dict[str, str], corpus: Path, tmp_path: Path) -> None:
@@ -152,7 +164,7 @@ def test_kg_draft_writes_a_complete_folder(kg_env: dict[str, str], corpus: Path,
     [
         ("令和6年".encode("shift_jis") * 200, "r6-2024", "not UTF-8"),
         (b"", "r6-2024", "empty"),
-        ("hello world\n".encode() * 50, "r6-2024", "not a report"),
+        (b"hello world\n" * 50, "r6-2024", "not a report"),
         ("令和5年\n".encode() * 10, "r5-2023", "in the graph already"),
         ("令和5年\n".encode() * 10, "six", "not of the form"),
     ],
@@ -184,4 +196,5 @@ def test_compare_writes_json_shaped_per_report_and_table(kg_env: dict[str, str],
     assert set(document) == {"r5-2023", "r3-2021"}
     assert set(document["r3-2021"]) == {"sections", "figures", "observations", "mentions"}
     assert set(document["r3-2021"]["sections"]) >= {"recall", "precision"}
+    assert "named_in_text" in document["r5-2023"]["mentions"]
     assert "r3-2021   sections" in result.stdout

@@ -76,8 +76,10 @@ def _compare(arguments: argparse.Namespace, progress: object) -> int:
                 f"{f'{score.found}/{score.expected}':>11}"
             )
             if score.named_recall is not None:
-                print(f"{'':<9} {'  named':<13} {score.named_recall:>7.3f} {'':>9} "
-                      f"{f'{score.named_found}/{score.named_expected}':>11}  (things the section's text names)")  # fmt: skip
+                print(
+                    f"{'':<9} {'  named':<13} {score.named_recall:>7.3f} {'':>9} "
+                    f"{f'{score.named_found}/{score.named_expected}':>11}  (things the section's text names)"
+                )
     if arguments.json:
         document = {
             report: {table: score.as_json() for table, score in scores.items()} for report, scores in results.items()

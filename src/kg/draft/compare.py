@@ -4,9 +4,11 @@
   parent is at the same line as the curated parent (both top-level counts as the same parent).
 - **figures**: same figure number and the same title (compared without spaces and brackets,
   which the 2021 layout displaces).
-- **observations**: the curated ``kg:printedText`` has the draft's printed number in it, the
+- **observations**: the draft's printed number is the curated ``kg:printedText``'s number, the
   value is the same, and the draft found it inside the text of a section or figure the curated
-  observation cites (that part's span, as :func:`kg.fidelity.source_spans` defines it).
+  observation cites (that part's span, as :func:`kg.fidelity.source_spans` defines it). A
+  curated "change" observation (the older pattern that ``kg:change`` replaces) is found when the
+  draft read the same printed change beside its number.
 - **mentions**: a thing of a named class (:data:`MENTION_CLASSES`) that a curated fact cites
   from a section is found when the draft links the same IRI on a line of that section's span.
 
@@ -28,8 +30,16 @@ from kg.numerals import normalise
 
 #: The classes whose instances count as mentions: the things the report names.
 MENTION_CLASSES = (
-    "Organisation", "ThreatActor", "Malware", "Tool", "Vulnerability", "Product", "Law", "Operation", "Event",
-)  # fmt: skip
+    "Organisation",
+    "ThreatActor",
+    "Malware",
+    "Tool",
+    "Vulnerability",
+    "Product",
+    "Law",
+    "Operation",
+    "Event",
+)
 
 SECTIONS = """
 SELECT ?part ?line ?parentLine WHERE {
@@ -88,11 +98,19 @@ class Score:
 
     def as_json(self) -> dict[str, object]:
         """The score as the JSON of ``kg draft --compare`` writes it."""
-        document: dict[str, object] = {"recall": round(self.recall, 4), "precision": round(self.precision, 4),
-                                       "found": self.found, "expected": self.expected, "drafted": self.drafted}  # fmt: skip
+        document: dict[str, object] = {
+            "recall": round(self.recall, 4),
+            "precision": round(self.precision, 4),
+            "found": self.found,
+            "expected": self.expected,
+            "drafted": self.drafted,
+        }
         if self.named_recall is not None:
-            document["named_in_text"] = {"recall": round(self.named_recall, 4), "found": self.named_found,
-                                         "expected": self.named_expected}  # fmt: skip
+            document["named_in_text"] = {
+                "recall": round(self.named_recall, 4),
+                "found": self.named_found,
+                "expected": self.named_expected,
+            }
         return document
 
 
@@ -170,7 +188,15 @@ def compare_observations(
 def _matches(located: Located, printed: str, value: str, parts: list[Span]) -> bool:
     number = located.item
     assert isinstance(number, Number)
-    if str(number.value) != value or _core(number.printed) != _core(printed):
+    as_number = str(number.value) == value and _core(number.printed) == _core(printed)
+    # A change the graph records as an observation of its own (the pattern kg:change replaces)
+    # is found when the draft read it as the printed change of its number.
+    as_change = (
+        number.change is not None
+        and normalise_decimal(str(abs(number.change))) == value
+        and _core(number.change_printed) == _core(printed)
+    )
+    if not (as_number or as_change):
         return False
     return any(span.start <= located.line < span.end or span.start <= located.last_line < span.end for span in parts)
 
@@ -241,10 +267,15 @@ def store_spans(store: object) -> dict[str, Span]:
     """Return the text span of every section and figure the store holds (as the fidelity check counts them)."""
     rows = store.execute(PARTS).bindings  # type: ignore[attr-defined]
     parts = {
-        row["part"]["value"]: Part(row["part"]["value"], row["file"]["value"], int(row["line"]["value"]),
-                                   row["parent"]["value"] if "parent" in row else None, row["figure"]["value"] == "true")
+        row["part"]["value"]: Part(
+            row["part"]["value"],
+            row["file"]["value"],
+            int(row["line"]["value"]),
+            row["parent"]["value"] if "parent" in row else None,
+            row["figure"]["value"] == "true",
+        )
         for row in rows
-    }  # fmt: skip
+    }
     return source_spans(parts)
 
 

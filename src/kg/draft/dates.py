@@ -72,14 +72,34 @@ def find_dates(text: str, default_year: int) -> list[DateMention]:
                 first, last = 3 * quarter - 2, 3 * quarter
             else:
                 first, last = (1, 6) if half == "上半期" else (7, 12)
-            found.append(DateMention(match.start(), match.end(), match.group(), f"{year}-{first:02d}", "gYearMonth",
-                                     f"{year}-{last:02d}", note))  # fmt: skip
+            found.append(
+                DateMention(
+                    match.start(),
+                    match.end(),
+                    match.group(),
+                    f"{year}-{first:02d}",
+                    "gYearMonth",
+                    f"{year}-{last:02d}",
+                    note,
+                )
+            )
         elif day:
-            found.append(DateMention(match.start(), match.end(), match.group(),
-                                     f"{year}-{int(month):02d}-{int(day):02d}", "date", note=note))  # fmt: skip
+            found.append(
+                DateMention(
+                    match.start(),
+                    match.end(),
+                    match.group(),
+                    f"{year}-{int(month):02d}-{int(day):02d}",
+                    "date",
+                    note=note,
+                )
+            )
         elif month:
-            found.append(DateMention(match.start(), match.end(), match.group(), f"{year}-{int(month):02d}", "gYearMonth",
-                                     note=note))  # fmt: skip
+            found.append(
+                DateMention(
+                    match.start(), match.end(), match.group(), f"{year}-{int(month):02d}", "gYearMonth", note=note
+                )
+            )
         else:
             found.append(DateMention(match.start(), match.end(), match.group(), str(year), "gYear", note=note))
     return _join_ranges(text, found)
@@ -101,8 +121,11 @@ def _join_ranges(text: str, dates: list[DateMention]) -> list[DateMention]:
             if _RANGE.fullmatch(between) and after.datatype == date.datatype and not date.end_value:
                 tail = re.match(r"\s*(まで|にかけて)", text[after.end :])
                 stop = after.end + (tail.end() if tail else 0)
-                joined.append(DateMention(date.start, stop, text[date.start : stop], date.value, date.datatype,
-                                          after.value, date.note))  # fmt: skip
+                joined.append(
+                    DateMention(
+                        date.start, stop, text[date.start : stop], date.value, date.datatype, after.value, date.note
+                    )
+                )
                 skip.add(index + 1)
                 continue
         joined.append(date)

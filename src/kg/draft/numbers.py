@@ -126,8 +126,18 @@ def find_numbers(text: str, dates: list[DateMention], default_year: int, *, tabl
         sentence_start = max(text.rfind("。", 0, start), text.rfind("\n", 0, start)) + 1
         context = text[sentence_start:start]
         period, period_end = _period(dates, sentence_start, start, default_year, uncertain)
-        number = Number(start, end, printed, value, unit, is_approximate(printed), period, period_end,
-                        context=context[-80:], uncertain=uncertain)  # fmt: skip
+        number = Number(
+            start,
+            end,
+            printed,
+            value,
+            unit,
+            is_approximate(printed),
+            period,
+            period_end,
+            context=context[-80:],
+            uncertain=uncertain,
+        )
         if change := CHANGE.match(text[end : end + 40]):
             sign = -1 if (change.group("sign") == "-" or (change.group("word") or "") in ("減少", "減", "低下")) else 1
             amount = printed_value(change.group("amount") + change.group("unit"))

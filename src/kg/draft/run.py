@@ -11,7 +11,7 @@ from kg.draft import Draft, check_is_report, draft_report, report_year
 from kg.draft.compare import Score, compare_draft
 from kg.draft.entities import Gazetteer
 from kg.draft.text import read_report
-from kg.draft.write import check_output, draft_files, write_folder
+from kg.draft.write import check_output, draft_files, schema_columns, write_folder
 from kg.errors import InputError
 
 KGR = "https://w3id.org/npa-cyber-kg/id/"
@@ -52,7 +52,8 @@ def draft_to_folder(
     series = {row["series"]["value"]: row["label"]["value"] for row in store.execute(SERIES).bindings}  # type: ignore[attr-defined]
     units = {row["unit"]["value"].rsplit("/", 1)[-1] for row in store.execute(UNITS).bindings}  # type: ignore[attr-defined]
     organisations = {row["org"]["value"] for row in store.execute(ORGANISATIONS).bindings}  # type: ignore[attr-defined]
-    files = draft_files(draft, series=series, units=units, organisations=organisations)
+    columns = schema_columns(graph_dir / "tables" / "schemas")
+    files = draft_files(draft, series=series, units=units, organisations=organisations, columns=columns)
     write_folder(files, output)
     return draft, files
 

@@ -22,11 +22,35 @@ from dataclasses import dataclass, field
 from kg.draft.text import FOOTNOTE_LINE, FOOTNOTE_MARK, FOOTNOTE_TEXT, ReportText, display_width
 
 KANA_ORDER = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホ"
-KANA_ROMAN = {
-    "ア": "a", "イ": "i", "ウ": "u", "エ": "e", "オ": "o", "カ": "ka", "キ": "ki", "ク": "ku", "ケ": "ke",
-    "コ": "ko", "サ": "sa", "シ": "shi", "ス": "su", "セ": "se", "ソ": "so", "タ": "ta", "チ": "chi",
-    "ツ": "tsu", "テ": "te", "ト": "to",
-}  # fmt: skip
+#: Katakana sub-items romanised as in section keys (CONVENTIONS.md: ア a, イ i, ウ u, …).
+KANA_ROMAN = dict(
+    zip(
+        "アイウエオカキクケコサシスセソタチツテト",
+        [
+            "a",
+            "i",
+            "u",
+            "e",
+            "o",
+            "ka",
+            "ki",
+            "ku",
+            "ke",
+            "ko",
+            "sa",
+            "shi",
+            "su",
+            "se",
+            "so",
+            "ta",
+            "chi",
+            "tsu",
+            "te",
+            "to",
+        ],
+        strict=True,
+    )
+)
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
 #: Kinds of heading, outermost first. Numbered kinds nest in this order; a kind may hold only
@@ -94,12 +118,25 @@ class Figure:
 
 
 @dataclass
+class Footnote:
+    """A footnote (``*N text``): its marker, line, text, and where the text refers to it."""
+
+    marker: str
+    line: int
+    text: str
+    section: Section | None
+    reference_line: int | None = None
+    term: str = ""
+
+
+@dataclass
 class Structure:
-    """The section tree (in reading order) and the figures of one report."""
+    """The section tree (in reading order), the figures and the footnotes of one report."""
 
     sections: list[Section]
     figures: list[Figure]
     heading_lines: frozenset[int]
+    footnotes: list[Footnote] = field(default_factory=list)
 
     def section_at(self, line: int) -> Section | None:
         """Return the innermost section whose text holds ``line``."""
@@ -275,8 +312,9 @@ def build_tree(headings: list[Heading], report_prefix: str, last_line: int) -> l
             parent.path + ("" if heading.kind in ("paren", "kana", "paren-kana", "circled") else " ") if parent else ""
         )
         path = (path + _printed_marker(heading)).strip()
-        section = Section(key, heading.line, heading.kind, heading.marker, heading.title, path, parent,
-                          heading.uncertain + uncertain)  # fmt: skip
+        section = Section(
+            key, heading.line, heading.kind, heading.marker, heading.title, path, parent, heading.uncertain + uncertain
+        )
         sections.append(section)
         stack.append((heading, section))
 
@@ -327,8 +365,11 @@ def build_tree(headings: list[Heading], report_prefix: str, last_line: int) -> l
                 division = Heading(heading.line, "division", None, "", "(見出しなし)")
                 while stack and RANK[stack[-1][0].kind] >= RANK["division"]:
                     stack.pop()
-                open_section(division, stack[-1][1] if stack else None,
-                             ["untitled division: numbering restarts here; its heading is not in the text"])  # fmt: skip
+                open_section(
+                    division,
+                    stack[-1][1] if stack else None,
+                    ["untitled division: numbering restarts here; its heading is not in the text"],
+                )
                 parent = stack[-1][1]
         open_section(heading, parent, uncertain)
 
@@ -389,6 +430,43 @@ def find_figures(report: ReportText, structure_sections: list[Section]) -> list[
     return figures
 
 
+_REFERENCE = re.compile(r"([一-龥ァ-ヶーA-Za-z0-9・]{2,24})[」)]?\s*(?:\^\{\*(\d+)\}|\*(\d+))(?![\d,.])")
+
+
+def find_footnotes(report: ReportText, structure: Structure) -> list[Footnote]:
+    """Return the footnotes, each with the nearest earlier reference to its marker and the term it follows."""
+    footnotes = []
+    for number, line in enumerate(report.lines, start=1):
+        match = re.match(r"^\*(\d+)\s+(\S.*)$", line)
+        if not match:
+            continue
+        marker = f"*{match.group(1)}"
+        reference, term = None, ""
+        nearby = [
+            *range(number - 1, max(0, number - 400), -1),
+            *range(number + 1, min(len(report.lines), number + 400)),
+        ]
+        for earlier in nearby:
+            text = report.line(earlier)
+            if re.match(r"^\*\d+\s+\S", text):
+                continue
+            if text == marker and earlier > 1:
+                reference = earlier
+                previous = next(
+                    (report.line(n) for n in range(earlier - 1, max(0, earlier - 4), -1) if report.line(n)), ""
+                )
+                term = re.findall(r"[一-龥ァ-ヶーA-Za-z0-9・]{2,24}$", previous)[-1:] or [""]
+                term = term[0]
+                break
+            found = [m for m in _REFERENCE.finditer(text) if (m.group(2) or m.group(3)) == match.group(1)]
+            if found:
+                reference, term = earlier, found[-1].group(1)
+                break
+        holder = structure.section_at(reference or number)
+        footnotes.append(Footnote(marker, number, match.group(2).strip(), holder, reference, term))
+    return footnotes
+
+
 def parse_structure(report: ReportText, report_prefix: str) -> Structure:
     """Return the section tree and figures of ``report``; section keys start with ``report_prefix``."""
     headings = find_headings(report)
@@ -396,4 +474,6 @@ def parse_structure(report: ReportText, report_prefix: str) -> Structure:
     sections = build_tree(headings, report_prefix, len(report.lines))
     figures = find_figures(report, sections)
     lines = {section.line for section in sections} | {figure.line for figure in figures}
-    return Structure(sections, figures, frozenset(lines))
+    structure = Structure(sections, figures, frozenset(lines))
+    structure.footnotes = find_footnotes(report, structure)
+    return structure

@@ -24,13 +24,67 @@ from kg.draft.numbers import Number
 from kg.errors import InputError
 
 SECTION_COLUMNS = ("section", "report", "path", "title_ja", "title_en", "source_line", "part_of")
+FOOTNOTE_COLUMNS = ("footnote", "report", "marker", "part_of", "source_line", "defines", "label_en", "label_ja")
 FIGURE_COLUMNS = ("figure", "report", "number", "title_ja", "title_en", "source_line", "part_of", "data_source")
 OBSERVATION_COLUMNS = (
-    "observation", "series", "period", "period_end", "categories", "total", "value", "unit", "approximate", "printed",
-    "change", "change_unit", "change_printed", "share_of", "computed_from", "computation", "derivation_printed",
-    "sources", "data_source", "comment_en",
-)  # fmt: skip
+    "observation",
+    "series",
+    "period",
+    "period_end",
+    "categories",
+    "total",
+    "value",
+    "unit",
+    "approximate",
+    "printed",
+    "change",
+    "change_unit",
+    "change_printed",
+    "share_of",
+    "computed_from",
+    "computation",
+    "derivation_printed",
+    "sources",
+    "data_source",
+    "comment_en",
+    "comment_ja",
+)
+#: The columns of each drafted table, as the graph's schemas had them when this was written;
+#: :func:`schema_columns` reads the current ones from ``graph/tables/schemas/``.
+COLUMNS = {
+    "sections": SECTION_COLUMNS,
+    "figures": FIGURE_COLUMNS,
+    "footnotes": FOOTNOTE_COLUMNS,
+    "observations": OBSERVATION_COLUMNS,
+}
 KGR = "https://w3id.org/npa-cyber-kg/id/"
+
+
+def schema_columns(schemas: Path) -> dict[str, tuple[str, ...]]:
+    """Return the columns of each drafted table from the CSV on the Web schemas in ``schemas``.
+
+    A table whose schema is missing keeps the columns above; a schema that names none of a
+    table's key columns is an error, since the draft could not fill it.
+    """
+    import json
+
+    columns = dict(COLUMNS)
+    for table in COLUMNS:
+        path = schemas / f"{table}.json"
+        if not path.is_file():
+            continue
+        try:
+            names = tuple(
+                column["name"]
+                for column in json.loads(path.read_text(encoding="utf-8"))["columns"]
+                if not column.get("virtual")
+            )
+        except (ValueError, KeyError, TypeError) as error:
+            raise InputError(f"not a CSV on the Web table schema ({error})", path=str(path)) from None
+        if COLUMNS[table][0] not in names:
+            raise InputError(f"the schema has no {COLUMNS[table][0]!r} column", path=str(path))
+        columns[table] = names
+    return columns
 
 
 def _local(iri: str) -> str:
@@ -53,8 +107,9 @@ def _bigrams(text: str) -> set[str]:
 def rank_series(context: str, series: dict[str, str], limit: int = 3) -> list[tuple[str, float]]:
     """Rank the graph's series for a number by how much of each label its sentence shares.
 
-    >>> rank_series("ランサムウェアによる被害件数は", {"s1": "ランサムウェア被害の報告件数", "s2": "フィッシング報告件数"})
-    [('s1', 0.67), ('s2', 0.11)]
+    >>> labels = {"s1": "ランサムウェア被害の報告件数", "s2": "フィッシング報告件数"}
+    >>> rank_series("ランサムウェアによる被害件数は", labels)
+    [('s1', 0.62), ('s2', 0.11)]
     """
     words = _bigrams(context)
     scored = []
@@ -94,17 +149,34 @@ def observation_rows(draft: Draft, series: dict[str, str], units: set[str]) -> t
         counts[base] += 1
         key = f"{base}-l{located.line}" + (f"-{counts[base]}" if counts[base] > 1 else "")
         section = located.section.key if located.section else ""
-        table.append({
-            "observation": key, "series": chosen, "period": number.period, "period_end": number.period_end,
-            "value": number.value, "unit": number.unit, "approximate": "true" if number.approximate else "",
-            "printed": number.printed, "change": number.change if number.change is not None else "",
-            "change_unit": number.change_unit, "change_printed": number.change_printed, "sources": section,
-        })  # fmt: skip
-        review.append({
-            "observation": key, "line": located.line, "section": section, "printed": number.printed,
-            "context": number.context, "series_candidates": " ".join(f"{_local(i)}={s}" for i, s in candidates),
-            "figures_nearby": " ".join(figures_by_section.get(section, [])), "uncertain": "; ".join(uncertain),
-        })  # fmt: skip
+        table.append(
+            {
+                "observation": key,
+                "series": chosen,
+                "period": number.period,
+                "period_end": number.period_end,
+                "value": number.value,
+                "unit": number.unit,
+                "approximate": "true" if number.approximate else "",
+                "printed": number.printed,
+                "change": number.change if number.change is not None else "",
+                "change_unit": number.change_unit,
+                "change_printed": number.change_printed,
+                "sources": section,
+            }
+        )
+        review.append(
+            {
+                "observation": key,
+                "line": located.line,
+                "section": section,
+                "printed": number.printed,
+                "context": number.context,
+                "series_candidates": " ".join(f"{_local(i)}={s}" for i, s in candidates),
+                "figures_nearby": " ".join(figures_by_section.get(section, [])),
+                "uncertain": "; ".join(uncertain),
+            }
+        )
     return table, review
 
 
@@ -166,22 +238,52 @@ def review_markdown(draft: Draft, counts: dict[str, int], uncertain: dict[str, i
         seen.add(key)
         section = located.section.key if located.section else ""
         lines.append(f"| {located.line} | {section} | {candidate.text} | {candidate.kind} | {candidate.reason} |")  # type: ignore[union-attr]
-    lines += ["", "## Next steps", "", "1. Review `tables/` with `review/` beside it: accept, correct or drop each row;",
-              "   fill `title_en`, pick each observation's series, unit and categories.",
-              "2. Move the rows into `graph/tables/<report>/` and `report.ttl` into `graph/common/reports.ttl`.",
-              "3. `kg tables compile`, `kg build`, `kg validate`, and the fidelity test (CONVENTIONS.md \"Drafts\").", ""]  # fmt: skip
+    lines += [
+        "",
+        "## Next steps",
+        "",
+        "1. Review `tables/` with `review/` beside it: accept, correct or drop each row;",
+        "   fill `title_en`, pick each observation's series, unit and categories.",
+        "2. Move the rows into `graph/tables/<report>/` and `report.ttl` into `graph/common/reports.ttl`.",
+        '3. `kg tables compile`, `kg build`, `kg validate`, and the fidelity test (CONVENTIONS.md "Drafts").',
+        "",
+    ]
     return "\n".join(lines)
 
 
-def draft_files(draft: Draft, *, series: dict[str, str], units: set[str], organisations: set[str]) -> dict[str, str]:
-    """Return every file of the draft folder, by relative path."""
+def draft_files(
+    draft: Draft,
+    *,
+    series: dict[str, str],
+    units: set[str],
+    organisations: set[str],
+    columns: dict[str, tuple[str, ...]] | None = None,
+) -> dict[str, str]:
+    """Return every file of the draft folder, by relative path; tables in ``columns`` (default :data:`COLUMNS`)."""
+    columns = columns or COLUMNS
     rid, prefix = draft.report_id, draft.prefix
-    sections = [{
-        "section": s.key, "report": f"report-{rid}", "path": s.path, "title_ja": s.title, "title_en": "",
-        "source_line": s.line, "part_of": s.parent.key if s.parent else "",
-    } for s in draft.structure.sections]  # fmt: skip
-    section_review = [{"section": s.key, "source_line": s.line, "kind": s.kind, "end_line": s.end,
-                       "uncertain": "; ".join(s.uncertain)} for s in draft.structure.sections]  # fmt: skip
+    sections = [
+        {
+            "section": s.key,
+            "report": f"report-{rid}",
+            "path": s.path,
+            "title_ja": s.title,
+            "title_en": "",
+            "source_line": s.line,
+            "part_of": s.parent.key if s.parent else "",
+        }
+        for s in draft.structure.sections
+    ]
+    section_review = [
+        {
+            "section": s.key,
+            "source_line": s.line,
+            "kind": s.kind,
+            "end_line": s.end,
+            "uncertain": "; ".join(s.uncertain),
+        }
+        for s in draft.structure.sections
+    ]
     figures, figure_review = [], []
     mentions_by_line: dict[int, set[str]] = {}
     for located in draft.mentions:
@@ -191,32 +293,112 @@ def draft_files(draft: Draft, *, series: dict[str, str], units: set[str], organi
             thing for thing in mentions_by_line.get(figure.credit_line or -1, set()) if thing in organisations
         )
         key = f"{prefix}-fig-{figure.number}"
-        figures.append({"figure": key, "report": f"report-{rid}", "number": figure.number, "title_ja": figure.title,
-                        "title_en": "", "source_line": figure.line, "part_of": figure.section.key if figure.section else "",
-                        "data_source": " ".join(_local(s) for s in sources)})  # fmt: skip
-        figure_review.append({"figure": key, "source_line": figure.line, "credit": figure.credit,
-                              "credit_line": figure.credit_line or "", "uncertain": "; ".join(figure.uncertain)})  # fmt: skip
+        figures.append(
+            {
+                "figure": key,
+                "report": f"report-{rid}",
+                "number": figure.number,
+                "title_ja": figure.title,
+                "title_en": "",
+                "source_line": figure.line,
+                "part_of": figure.section.key if figure.section else "",
+                "data_source": " ".join(_local(s) for s in sources),
+            }
+        )
+        figure_review.append(
+            {
+                "figure": key,
+                "source_line": figure.line,
+                "credit": figure.credit,
+                "credit_line": figure.credit_line or "",
+                "uncertain": "; ".join(figure.uncertain),
+            }
+        )
+    footnotes, footnote_review = [], []
+    keys: Counter[str] = Counter()
+    for note in draft.structure.footnotes:
+        base = f"{prefix}-note-{note.marker.lstrip('*')}"
+        keys[base] += 1
+        key = base if keys[base] == 1 else f"{base}-{keys[base]}"
+        footnotes.append(
+            {
+                "footnote": key,
+                "report": f"report-{rid}",
+                "marker": note.marker,
+                "part_of": note.section.key if note.section else "",
+                "source_line": note.line,
+                "label_en": "",
+                "label_ja": note.term or note.text[:40],
+            }
+        )
+        footnote_review.append(
+            {
+                "footnote": key,
+                "source_line": note.line,
+                "reference_line": note.reference_line or "",
+                "term": note.term,
+                "text": note.text,
+                "uncertain": "" if note.reference_line else "no reference to the marker found",
+            }
+        )
     observations, observation_review = observation_rows(draft, series, units)
-    mentions = [{"line": m.line, "section": m.section.key if m.section else "", "text": m.item.text,  # type: ignore[union-attr]
-                 "thing": _local(m.item.thing), "class": m.item.kind} for m in draft.mentions]  # type: ignore[union-attr]  # fmt: skip
-    candidates = [{"line": c.line, "section": c.section.key if c.section else "", "text": c.item.text,  # type: ignore[union-attr]
-                   "looks_like": c.item.kind, "why": c.item.reason} for c in draft.candidates]  # type: ignore[union-attr]  # fmt: skip
-    dates = [{"line": d.line, "section": d.section.key if d.section else "", "printed": d.item.printed,  # type: ignore[union-attr]
-              "value": d.item.value, "datatype": f"xsd:{d.item.datatype}", "end": d.item.end_value,  # type: ignore[union-attr]
-              "note": d.item.note} for d in draft.dates]  # type: ignore[union-attr]  # fmt: skip
-    counts = {"sections": len(sections), "figures": len(figures), "observations": len(observations),
-              "dates": len(dates), "mentions": len(mentions), "new-entity candidates": len(candidates)}  # fmt: skip
+    mentions = [
+        {
+            "line": m.line,
+            "section": m.section.key if m.section else "",
+            "text": m.item.text,  # type: ignore[union-attr]
+            "thing": _local(m.item.thing),
+            "class": m.item.kind,
+        }
+        for m in draft.mentions
+    ]  # type: ignore[union-attr]
+    candidates = [
+        {
+            "line": c.line,
+            "section": c.section.key if c.section else "",
+            "text": c.item.text,  # type: ignore[union-attr]
+            "looks_like": c.item.kind,
+            "why": c.item.reason,
+        }
+        for c in draft.candidates
+    ]  # type: ignore[union-attr]
+    dates = [
+        {
+            "line": d.line,
+            "section": d.section.key if d.section else "",
+            "printed": d.item.printed,  # type: ignore[union-attr]
+            "value": d.item.value,
+            "datatype": f"xsd:{d.item.datatype}",
+            "end": d.item.end_value,  # type: ignore[union-attr]
+            "note": d.item.note,
+        }
+        for d in draft.dates
+    ]  # type: ignore[union-attr]
+    counts = {
+        "sections": len(sections),
+        "figures": len(figures),
+        "footnotes": len(footnotes),
+        "observations": len(observations),
+        "dates": len(dates),
+        "mentions": len(mentions),
+        "new-entity candidates": len(candidates),
+    }
     uncertain = {
         "sections": sum(1 for row in section_review if row["uncertain"]),
         "figures": sum(1 for row in figure_review if row["uncertain"]),
+        "footnotes": sum(1 for row in footnote_review if row["uncertain"]),
         "observations": sum(1 for row in observation_review if row["uncertain"]),
         "dates": sum(1 for row in dates if row["note"]),
     }
     publisher = f"{KGR}org-npa" if any("警察庁" in line for line in draft.text.lines[:40]) else None
     return {
-        f"tables/{rid}/sections.csv": _csv(sections, SECTION_COLUMNS),
-        f"tables/{rid}/figures.csv": _csv(figures, FIGURE_COLUMNS),
-        f"tables/{rid}/observations.csv": _csv(observations, OBSERVATION_COLUMNS),
+        f"tables/{rid}/sections.csv": _csv(sections, columns["sections"]),
+        f"tables/{rid}/figures.csv": _csv(figures, columns["figures"]),
+        f"tables/{rid}/footnotes.csv": _csv(footnotes, columns["footnotes"]),
+        f"tables/{rid}/observations.csv": _csv(observations, columns["observations"]),
+        "review/footnotes.csv": _csv(
+            footnote_review, ("footnote", "source_line", "reference_line", "term", "text", "uncertain")
+        ),
         "review/sections.csv": _csv(section_review, ("section", "source_line", "kind", "end_line", "uncertain")),
         "review/figures.csv": _csv(figure_review, ("figure", "source_line", "credit", "credit_line", "uncertain")),
         "review/observations.csv": _csv(
@@ -231,7 +413,7 @@ def draft_files(draft: Draft, *, series: dict[str, str], units: set[str], organi
                 "figures_nearby",
                 "uncertain",
             ),
-        ),  # fmt: skip
+        ),
         "review/mentions.csv": _csv(mentions, ("line", "section", "text", "thing", "class")),
         "review/candidates.csv": _csv(candidates, ("line", "section", "text", "looks_like", "why")),
         "review/dates.csv": _csv(dates, ("line", "section", "printed", "value", "datatype", "end", "note")),
