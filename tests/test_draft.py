@@ -49,6 +49,7 @@ def test_drafting_meets_the_targets(scores: dict[str, dict], report_id: str) -> 
     assert score["sections"].recall >= 0.95, score["sections"]
     assert score["figures"].recall == 1.0, score["figures"]
     assert score["observations"].recall >= 0.90, score["observations"]
+    assert score["observations"].period_agrees >= 0.9 * score["observations"].found, score["observations"]
     assert score["mentions"].named_recall >= 0.90, score["mentions"]
     assert score["mentions"].recall >= MENTION_FLOOR[report_id], score["mentions"]
     for table in score.values():

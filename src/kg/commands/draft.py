@@ -75,6 +75,11 @@ def _compare(arguments: argparse.Namespace, progress: object) -> int:
                 f"{report:<9} {table:<13} {score.recall:>7.3f} {score.precision:>9.3f} "
                 f"{f'{score.found}/{score.expected}':>11}"
             )
+            if score.period_agrees is not None and score.found:
+                print(
+                    f"{'':<9} {'  period':<13} {score.period_agrees / score.found:>7.3f} {'':>9} "
+                    f"{f'{score.period_agrees}/{score.found}':>11}  (found with the curated period)"
+                )
             if score.named_recall is not None:
                 print(
                     f"{'':<9} {'  named':<13} {score.named_recall:>7.3f} {'':>9} "

@@ -110,6 +110,40 @@ def draft_report(
     return draft
 
 
+#: How the reports credit another organisation's figures: 「フィッシング対策協議会によれば、…」.
+CREDITED = re.compile(r"(によれば|によると|の調査によると|の調査では|の統計では|の資料によると)")
+ORGANISATION_KINDS = frozenset(
+    {"PoliceOrganisation", "GovernmentAgency", "IndustryBody", "InternationalOrganisation", "Company", "Organisation"}
+)
+
+
+def credited_sources(context: str, gazetteer: Gazetteer) -> list[str]:
+    """Return the organisations a sentence credits for its figures (the last named before によれば)."""
+    credits = list(CREDITED.finditer(context))
+    if not credits:
+        return []
+    credit = credits[-1]
+    named = [m for m in gazetteer.find(context[: credit.start()]) if m.kind in ORGANISATION_KINDS]
+    if not named:
+        return []
+    last = max(mention.end for mention in named)
+    return sorted({mention.thing for mention in named if mention.end == last})
+
+
+def table_period(dates: list[DateMention]) -> tuple[str, str] | None:
+    """Return the period of a table from the dates printed before it in its section.
+
+    A table sums up its section, so it covers the widest range printed before it (the one that
+    starts first); without a range, the last year printed; else None.
+    """
+    ranges = [date for date in dates if date.end_value]
+    if ranges:
+        widest = min(ranges, key=lambda date: (date.value, [-ord(c) for c in date.end_value]))
+        return widest.value, widest.end_value
+    years = [date for date in dates if date.datatype == "gYear"]
+    return (years[-1].value, "") if years else None
+
+
 def _draft_body(draft: Draft, gazetteer: Gazetteer, start: int, end: int, skip: frozenset[int]) -> None:
     text, structure = draft.text, draft.structure
     prose_skip = skip | {n for n in range(start, end) if "\t" in text.raw[n - 1]}
@@ -119,6 +153,7 @@ def _draft_body(draft: Draft, gazetteer: Gazetteer, start: int, end: int, skip: 
         line = piece.line_at(date.start)
         draft.dates.append(Located(date, line, structure.section_at(line), piece.line_at(date.end - 1)))
     for number in find_numbers(piece.text, dates, draft.year):
+        number.data_source = credited_sources(number.context, gazetteer)
         line = piece.line_at(number.start)
         draft.numbers.append(Located(number, line, structure.section_at(line), piece.line_at(number.end - 1)))
     mentions = gazetteer.find(piece.text)
@@ -135,8 +170,9 @@ def _draft_body(draft: Draft, gazetteer: Gazetteer, start: int, end: int, skip: 
             continue
         row = text.line(number_line)
         cells = [cell.strip() for cell in raw.split("\t")]
+        period = table_period([date for date in dates if piece.line_at(date.start) < number_line])
         for cell in cells:
-            for number in find_numbers(normalise(cell), [], draft.year, table=True):
+            for number in find_numbers(normalise(cell), [], draft.year, table=True, period=period):
                 number.context = row[:80]
                 draft.numbers.append(Located(number, number_line, structure.section_at(number_line), number_line))
         for mention in gazetteer.find(row):

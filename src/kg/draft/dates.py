@@ -17,7 +17,8 @@ ERAS = {"令和": 2018, "平成": 1988, "昭和": 1925}
 _YEAR = r"(?:(令和|平成|昭和)\s*(元|\d{1,2})|(\d{4})|(同|前|昨|本))\s*年"
 DATE = re.compile(
     rf"(?:{_YEAR}\s*(?:(上半期|下半期|第\s*\d\s*四半期)|(\d{{1,2}})\s*月(?:\s*(\d{{1,2}})\s*日)?)?"
-    r"|(?<![\d年])(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?(?!間))"
+    r"|(?<![\d年])(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?(?!間)"
+    r"|(?<!年)(上半期|下半期))"
 )
 
 
@@ -48,7 +49,7 @@ def find_dates(text: str, default_year: int) -> list[DateMention]:
     found: list[DateMention] = []
     current = default_year
     for match in DATE.finditer(text):
-        era, era_number, western, relative, half, month, day, bare_month, bare_day = match.groups()
+        era, era_number, western, relative, half, month, day, bare_month, bare_day, bare_half = match.groups()
         note = ""
         if era:
             year = era_year(era, era_number)
@@ -60,7 +61,7 @@ def find_dates(text: str, default_year: int) -> list[DateMention]:
             note = f"year from context ({relative}年 = {year})"
         else:
             year = current
-            month, day = bare_month, bare_day
+            month, day, half = bare_month, bare_day, bare_half or half
             note = f"year from context ({year})"
         if era or western:
             current = year

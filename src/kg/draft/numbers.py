@@ -78,9 +78,17 @@ class Number:
     change_printed: str = ""
     context: str = ""
     uncertain: list[str] = field(default_factory=list)
+    data_source: list[str] = field(default_factory=list)
 
 
-def find_numbers(text: str, dates: list[DateMention], default_year: int, *, table: bool = False) -> list[Number]:
+def find_numbers(
+    text: str,
+    dates: list[DateMention],
+    default_year: int,
+    *,
+    table: bool = False,
+    period: tuple[str, str] | None = None,
+) -> list[Number]:
     """Find the numbers of a running ``text`` (see the module docstring).
 
     >>> [(n.printed, str(n.value), n.unit, n.change) for n in find_numbers("197件(前年比で14.3%減少)", [], 2023)]
@@ -125,7 +133,11 @@ def find_numbers(text: str, dates: list[DateMention], default_year: int, *, tabl
             continue
         sentence_start = max(text.rfind("。", 0, start), text.rfind("\n", 0, start)) + 1
         context = text[sentence_start:start]
-        period, period_end = _period(dates, sentence_start, start, default_year, uncertain)
+        if period is not None:
+            period_start, period_end = period
+            uncertain.append("period from the text before the table")
+        else:
+            period_start, period_end = _period(dates, sentence_start, start, default_year, uncertain)
         number = Number(
             start,
             end,
@@ -133,7 +145,7 @@ def find_numbers(text: str, dates: list[DateMention], default_year: int, *, tabl
             value,
             unit,
             is_approximate(printed),
-            period,
+            period_start,
             period_end,
             context=context[-80:],
             uncertain=uncertain,
@@ -157,11 +169,18 @@ def _period(
     """Return the period of a number at ``start``: the last date printed before it in its sentence."""
     before = [date for date in dates if sentence <= date.start < start]
     if not before:
+        # An earlier sentence of the section may name the year (令和5年における…。…は197件): use
+        # the last year or range printed before, never a single day's or month's event date.
+        # Only a year or a range: an event's month or day (令和3年6月、男を検挙) is not the
+        # period of the statistics that follow it.
+        earlier = [date for date in dates if date.start < sentence and (date.datatype == "gYear" or date.end_value)]
+        if earlier:
+            date = earlier[-1]
+            uncertain.append(f"period from an earlier sentence: {date.printed}")
+            return date.value, date.end_value
         uncertain.append(f"period: no date in the sentence, the report's year {default_year} assumed")
         return str(default_year), ""
     date = before[-1]
     if date.note:
         uncertain.append(f"period {date.printed}: {date.note}")
-    if date.datatype == "date":
-        return date.value[:7], ""
     return date.value, date.end_value

@@ -126,6 +126,7 @@ def observation_rows(draft: Draft, series: dict[str, str], units: set[str]) -> t
     """Return the observation rows (table columns) and their review rows."""
     table, review = [], []
     counts: Counter[str] = Counter()
+    printed_before: dict[tuple[object, ...], int] = {}
     figures_by_section: dict[str, list[str]] = {}
     for figure in draft.structure.figures:
         if figure.section:
@@ -143,11 +144,17 @@ def observation_rows(draft: Draft, series: dict[str, str], units: set[str]) -> t
             chosen = "series-new-" + f"l{located.line}"
             uncertain.append("series: no known series fits; name a new one or pick one")
         if number.unit and number.unit not in units:
-            uncertain.append(f"unit kgv:{number.unit} is not in the vocabulary yet")
-        period = number.period.replace("-", "")
-        base = f"{draft.prefix}-obs-{chosen.removeprefix('series-')}-{period}"
+            uncertain.append(f"unit not in the vocabulary yet: kgv:{number.unit}")
+        period = number.period + (f"-{number.period_end}" if number.period_end else "")
+        base = f"{draft.prefix}-obs-{chosen.removeprefix('series-')}-{period}-l{located.line}"
         counts[base] += 1
-        key = f"{base}-l{located.line}" + (f"-{counts[base]}" if counts[base] > 1 else "")
+        key = base + (f"-{counts[base]}" if counts[base] > 1 else "")
+        same = (number.printed, number.value, number.period)
+        if same in printed_before:
+            uncertain.append(
+                f"also printed at line {printed_before[same]}: one observation citing both sections? (CONVENTIONS.md)"
+            )
+        printed_before.setdefault(same, located.line)
         section = located.section.key if located.section else ""
         table.append(
             {
@@ -163,6 +170,7 @@ def observation_rows(draft: Draft, series: dict[str, str], units: set[str]) -> t
                 "change_unit": number.change_unit,
                 "change_printed": number.change_printed,
                 "sources": section,
+                "data_source": " ".join(_local(iri) for iri in number.data_source),
             }
         )
         review.append(
@@ -174,7 +182,7 @@ def observation_rows(draft: Draft, series: dict[str, str], units: set[str]) -> t
                 "context": number.context,
                 "series_candidates": " ".join(f"{_local(i)}={s}" for i, s in candidates),
                 "figures_nearby": " ".join(figures_by_section.get(section, [])),
-                "uncertain": "; ".join(uncertain),
+                "uncertain": " | ".join(uncertain),
             }
         )
     return table, review
@@ -212,7 +220,23 @@ def report_turtle(draft: Draft, publisher: str | None) -> str:
     return header + graph.serialize(format="turtle")
 
 
-def review_markdown(draft: Draft, counts: dict[str, int], uncertain: dict[str, int], candidates: list[Located]) -> str:
+def uncertainty_reasons(rows: Iterable[dict[str, object]]) -> Counter[str]:
+    """Count the kinds of uncertainty in review rows (the words before each note's colon)."""
+    reasons: Counter[str] = Counter()
+    for row in rows:
+        for note in str(row.get("uncertain") or "").split(" | "):
+            if note:
+                reasons[re.sub(r"\d+", "N", re.split(r"[:(]", note, maxsplit=1)[0].strip())] += 1
+    return reasons
+
+
+def review_markdown(
+    draft: Draft,
+    counts: dict[str, int],
+    uncertain: dict[str, int],
+    candidates: list[Located],
+    reasons: Counter[str] | None = None,
+) -> str:
     """Return the review summary as Markdown."""
     lines = [
         f"# Draft of {draft.report_id}: review summary",
@@ -222,6 +246,9 @@ def review_markdown(draft: Draft, counts: dict[str, int], uncertain: dict[str, i
     ]
     lines += ["| table | rows | uncertain |", "| --- | --- | --- |"]
     lines += [f"| {name} | {count} | {uncertain.get(name, 0)} |" for name, count in counts.items()]
+    if reasons:
+        lines += ["", "## What the drafter was unsure about", "", "| note | rows |", "| --- | --- |"]
+        lines += [f"| {reason} | {count} |" for reason, count in reasons.most_common()]
     lines += [
         "",
         "## New-entity candidates",
@@ -280,7 +307,7 @@ def draft_files(
             "source_line": s.line,
             "kind": s.kind,
             "end_line": s.end,
-            "uncertain": "; ".join(s.uncertain),
+            "uncertain": " | ".join(s.uncertain),
         }
         for s in draft.structure.sections
     ]
@@ -311,7 +338,7 @@ def draft_files(
                 "source_line": figure.line,
                 "credit": figure.credit,
                 "credit_line": figure.credit_line or "",
-                "uncertain": "; ".join(figure.uncertain),
+                "uncertain": " | ".join(figure.uncertain),
             }
         )
     footnotes, footnote_review = [], []
@@ -418,7 +445,13 @@ def draft_files(
         "review/candidates.csv": _csv(candidates, ("line", "section", "text", "looks_like", "why")),
         "review/dates.csv": _csv(dates, ("line", "section", "printed", "value", "datatype", "end", "note")),
         "report.ttl": report_turtle(draft, publisher),
-        "REVIEW.md": review_markdown(draft, counts, uncertain, draft.candidates),
+        "REVIEW.md": review_markdown(
+            draft,
+            counts,
+            uncertain,
+            draft.candidates,
+            uncertainty_reasons([*section_review, *figure_review, *footnote_review, *observation_review]),
+        ),
     }
 
 
