@@ -31,6 +31,9 @@ KGR = "https://w3id.org/npa-cyber-kg/id/"
 REPORTS = {"r5-2023": "npa-r5-2023.txt", "r3-2021": "npa-r3-2021.txt"}
 #: Mentions recall reached today on each report (the issue's target, 0.90, is not met yet).
 MENTION_FLOOR = {"r5-2023": 0.80, "r3-2021": 0.73}
+#: New-entity candidates: of the things only a report mentions, the share proposed when the
+#: report is drafted as if it were new (no target in the issue; held where it is).
+NEW_ENTITY_FLOOR = {"r5-2023": 0.85, "r3-2021": 0.70}
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +55,7 @@ def test_drafting_meets_the_targets(scores: dict[str, dict], report_id: str) -> 
     assert score["observations"].period_agrees >= 0.9 * score["observations"].found, score["observations"]
     assert score["mentions"].named_recall >= 0.90, score["mentions"]
     assert score["mentions"].recall >= MENTION_FLOOR[report_id], score["mentions"]
+    assert score["new_entities"].recall >= NEW_ENTITY_FLOOR[report_id], score["new_entities"]
     for table in score.values():
         assert 0 < table.precision <= 1
 
@@ -195,7 +199,7 @@ def test_compare_writes_json_shaped_per_report_and_table(kg_env: dict[str, str],
     assert result.returncode == 0, result.stderr
     document = json.loads(target.read_text(encoding="utf-8"))
     assert set(document) == {"r5-2023", "r3-2021"}
-    assert set(document["r3-2021"]) == {"sections", "figures", "observations", "mentions"}
+    assert set(document["r3-2021"]) >= {"sections", "figures", "observations", "mentions"}
     assert set(document["r3-2021"]["sections"]) >= {"recall", "precision"}
     assert "named_in_text" in document["r5-2023"]["mentions"]
     assert "r3-2021   sections" in result.stdout

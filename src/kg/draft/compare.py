@@ -13,6 +13,9 @@
 - **mentions**: a thing of a named class (:data:`MENTION_CLASSES`) that a curated fact cites
   from a section is found when the draft links the same IRI on a line of that section's span.
 
+- **new_entities** (beyond the issue's four): the report drafted as if it were new — without
+  the things only it mentions in the gazetteer — should propose those things as candidates.
+
 Precision counts the draft rows that match some curated row. The draft sees the whole graph's
 gazetteer, so the mentions figure measures linking, not the discovery of new things.
 """
@@ -296,6 +299,50 @@ def store_spans(store: object) -> dict[str, Span]:
     return source_spans(parts)
 
 
+ONLY_IN = """
+SELECT ?thing WHERE {
+  ?thing kg:mentionedIn ?report .
+  MINUS { ?thing kg:mentionedIn ?other FILTER(?other != ?report) }
+}"""
+
+
+def compare_new_entities(draft: Draft, store: object, report_iri: str) -> tuple[Score, list[str]]:
+    """Score the new-entity candidates as if the report were new.
+
+    The report is drafted again with a gazetteer that leaves out every thing only this report
+    mentions; those of them that the text names (organisations, actors, malware, tools,
+    vulnerabilities, products, laws, operations, events) should come back as candidates. A
+    candidate is right when it names a thing the curated graph holds.
+    """
+    from kg.draft import draft_report
+
+    only = frozenset(row["thing"]["value"] for row in store.execute(ONLY_IN, bindings=_bind(report_iri)).bindings)  # type: ignore[attr-defined]
+    redrafted = draft_report(draft.text, draft.report_id, Gazetteer.from_store(store, without=only))
+    full = Gazetteer.from_store(store)
+    kinds = _named_kinds(store)
+    forms: dict[str, set[str]] = {}
+    for form, things in full.by_form.items():
+        for thing, kind in things:
+            if kind in kinds:
+                forms.setdefault(thing, set()).add(form)
+    body = compact("".join(draft.text.lines))
+    expected = {thing: {form for form in forms.get(thing, ()) if form in body} for thing in only}
+    expected = {thing: named for thing, named in expected.items() if named}
+    candidates = {compact(located.item.text) for located in redrafted.candidates}  # type: ignore[union-attr]
+
+    def names(candidate: str, form: str) -> bool:
+        return candidate == form or (len(candidate) >= 3 and (candidate in form or form in candidate))
+
+    found = {thing for thing, named in expected.items() if any(names(c, f) for c in candidates for f in named)}
+    every_form = [form for values in forms.values() for form in values]
+    right = {c for c in candidates if any(names(c, form) for form in every_form)}
+    missed = [
+        f"{thing.rsplit('/', 1)[-1]} ({sorted(expected[thing])[0]}) not proposed"
+        for thing in sorted(set(expected) - found)
+    ]
+    return Score(len(found), len(expected), len(right), len(candidates)), missed
+
+
 def compare_draft(draft: Draft, store: object, report_iri: str) -> tuple[dict[str, Score], dict[str, list[str]]]:
     """Compare one draft with the curated graph of ``report_iri``: scores and what was missed, per table."""
     spans = store_spans(store)
@@ -304,4 +351,5 @@ def compare_draft(draft: Draft, store: object, report_iri: str) -> tuple[dict[st
         scores[name], misses[name] = function(draft, store, report_iri)
     for name, function in (("observations", compare_observations), ("mentions", compare_mentions)):
         scores[name], misses[name] = function(draft, store, report_iri, spans)
+    scores["new_entities"], misses["new_entities"] = compare_new_entities(draft, store, report_iri)
     return scores, misses

@@ -148,14 +148,16 @@ class Gazetteer:
         self.pattern = re.compile("|".join(re.escape(form) for form in self.forms)) if self.forms else None
 
     @classmethod
-    def from_store(cls, store: object) -> Gazetteer:
-        """Build the gazetteer from a SPARQL store (``execute(query).bindings``)."""
+    def from_store(cls, store: object, *, without: frozenset[str] = frozenset()) -> Gazetteer:
+        """Build the gazetteer from a SPARQL store (``execute(query).bindings``), leaving out the IRIs ``without``."""
         classes = ", ".join(f"kg:{name}" for name in NAMED_CLASSES)
         rows = store.execute(GAZETTEER_QUERY % classes).bindings  # type: ignore[attr-defined]
         kinds: dict[str, str] = {}
         names: dict[str, set[str]] = {}
         for row in rows:
             thing, kind = row["thing"]["value"], row["class"]["value"].rsplit("#", 1)[-1]
+            if thing in without:
+                continue
             if thing not in kinds or NAMED_CLASSES.index(kind) < NAMED_CLASSES.index(kinds[thing]):
                 kinds[thing] = kind
             names.setdefault(thing, set()).add(row["name"]["value"])
@@ -169,9 +171,11 @@ class Gazetteer:
         found: list[Mention] = []
         for match in self.pattern.finditer(folded):
             form = match.group()
-            if form.isascii() and _inside_word(folded, match.start(), match.end()):
-                continue
             start, end = offsets[match.start()], offsets[match.end() - 1] + 1
+            if form.isascii() and _inside_word(text, start, end):
+                continue
+            if len(form) <= 2 and _inside_compound(text, start, end):
+                continue  # 金融 in 金融庁, 中国 in 中国人民解放軍: part of a longer word
             for thing, kind in sorted(self.by_form[form]):
                 found.append(Mention(start, end, text[start:end], thing, kind, form))
             # A name of the form XのY (海外製ルータのぜい弱性) names X too.
@@ -199,12 +203,32 @@ def _compact_with_offsets(text: str) -> tuple[str, list[int]]:
     return "".join(folded), offsets
 
 
+def _is_kanji(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff" or char == "々"
+
+
+def _inside_compound(text: str, start: int, end: int) -> bool:
+    """Tell whether a short kanji name at ``start:end`` is part of a longer kanji compound."""
+    if not all(_is_kanji(char) for char in text[start:end]):
+        return False
+    before = text[start - 1] if start > 0 else ""
+    after = text[end] if end < len(text) else ""
+    return (_is_kanji(before) and before not in _BOUND_BEFORE) or (_is_kanji(after) and after not in _BOUND_AFTER)
+
+
+#: Kanji that join words rather than build them (及び, 並びに, 等, 各…, 全…): a name beside them
+#: is a word of its own.
+_BOUND_BEFORE = frozenset("各全同本当両")
+_BOUND_AFTER = frozenset("及並等又間内側向版")
+
+
 def _inside_word(text: str, start: int, end: int) -> bool:
     before = text[start - 1] if start else " "
     after = text[end] if end < len(text) else " "
     return (before.isascii() and before.isalnum()) or (after.isascii() and after.isalnum())
 
 
+_NAME = r"[一-龥ァ-ヶーA-Za-z0-9・\-]"
 CANDIDATE_PATTERNS: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("Vulnerability", re.compile(r"CVE-\d{4}-\d{4,7}"), "CVE ID"),
     ("Technique", re.compile(r"\bT\d{4}(?:\.\d{3})?\b"), "ATT&CK technique ID"),
@@ -215,46 +239,81 @@ CANDIDATE_PATTERNS: tuple[tuple[str, re.Pattern[str], str], ...] = (
         "named group",
     ),
     (
+        "ThreatActor",
+        re.compile(rf"({_NAME}{{2,20}}(?:ハッカー集団|ハクティビスト|フィッシンググループ|犯罪グループ|攻撃集団))"),
+        "kind of actor",
+    ),
+    ("ThreatActor", re.compile(r"(ハクティビスト)"), "kind of actor"),
+    (
         "Malware",
         re.compile(r"(?:ランサムウェア|マルウェア|不正プログラム|ボット)\s*「([^」]{2,40})」"),
         "named malware",
     ),
+    ("Malware", re.compile(r"([A-Za-z][A-Za-z0-9]{2,30})\s*(?:ボット|ランサムウェア|マルウェア)"), "named malware"),
     (
         "Operation",
         re.compile(r"「([^」]{2,30})」\s*(?:作戦|オペレーション)|(?:作戦|オペレーション)\s*「([^」]{2,30})」"),
         "named operation",
     ),
-    ("Law", re.compile(r"([一-龥ァ-ヶー・]{2,30}(?:に関する法律|法))(?:違反|第\d+条|の)"), "law"),
+    ("Operation", re.compile(r"([ァ-ヶーA-Za-z0-9]{2,20}作戦)"), "named operation"),
+    (
+        "Law",
+        re.compile(r"([一-龥ァ-ヶー・]{1,30}(?:に関する法律|(?<![不方手違合寸])法))(?:違反|第\d+条|の|\(|（)"),
+        "law",
+    ),
+    ("Law", re.compile(r"((?<![一-龥])[一-龥・]{2,20}罪)(?:等|で|に|の|、|\)|）)"), "offence"),
     (
         "Organisation",
         re.compile(
             r"((?:一般|公益)?(?:社団|財団)法人[一-龥ァ-ヶーA-Za-z]{2,30}|"
-            r"[一-龥ァ-ヶーA-Za-z]{2,30}(?:協会|協議会|センター|機構|連盟|庁|省|局))"
+            r"[一-龥ァ-ヶーA-Za-z]{2,30}(?:協会|協議会|センター|機構|連盟|委員会|閣僚会議|国家警察|庁|省|局|部)|"
+            r"[一-龥ァ-ヶーA-Za-z0-9]{2,30}(?:部隊|解放軍)|"
+            r"(?<![一-龥])[一-龥]{1,3}[都道府県]警察)"
         ),
         "organisation",
     ),
-    ("Product", re.compile(r"「([A-Za-z][A-Za-z0-9 .\-]{2,40})」"), "named product or software"),
+    ("Organisation", re.compile(r"([A-Z]{2,8}ネットワーク)"), "organisation"),
+    ("Event", re.compile(rf"({_NAME}{{2,30}}(?:サミット|競技大会|冬季オリンピック))"), "event"),
+    (
+        "Product",
+        re.compile(
+            r"((?:海外製|国内製)?[ァ-ヶーA-Za-z0-9][ァ-ヶーA-Za-z0-9\-]{1,20}(?:ルーター|ルータ|機器)|海外製[ァ-ヶー]{2,20})"
+        ),
+        "kind of product",
+    ),
+    ("Product", re.compile(r"「([A-Za-z0-9][A-Za-z0-9 .\-]{2,40})」"), "named product or software"),
     (
         "Name",
         re.compile(r"(?<![A-Za-z0-9])([A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9]*|[A-Z][a-z]+[A-Z][A-Za-z]+)(?![A-Za-z0-9])"),
         "Latin-script name",
     ),
+    ("Name", re.compile(r"(?<![A-Za-z0-9])(\d+[a-z]{3,}[A-Za-z0-9]*)(?![A-Za-z0-9])"), "Latin-script name"),
 )
 
 
 def find_candidates(text: str, known: list[Mention]) -> list[Candidate]:
     """Return names in ``text`` that look like things but are not linked to the graph."""
-    covered = [(mention.start, mention.end) for mention in known]
+    covered = {index for mention in known for index in range(mention.start, mention.end)}
     found: list[Candidate] = []
     seen: set[tuple[int, int]] = set()
     for kind, pattern, reason in CANDIDATE_PATTERNS:
         for match in pattern.finditer(text):
             group = next((index for index in range(1, (pattern.groups or 0) + 1) if match.group(index)), 0)
             start, end = match.span(group)
+            if kind == "Organisation":
+                # Trim what the pattern swept in around a name: a known name before it (警察庁内閣…),
+                # a conjunction after it (…協会及び, …協会等).
+                while end > start and text[end - 1] in "等及び並":
+                    end -= 1
+                while start < end and start in covered:
+                    start += 1
             name = text[start:end]
-            if (start, end) in seen or any(a <= start and end <= b for a, b in covered):
+            letters = [index for index in range(start, end) if text[index].isalnum()]
+            if (start, end) in seen or sum(1 for index in letters if index not in covered) < 2:
                 continue
-            if kind == "Name" and (len(name) < 3 or name in _COMMON_LATIN):
+            if kind in ("Name", "Product") and (len(name) < 3 or name in _COMMON_LATIN):
+                continue
+            if kind == "Organisation" and (len(name) < 3 or name in _GENERIC_ORGANISATIONS):
                 continue
             seen.add((start, end))
             found.append(Candidate(start, end, name, kind, reason))
@@ -264,31 +323,11 @@ def find_candidates(text: str, known: list[Mention]) -> list[Candidate]:
 #: Latin-script words of the reports that are not names of things.
 _COMMON_LATIN = frozenset(
     {
-        "ID",
-        "IP",
-        "URL",
-        "SMS",
-        "SNS",
-        "PC",
-        "OS",
-        "VPN",
-        "DDoS",
-        "IoT",
-        "AI",
-        "EC",
-        "QR",
-        "DNS",
-        "HTTP",
-        "HTTPS",
-        "WEB",
-        "Web",
-        "PDF",
-        "SIM",
-        "USB",
-        "LAN",
-        "FAQ",
-        "IT",
-        "ICT",
-        "CSV",
+        *("ID", "IP", "URL", "SMS", "SNS", "PC", "OS", "VPN", "DDoS", "IoT", "AI", "EC", "QR", "DNS", "HTTP"),
+        *("HTTPS", "WEB", "Web", "PDF", "SIM", "USB", "LAN", "FAQ", "IT", "ICT", "CSV", "SSL", "TLS", "ATM"),
+        *("MNP", "DMARC", "SPF", "DKIM", "CEO", "CIO", "CTO", "UTM", "NTP", "RDP", "SSH", "FTP", "API", "TCP"),
+        *("UDP", "TTP", "TTPs"),
     }
 )
+#: Generic organisation words the organisation pattern would otherwise propose.
+_GENERIC_ORGANISATIONS = frozenset(["官公庁", "省庁", "所管省庁", "関係省庁", "関係機関", "運転免許センター", "各省庁"])

@@ -114,6 +114,15 @@ class ReportText:
             ):
                 text.append("\n")
                 owners.append(number)
+            elif (
+                previous
+                and previous[-1].isascii()
+                and previous[-1].isalpha()
+                and line[0].isascii()
+                and line[0].isalpha()
+            ):
+                text.append(" ")  # English words wrapped across lines keep their space
+                owners.append(number)
             text.append(line)
             owners.extend([number] * len(line))
             previous = line
