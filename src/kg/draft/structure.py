@@ -230,6 +230,21 @@ def find_labels(report: ReportText, headings: list[Heading]) -> list[Heading]:
     return found
 
 
+def _is_list_item(report: ReportText, heading: Heading, last: int) -> bool:
+    """Tell a bullet item of a list (・ a ・ b, as in a figure's text) from a bullet heading.
+
+    A bullet heading is followed by its own text; an item is followed by another item, or is
+    itself an item of an item (``- ・ …``).
+    """
+    if heading.title.startswith(("・", "-")):
+        return True
+    nxt = report.next_text_line(last)
+    if nxt is None:
+        return True
+    following = report.line(nxt)
+    return following.startswith(("・", "-")) or "。" not in following and display_width(following) < 40
+
+
 def find_headings(report: ReportText) -> list[Heading]:
     """Return the report's headings in reading order, wrapped headings rejoined."""
     headings: list[Heading] = []
@@ -257,6 +272,8 @@ def find_headings(report: ReportText) -> list[Heading]:
             follow = nxt
         if "。" in heading.title:
             continue  # a bullet of prose, not a heading
+        if heading.kind == "bullet" and _is_list_item(report, heading, follow):
+            continue
         if follow != number:
             heading.uncertain.append(f"heading rejoined from lines {number}-{follow}")
         headings.append(heading)
