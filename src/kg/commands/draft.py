@@ -89,8 +89,6 @@ def _compare(arguments: argparse.Namespace, progress: object) -> int:
         document = {
             report: {table: score.as_json() for table, score in scores.items()} for report, scores in results.items()
         }
-        from kg.draft.write import write_folder  # noqa: F401  (the same atomic habit: write, then rename)
-
         target = Path(arguments.json)
         temporary = target.with_name(f".{target.name}.partial")
         temporary.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

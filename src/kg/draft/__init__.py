@@ -138,7 +138,7 @@ def table_period(dates: list[DateMention]) -> tuple[str, str] | None:
     """
     ranges = [date for date in dates if date.end_value]
     if ranges:
-        widest = min(ranges, key=lambda date: (date.value, [-ord(c) for c in date.end_value]))
+        widest = min(ranges, key=lambda date: date.value)
         return widest.value, widest.end_value
     years = [date for date in dates if date.datatype == "gYear"]
     return (years[-1].value, "") if years else None

@@ -242,7 +242,7 @@ def _is_list_item(report: ReportText, heading: Heading, last: int) -> bool:
     if nxt is None:
         return True
     following = report.line(nxt)
-    return following.startswith(("・", "-")) or "。" not in following and display_width(following) < 40
+    return following.startswith(("・", "-")) or ("。" not in following and display_width(following) < 40)
 
 
 def find_headings(report: ReportText) -> list[Heading]:

@@ -101,6 +101,7 @@ class ReportText:
         text: list[str] = []
         owners: list[int] = []
         previous = ""
+        previous_number: int | None = None
         for number in range(start, min(end, len(self.lines) + 1)):
             if number in skip:
                 continue
@@ -109,7 +110,10 @@ class ReportText:
                 continue
             line = FOOTNOTE_MARK.sub(lambda mark: " " * len(mark.group()), line)
             table_row = "\t" in self.raw[number - 1]
-            if (previous and (table_row or "\t" in previous or (previous[-1].isdigit() and line[0].isdigit()))) or (
+            split_number = previous[-1:].isdigit() and line[0].isdigit()
+            if split_number and previous_number is not None and self.continues(previous_number):
+                split_number = False  # a number the layout wrapped: 5,5 | 78件 is 5,578件
+            if (previous and (table_row or "\t" in previous or split_number)) or (
                 previous and not self.continues_text(previous, line)
             ):
                 text.append("\n")
@@ -125,7 +129,7 @@ class ReportText:
                 owners.append(number)
             text.append(line)
             owners.extend([number] * len(line))
-            previous = line
+            previous, previous_number = line, number
         return Piece("".join(text), tuple(owners) or (start,))
 
     def continues_text(self, previous: str, line: str) -> bool:
