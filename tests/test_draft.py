@@ -23,6 +23,7 @@ from kg.draft.compare import compare_draft
 from kg.draft.dates import find_dates
 from kg.draft.entities import Gazetteer
 from kg.draft.numbers import find_numbers
+from kg.draft.run import known_series
 from kg.draft.structure import parse_structure
 from kg.draft.text import ReportText, read_report
 from kg.errors import InputError
@@ -39,9 +40,10 @@ NEW_ENTITY_FLOOR = {"r5-2023": 0.85, "r3-2021": 0.70}
 @pytest.fixture(scope="module")
 def scores(graph: kg.KnowledgeGraph, corpus: Path) -> dict[str, dict]:
     gazetteer = Gazetteer.from_store(graph.store)
+    series = known_series(graph.store)
     results = {}
     for report_id, file in REPORTS.items():
-        draft = draft_report(read_report(corpus / file), report_id, gazetteer)
+        draft = draft_report(read_report(corpus / file), report_id, gazetteer, series=series)
         results[report_id], _ = compare_draft(draft, graph.store, f"{KGR}report-{report_id}")
     return results
 
@@ -53,6 +55,7 @@ def test_drafting_meets_the_targets(scores: dict[str, dict], report_id: str) -> 
     assert score["figures"].recall == 1.0, score["figures"]
     assert score["observations"].recall >= 0.90, score["observations"]
     assert score["observations"].period_agrees >= 0.9 * score["observations"].found, score["observations"]
+    assert score["observations"].series_agrees >= 0.55 * score["observations"].found, score["observations"]
     assert score["mentions"].named_recall >= 0.90, score["mentions"]
     assert score["mentions"].recall >= MENTION_FLOOR[report_id], score["mentions"]
     assert score["new_entities"].recall >= NEW_ENTITY_FLOOR[report_id], score["new_entities"]

@@ -23,17 +23,27 @@ EPILOG = """examples:
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
-        "analyze", help="network analysis: central actors/agencies/techniques, communities, co-issuance",
+        "analyze",
+        help="network analysis: central actors/agencies/techniques, communities, co-issuance",
         description="Analyse the graph of things and relations with networkx: the most central threat actors, "
         "agencies and techniques (degree and betweenness), its communities, and the pairs of agencies that issued "
         "advisories together, with counts.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("analyses", nargs="*", metavar="ANALYSIS",
-                        help=f"which analyses to run: {', '.join(ANALYSES)} (default: all)")
-    parser.add_argument("--format", "-f", choices=("table", "csv", "tsv"), default="table",
-                        help="output format (csv and tsv take one analysis)")
-    parser.add_argument("--top", type=int, default=10, metavar="N",
-                        help="rows per group, or communities, to show (default 10)")
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "analyses", nargs="*", metavar="ANALYSIS", help=f"which analyses to run: {', '.join(ANALYSES)} (default: all)"
+    )
+    parser.add_argument(
+        "--format",
+        "-f",
+        choices=("table", "csv", "tsv"),
+        default="table",
+        help="output format (csv and tsv take one analysis)",
+    )
+    parser.add_argument(
+        "--top", type=int, default=10, metavar="N", help="rows per group, or communities, to show (default 10)"
+    )
     parser.add_argument("--lang", choices=("en", "ja"), default="en", help="language of the labels (default en)")
     parser.add_argument("--report", metavar="YEAR", help="analyse only facts from one report: 2021 or 2023")
     add_store_options(parser)

@@ -80,6 +80,11 @@ def _compare(arguments: argparse.Namespace, progress: object) -> int:
                     f"{'':<9} {'  period':<13} {score.period_agrees / score.found:>7.3f} {'':>9} "
                     f"{f'{score.period_agrees}/{score.found}':>11}  (found with the curated period)"
                 )
+            if score.series_agrees is not None and score.found:
+                print(
+                    f"{'':<9} {'  series':<13} {score.series_agrees / score.found:>7.3f} {'':>9} "
+                    f"{f'{score.series_agrees}/{score.found}':>11}  (first-ranked series is the curated one)"
+                )
             if score.named_recall is not None:
                 print(
                     f"{'':<9} {'  named':<13} {score.named_recall:>7.3f} {'':>9} "

@@ -9,24 +9,41 @@ def register(commands: argparse._SubParsersAction) -> None:
     from kg.serve import DEFAULT_HOST, DEFAULT_MAX_RESULT_MB, DEFAULT_PORT, DEFAULT_TIMEOUT
 
     parser = commands.add_parser(
-        "serve", help="serve the built store as a SPARQL endpoint (read-only, 127.0.0.1)",
+        "serve",
+        help="serve the built store as a SPARQL endpoint (read-only, 127.0.0.1)",
         description="Serve the built store over the SPARQL 1.1 Protocol with the oxigraph server: read-only "
         "(updates get HTTP 403) unless --writable, on 127.0.0.1 unless --host, with a time limit per query "
         "and a limit on answer size. Stops cleanly on Ctrl-C or SIGTERM.",
         epilog="examples:\n  kg serve\n  kg serve --port 8080 --timeout 10 --max-result-mb 5\n"
         "  kg query --endpoint http://127.0.0.1:7878/query cq-r5a-co-issued-advisories",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--store", metavar="DIR", help="store folder written by `kg build` (default: $KG_STORE or .kg)")
-    parser.add_argument("--host", default=DEFAULT_HOST,
-                        help=f"address to listen on (default {DEFAULT_HOST}: this machine only)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
-                        help=f"port (default {DEFAULT_PORT}; 0 picks a free one)")
-    parser.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT, metavar="SECONDS",
-                        help=f"stop a query after this many whole seconds (default {DEFAULT_TIMEOUT})")
-    parser.add_argument("--max-result-mb", type=float, default=DEFAULT_MAX_RESULT_MB, metavar="MB",
-                        help=f"cut answers larger than this (default {DEFAULT_MAX_RESULT_MB:g}; 0: no limit)")
-    parser.add_argument("--writable", action="store_true",
-                        help="serve an in-memory copy that accepts updates (lost on stop; the store is never written)")
+    parser.add_argument(
+        "--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST}: this machine only)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks a free one)"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=int,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"stop a query after this many whole seconds (default {DEFAULT_TIMEOUT})",
+    )
+    parser.add_argument(
+        "--max-result-mb",
+        type=float,
+        default=DEFAULT_MAX_RESULT_MB,
+        metavar="MB",
+        help=f"cut answers larger than this (default {DEFAULT_MAX_RESULT_MB:g}; 0: no limit)",
+    )
+    parser.add_argument(
+        "--writable",
+        action="store_true",
+        help="serve an in-memory copy that accepts updates (lost on stop; the store is never written)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -43,12 +60,19 @@ def run(arguments: argparse.Namespace) -> int:
 
     # SIGTERM (a service manager, `kill`) stops the server as cleanly as Ctrl-C does; SIGINT is
     # handled even when the shell started kg in the background with SIGINT ignored
-    previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, terminate),
-                signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler)}
+    previous = {
+        signal.SIGTERM: signal.signal(signal.SIGTERM, terminate),
+        signal.SIGINT: signal.signal(signal.SIGINT, signal.default_int_handler),
+    }
     try:
-        with serve(Path(arguments.store) if arguments.store else None, host=arguments.host, port=arguments.port,
-                   timeout=arguments.timeout, max_result_mb=arguments.max_result_mb,
-                   writable=arguments.writable) as service:
+        with serve(
+            Path(arguments.store) if arguments.store else None,
+            host=arguments.host,
+            port=arguments.port,
+            timeout=arguments.timeout,
+            max_result_mb=arguments.max_result_mb,
+            writable=arguments.writable,
+        ) as service:
             print(service.banner(), flush=True)
             # Ctrl-C or SIGTERM leaves the block, which stops the server
             with contextlib.suppress(KeyboardInterrupt):

@@ -20,24 +20,38 @@ The page needs no network: open it from disk in any browser.
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
-        "viz", help="write an interactive HTML view (overview, focus, types, report, co-issuance)",
+        "viz",
+        help="write an interactive HTML view (overview, focus, types, report, co-issuance)",
         description="Write a self-contained HTML page that draws the graph: things as nodes coloured and shaped by "
         "class, relations as labelled edges, a legend that filters by class, a search box, and tooltips with both "
         "labels, type, key properties and the report section or figure each fact comes from.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--output", "-o", metavar="FILE",
-                        help="HTML file to write, atomically (default: views/<view>.html)")
-    parser.add_argument("--focus", metavar="NAME_OR_IRI",
-                        help="show the neighbourhood of this entity: a label or alias (English or Japanese) or IRI")
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--output", "-o", metavar="FILE", help="HTML file to write, atomically (default: views/<view>.html)"
+    )
+    parser.add_argument(
+        "--focus",
+        metavar="NAME_OR_IRI",
+        help="show the neighbourhood of this entity: a label or alias (English or Japanese) or IRI",
+    )
     parser.add_argument("--depth", type=int, metavar="N", help="with --focus: how many steps out to go (default 2)")
-    parser.add_argument("--types", metavar="CLASS,...",
-                        help="keep only things of these classes, e.g. ThreatActor,Advisory,Organisation")
+    parser.add_argument(
+        "--types", metavar="CLASS,...", help="keep only things of these classes, e.g. ThreatActor,Advisory,Organisation"
+    )
     parser.add_argument("--report", metavar="YEAR", help="keep only facts from one report: 2021 or 2023")
-    parser.add_argument("--co-issuance", action="store_true",
-                        help="draw the agencies that issued advisories and attributions together instead")
+    parser.add_argument(
+        "--co-issuance",
+        action="store_true",
+        help="draw the agencies that issued advisories and attributions together instead",
+    )
     parser.add_argument("--lang", choices=("en", "ja"), default="en", help="language of the labels (default en)")
-    parser.add_argument("--sources", action="store_true",
-                        help="draw report sections, figures and reports as nodes too (tooltips always cite them)")
+    parser.add_argument(
+        "--sources",
+        action="store_true",
+        help="draw report sections, figures and reports as nodes too (tooltips always cite them)",
+    )
     add_store_options(parser)
     parser.set_defaults(run=run)
 
@@ -66,11 +80,19 @@ def run(arguments: argparse.Namespace) -> int:
         raise InputError("--depth needs --focus: it counts the steps out from the focused entity")
     started = time.perf_counter()
     with open_from(arguments) as graph:
-        view = view_graph(graph, focus=arguments.focus, depth=2 if arguments.depth is None else arguments.depth,
-                          types=arguments.types.split(",") if arguments.types is not None else None,
-                          report=arguments.report, co_issuance=arguments.co_issuance, sources=arguments.sources)
+        view = view_graph(
+            graph,
+            focus=arguments.focus,
+            depth=2 if arguments.depth is None else arguments.depth,
+            types=arguments.types.split(",") if arguments.types is not None else None,
+            report=arguments.report,
+            co_issuance=arguments.co_issuance,
+            sources=arguments.sources,
+        )
     output = arguments.output or default_output(view)
     written = write_html(view, output, lang=arguments.lang)
-    print(f"wrote {written}: {view.number_of_nodes()} nodes, {view.number_of_edges()} edges "
-          f"({time.perf_counter() - started:.1f}s)")
+    print(
+        f"wrote {written}: {view.number_of_nodes()} nodes, {view.number_of_edges()} edges "
+        f"({time.perf_counter() - started:.1f}s)"
+    )
     return 0

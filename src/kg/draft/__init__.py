@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from kg.draft.dates import DateMention, find_dates
 from kg.draft.entities import Candidate, Gazetteer, Mention, find_candidates
-from kg.draft.numbers import Number, find_numbers
+from kg.draft.numbers import UNITS, Number, Series, find_numbers, rank_series
 from kg.draft.structure import Section, Structure, parse_structure
 from kg.draft.text import ReportText
 from kg.errors import InputError
@@ -81,9 +81,13 @@ def draft_report(
     report_id: str,
     gazetteer: Gazetteer,
     *,
+    series: list[Series] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Draft:
-    """Draft ``text`` as report ``report_id`` (``rN-YYYY``), linking names with ``gazetteer``."""
+    """Draft ``text`` as report ``report_id`` (``rN-YYYY``), linking names with ``gazetteer``.
+
+    With ``series`` (the graph's statistical series), each number gets its ranked candidates.
+    """
     year = report_year(report_id)
     check_is_report(text)
     structure = parse_structure(text, report_id.split("-")[0])
@@ -107,8 +111,17 @@ def draft_report(
         for mention in gazetteer.find(text.line(line)):
             draft.mentions.append(Located(mention, line, structure.section_at(line)))
     draft.mentions.sort(key=lambda located: located.line)
+    for located in draft.numbers:
+        number = located.item
+        assert isinstance(number, Number)
+        section = located.section
+        headings = "".join(part.title for part in [section, *section.ancestors()]) if section else ""
+        number.series_candidates = rank_series(number, headings, series or [])
     return draft
 
+
+#: A unit named in a table's column heading (件数, 人数, 金額(円)…).
+UNIT_IN_HEADING = re.compile(r"件|人|円|%")
 
 #: How the reports credit another organisation's figures: 「フィッシング対策協議会によれば、…」.
 CREDITED = re.compile(r"(によれば|によると|の調査によると|の調査では|の統計では|の資料によると)")
@@ -163,17 +176,32 @@ def _draft_body(draft: Draft, gazetteer: Gazetteer, start: int, end: int, skip: 
     for candidate in find_candidates(piece.text, mentions):
         line = piece.line_at(candidate.start)
         draft.candidates.append(Located(candidate, line, structure.section_at(line)))
-    # Tables that survived as text: one row a line, cells split by tabs.
+    # Tables that survived as text: one row a line, cells split by tabs, the first row the
+    # column headings when it holds no numbers. A cell is read with its column's heading, its
+    # row's label and the caption above the table.
+    header: list[str] = []
+    captions = {figure.line: figure.title for figure in structure.figures}
     for number_line in range(start, end):
         raw = text.raw[number_line - 1]
         if "\t" not in raw or number_line in skip:
+            if text.line(number_line):
+                header = []
             continue
         row = text.line(number_line)
-        cells = [cell.strip() for cell in raw.split("\t")]
+        cells = [normalise(cell).strip() for cell in raw.split("\t")]
+        if not header and not any(re.search(r"\d", cell) for cell in cells[1:]):
+            header = cells
+            continue
+        caption = next((captions[n] for n in range(number_line, start - 1, -1) if n in captions), "")
         period = table_period([date for date in dates if piece.line_at(date.start) < number_line])
-        for cell in cells:
-            for number in find_numbers(normalise(cell), [], draft.year, table=True, period=period):
-                number.context = row[:80]
+        for column, cell in enumerate(cells):
+            heading = header[column] if column < len(header) else ""
+            for number in find_numbers(cell, [], draft.year, table=True, period=period):
+                number.context = f"{caption}{heading}{cells[0]}"[-80:]
+                if not number.unit and (unit := UNIT_IN_HEADING.search(heading)):
+                    number.unit = UNITS[unit.group()]
+                    number.uncertain = [note for note in number.uncertain if not note.startswith("table cell")]
+                    number.uncertain.append(f"unit from the column heading {heading!r}")
                 draft.numbers.append(Located(number, number_line, structure.section_at(number_line), number_line))
         for mention in gazetteer.find(row):
             draft.mentions.append(Located(mention, number_line, structure.section_at(number_line)))

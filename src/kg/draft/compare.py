@@ -9,7 +9,8 @@
   observation cites (that part's span, as :func:`kg.fidelity.source_spans` defines it). A
   curated "change" observation (the older pattern that ``kg:change`` replaces) is found when the
   draft read the same printed change beside its number.
-  Of those found, ``period_agrees`` is the share whose drafted period is the curated one.
+  Of those found, ``period_agrees`` is the share whose drafted period is the curated one and
+  ``series_agrees`` the share whose first-ranked series candidate is the curated series.
 - **mentions**: a thing of a named class (:data:`MENTION_CLASSES`) that a curated fact cites
   from a section is found when the draft links the same IRI on a line of that section's span.
 
@@ -58,10 +59,11 @@ SELECT ?part ?number ?title WHERE {
   BIND(COALESCE(?t, ?l) AS ?title)
 }"""
 OBSERVATIONS = """
-SELECT ?observation ?printed ?value ?part ?period WHERE {
+SELECT ?observation ?printed ?value ?part ?period ?dataset WHERE {
   ?observation a kg:Observation ; kg:printedText ?printed ; kg:value ?value ; prov:wasDerivedFrom ?part .
   ?part kg:inReport ?report .
   OPTIONAL { ?observation kg:period ?period }
+  OPTIONAL { ?observation qb:dataSet ?dataset }
 }"""
 MENTIONS = """
 SELECT DISTINCT ?part ?thing WHERE {
@@ -84,6 +86,7 @@ class Score:
     named_found: int | None = None
     named_expected: int | None = None
     period_agrees: int | None = None
+    series_agrees: int | None = None
 
     @property
     def recall(self) -> float:
@@ -113,6 +116,8 @@ class Score:
         }
         if self.period_agrees is not None:
             document["period_agrees"] = round(self.period_agrees / self.found, 4) if self.found else 1.0
+        if self.series_agrees is not None:
+            document["series_agrees"] = round(self.series_agrees / self.found, 4) if self.found else 1.0
         if self.named_recall is not None:
             document["named_in_text"] = {
                 "recall": round(self.named_recall, 4),
@@ -169,18 +174,19 @@ def compare_observations(
 ) -> tuple[Score, list[str]]:
     """Score the draft's numbers against the curated observations."""
     rows = store.execute(OBSERVATIONS, bindings=_bind(report_iri)).bindings  # type: ignore[attr-defined]
-    curated: dict[str, tuple[str, str, list[Span], str]] = {}
+    curated: dict[str, tuple[str, str, list[Span], str, str]] = {}
     for row in rows:
         key = row["observation"]["value"]
         printed = re.sub(r"\s", "", normalise(row["printed"]["value"]))
         period = row.get("period", {}).get("value", "")
-        entry = curated.setdefault(key, (printed, row["value"]["value"], [], period))
+        series = row.get("dataset", {}).get("value", "")
+        entry = curated.setdefault(key, (printed, row["value"]["value"], [], period, series))
         if row["part"]["value"] in spans:
             entry[2].append(spans[row["part"]["value"]])
     used: set[int] = set()
-    found = periods = 0
+    found = periods = series_right = 0
     missed = []
-    for key, (printed, value, parts, period) in sorted(curated.items()):
+    for key, (printed, value, parts, period, series) in sorted(curated.items()):
         hits = [
             index
             for index, located in enumerate(draft.numbers)
@@ -189,14 +195,22 @@ def compare_observations(
         if hits:
             found += 1
             used.update(hits)  # a number printed twice (summary and detail) is one observation
+            if any(_top_series(draft.numbers[index]) == series for index in hits):
+                series_right += 1
             if any(_period_of(draft.numbers[index]) == period for index in hits):
                 periods += 1
             else:
                 missed.append(f"{key.rsplit('/', 1)[-1]}: found, but its period is not {period}")
         else:
             missed.append(f"{key.rsplit('/', 1)[-1]}: {printed} = {value} not drafted in its section")
-    score = Score(found, len(curated), len(used), len(draft.numbers), period_agrees=periods)
+    score = Score(found, len(curated), len(used), len(draft.numbers), period_agrees=periods, series_agrees=series_right)
     return score, missed
+
+
+def _top_series(located: Located) -> str:
+    number = located.item
+    assert isinstance(number, Number)
+    return number.series_candidates[0][0] if number.series_candidates else ""
 
 
 def _period_of(located: Located) -> str:

@@ -10,9 +10,12 @@ are not observations. Anything the drafter had to guess is listed in ``uncertain
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 from kg.draft.dates import DateMention
 from kg.numerals import is_approximate, printed_value
@@ -79,6 +82,63 @@ class Number:
     context: str = ""
     uncertain: list[str] = field(default_factory=list)
     data_source: list[str] = field(default_factory=list)
+    series_candidates: list[tuple[str, float]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Series:
+    """A statistical series the graph holds: its IRI, Japanese label, and the units it is counted in."""
+
+    iri: str
+    label: str
+    units: frozenset[str] = frozenset()
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[index : index + 2] for index in range(len(text) - 1)}
+
+
+@lru_cache(maxsize=8)
+def _pair_weights(labels: tuple[str, ...]) -> dict[str, float]:
+    """Weight each character pair by how rare it is among the labels (件数, 報告 weigh little)."""
+    counts: Counter[str] = Counter(pair for label in labels for pair in _bigrams(label))
+    return {pair: math.log((1 + len(labels)) / count) for pair, count in counts.items()}
+
+
+def rank_series(number: Number, headings: str, series: list[Series], limit: int = 3) -> list[tuple[str, float]]:
+    """Rank the graph's series for ``number``: the best first, with a score from 0 to 1.
+
+    A series scores the share of its label's character pairs (each weighted by its rarity among
+    the labels) found in the words just before the
+    number, or (at 0.9) in its sentence, or (at 0.8) in the sentence and the headings above it
+    together; a series counted in other units than the number's scores a third as much.
+
+    >>> found = find_numbers("ランサムウェアによる被害件数は197件", [], 2023)[0]
+    >>> labels = [Series("s1", "ランサムウェア被害の報告件数", frozenset({"unit-case"})),
+    ...           Series("s2", "フィッシング報告件数", frozenset({"unit-case"}))]
+    >>> rank_series(found, "", labels)
+    [('s1', 0.66), ('s2', 0.05)]
+    """
+    near = _bigrams(number.context[-25:])
+    sentence = _bigrams(number.context)
+    around = sentence | _bigrams(headings)
+    weights = _pair_weights(tuple(candidate.label for candidate in series))
+    scored = []
+    for candidate in series:
+        label = _bigrams(candidate.label)
+        total = sum(weights[pair] for pair in label)
+        if not total:
+            continue
+
+        def share(words: set[str], label: set[str] = label, total: float = total) -> float:
+            return sum(weights[pair] for pair in words & label) / total
+
+        score = max(share(near), 0.9 * share(sentence), 0.8 * share(around))
+        if number.unit and candidate.units and number.unit not in candidate.units:
+            score /= 3
+        if score > 0:
+            scored.append((candidate.iri, round(score, 2)))
+    return sorted(scored, key=lambda item: (-item[1], item[0]))[:limit]
 
 
 def find_numbers(

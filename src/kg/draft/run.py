@@ -10,15 +10,33 @@ from pathlib import Path
 from kg.draft import Draft, check_is_report, draft_report, report_year
 from kg.draft.compare import Score, compare_draft
 from kg.draft.entities import Gazetteer
+from kg.draft.numbers import Series
 from kg.draft.text import read_report
 from kg.draft.write import check_output, draft_files, schema_columns, write_folder
 from kg.errors import InputError
 
 KGR = "https://w3id.org/npa-cyber-kg/id/"
 REPORTS = "SELECT ?report ?file WHERE { ?report a kg:Report ; kg:corpusFile ?file } ORDER BY ?report"
-SERIES = (
-    'SELECT ?series ?label WHERE { ?series a kg:StatisticalSeries ; rdfs:label ?label FILTER(lang(?label) = "ja") }'
-)
+SERIES = """
+SELECT ?series ?label (GROUP_CONCAT(DISTINCT STR(?unit)) AS ?units) WHERE {
+  ?series a kg:StatisticalSeries ; rdfs:label ?label FILTER(lang(?label) = "ja")
+  OPTIONAL { ?observation qb:dataSet ?series ; kg:unit ?unit }
+} GROUP BY ?series ?label"""
+
+
+def known_series(store: object) -> list[Series]:
+    """Return the graph's statistical series with their Japanese labels and units."""
+    rows = store.execute(SERIES).bindings  # type: ignore[attr-defined]
+    return [
+        Series(
+            row["series"]["value"],
+            row["label"]["value"],
+            frozenset(unit.rsplit("/", 1)[-1] for unit in row.get("units", {}).get("value", "").split()),
+        )
+        for row in rows
+    ]
+
+
 UNITS = "SELECT ?unit WHERE { ?unit a kg:Unit }"
 ORGANISATIONS = "SELECT ?org WHERE { ?org a kg:Organisation }"
 
@@ -48,12 +66,11 @@ def draft_to_folder(
     if progress:
         progress(f"read {report_file} ({len(text.lines)} lines); building the gazetteer from the graph")
     gazetteer = Gazetteer.from_store(store)
-    draft = draft_report(text, report_id, gazetteer, progress=progress)
-    series = {row["series"]["value"]: row["label"]["value"] for row in store.execute(SERIES).bindings}  # type: ignore[attr-defined]
+    draft = draft_report(text, report_id, gazetteer, series=known_series(store), progress=progress)
     units = {row["unit"]["value"].rsplit("/", 1)[-1] for row in store.execute(UNITS).bindings}  # type: ignore[attr-defined]
     organisations = {row["org"]["value"] for row in store.execute(ORGANISATIONS).bindings}  # type: ignore[attr-defined]
     columns = schema_columns(graph_dir / "tables" / "schemas")
-    files = draft_files(draft, series=series, units=units, organisations=organisations, columns=columns)
+    files = draft_files(draft, units=units, organisations=organisations, columns=columns)
     write_folder(files, output)
     return draft, files
 
@@ -63,10 +80,11 @@ def compare_corpus(
 ) -> dict[str, dict[str, Score]]:
     """Draft every report of the store from its corpus text and score it against the curated graph."""
     gazetteer = Gazetteer.from_store(store)
+    series = known_series(store)
     results: dict[str, dict[str, Score]] = {}
     for report_id, file in sorted(known_reports(store).items(), reverse=True):
         if progress:
             progress(f"drafting {report_id} from {corpus / file}")
-        draft = draft_report(read_report(corpus / file), report_id, gazetteer)
+        draft = draft_report(read_report(corpus / file), report_id, gazetteer, series=series)
         results[report_id], _ = compare_draft(draft, store, f"{KGR}report-{report_id}")
     return results

@@ -100,29 +100,7 @@ def _csv(rows: Iterable[dict[str, object]], columns: tuple[str, ...]) -> str:
     return buffer.getvalue()
 
 
-def _bigrams(text: str) -> set[str]:
-    return {text[index : index + 2] for index in range(len(text) - 1)}
-
-
-def rank_series(context: str, series: dict[str, str], limit: int = 3) -> list[tuple[str, float]]:
-    """Rank the graph's series for a number by how much of each label its sentence shares.
-
-    >>> labels = {"s1": "ランサムウェア被害の報告件数", "s2": "フィッシング報告件数"}
-    >>> rank_series("ランサムウェアによる被害件数は", labels)
-    [('s1', 0.62), ('s2', 0.11)]
-    """
-    words = _bigrams(context)
-    scored = []
-    for iri, label in series.items():
-        grams = _bigrams(label)
-        if grams:
-            score = round(len(words & grams) / len(grams), 2)
-            if score > 0:
-                scored.append((iri, score))
-    return sorted(scored, key=lambda item: (-item[1], item[0]))[:limit]
-
-
-def observation_rows(draft: Draft, series: dict[str, str], units: set[str]) -> tuple[list[dict], list[dict]]:
+def observation_rows(draft: Draft, units: set[str]) -> tuple[list[dict], list[dict]]:
     """Return the observation rows (table columns) and their review rows."""
     table, review = [], []
     counts: Counter[str] = Counter()
@@ -134,7 +112,7 @@ def observation_rows(draft: Draft, series: dict[str, str], units: set[str]) -> t
     for located in draft.numbers:
         number = located.item
         assert isinstance(number, Number)
-        candidates = rank_series(number.context, series)
+        candidates = number.series_candidates
         uncertain = list(number.uncertain)
         if candidates and candidates[0][1] >= 0.5:
             chosen = _local(candidates[0][0])
@@ -281,7 +259,6 @@ def review_markdown(
 def draft_files(
     draft: Draft,
     *,
-    series: dict[str, str],
     units: set[str],
     organisations: set[str],
     columns: dict[str, tuple[str, ...]] | None = None,
@@ -368,7 +345,7 @@ def draft_files(
                 "uncertain": "" if note.reference_line else "no reference to the marker found",
             }
         )
-    observations, observation_review = observation_rows(draft, series, units)
+    observations, observation_review = observation_rows(draft, units)
     mentions = [
         {
             "line": m.line,
