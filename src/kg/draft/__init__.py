@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from kg.draft.dates import DateMention, find_dates
 from kg.draft.entities import Candidate, Gazetteer, Mention, find_candidates
@@ -22,14 +23,15 @@ from kg.draft.text import ReportText
 from kg.errors import InputError
 from kg.numerals import normalise
 
+Item = TypeVar("Item")
 REPORT_ID = re.compile(r"^r(\d+)-(\d{4})$")
 
 
 @dataclass
-class Located:
+class Located(Generic[Item]):
     """An extracted item with the report line and the section it sits in."""
 
-    item: Number | DateMention | Mention | Candidate
+    item: Item
     line: int
     section: Section | None
     last_line: int = 0
@@ -43,10 +45,10 @@ class Draft:
     year: int
     text: ReportText
     structure: Structure
-    numbers: list[Located] = field(default_factory=list)
-    dates: list[Located] = field(default_factory=list)
-    mentions: list[Located] = field(default_factory=list)
-    candidates: list[Located] = field(default_factory=list)
+    numbers: list[Located[Number]] = field(default_factory=list)
+    dates: list[Located[DateMention]] = field(default_factory=list)
+    mentions: list[Located[Mention]] = field(default_factory=list)
+    candidates: list[Located[Candidate]] = field(default_factory=list)
 
     @property
     def prefix(self) -> str:
@@ -113,7 +115,6 @@ def draft_report(
     draft.mentions.sort(key=lambda located: located.line)
     for located in draft.numbers:
         number = located.item
-        assert isinstance(number, Number)
         section = located.section
         headings = "".join(part.title for part in [section, *section.ancestors()]) if section else ""
         number.series_candidates = rank_series(number, headings, series or [])

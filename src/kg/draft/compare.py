@@ -28,10 +28,11 @@ from collections import Counter
 from dataclasses import dataclass
 
 from kg.draft import Draft, Located
-from kg.draft.entities import Gazetteer, compact
+from kg.draft.entities import NAMED_CLASSES, Gazetteer, compact
 from kg.draft.numbers import Number
 from kg.fidelity import Part, Span, source_spans
 from kg.numerals import normalise
+from kg.store.base import SparqlStore
 
 #: The classes whose instances count as mentions: the things the report names.
 MENTION_CLASSES = (
@@ -45,6 +46,9 @@ MENTION_CLASSES = (
     "Operation",
     "Event",
 )
+
+#: The same, as the most specific classes the gazetteer gives its names (Country, RansomwareGroup…).
+NAMED_KINDS = frozenset(NAMED_CLASSES[: NAMED_CLASSES.index("Event") + 1]) - {"IntrusionVector", "Technique"}
 
 SECTIONS = """
 SELECT ?part ?line ?parentLine WHERE {
@@ -136,9 +140,9 @@ def _title_key(title: str) -> str:
     return re.sub(r"[\s【】「」()（）]", "", title)
 
 
-def compare_sections(draft: Draft, store: object, report_iri: str) -> tuple[Score, list[str]]:
+def compare_sections(draft: Draft, store: SparqlStore, report_iri: str) -> tuple[Score, list[str]]:
     """Score the draft's section tree against the curated one."""
-    rows = store.execute(SECTIONS, bindings=_bind(report_iri)).bindings  # type: ignore[attr-defined]
+    rows = store.execute(SECTIONS, bindings=_bind(report_iri)).bindings
     curated = Counter(
         (int(row["line"]["value"]), int(row["parentLine"]["value"]) if "parentLine" in row else None) for row in rows
     )
@@ -152,9 +156,9 @@ def compare_sections(draft: Draft, store: object, report_iri: str) -> tuple[Scor
     return Score(total, sum(curated.values()), total, sum(drafted.values())), missed
 
 
-def compare_figures(draft: Draft, store: object, report_iri: str) -> tuple[Score, list[str]]:
+def compare_figures(draft: Draft, store: SparqlStore, report_iri: str) -> tuple[Score, list[str]]:
     """Score the draft's figures (number and title) against the curated ones."""
-    rows = store.execute(FIGURES, bindings=_bind(report_iri)).bindings  # type: ignore[attr-defined]
+    rows = store.execute(FIGURES, bindings=_bind(report_iri)).bindings
     curated = Counter((int(row["number"]["value"]), _title_key(row.get("title", {}).get("value", ""))) for row in rows)
     drafted = Counter((figure.number, _title_key(figure.title)) for figure in draft.structure.figures)
     common = curated & drafted
@@ -170,10 +174,10 @@ def _core(printed: str) -> str:
 
 
 def compare_observations(
-    draft: Draft, store: object, report_iri: str, spans: dict[str, Span]
+    draft: Draft, store: SparqlStore, report_iri: str, spans: dict[str, Span]
 ) -> tuple[Score, list[str]]:
     """Score the draft's numbers against the curated observations."""
-    rows = store.execute(OBSERVATIONS, bindings=_bind(report_iri)).bindings  # type: ignore[attr-defined]
+    rows = store.execute(OBSERVATIONS, bindings=_bind(report_iri)).bindings
     curated: dict[str, tuple[str, str, list[Span], str, str]] = {}
     for row in rows:
         key = row["observation"]["value"]
@@ -207,21 +211,18 @@ def compare_observations(
     return score, missed
 
 
-def _top_series(located: Located) -> str:
+def _top_series(located: Located[Number]) -> str:
     number = located.item
-    assert isinstance(number, Number)
     return number.series_candidates[0][0] if number.series_candidates else ""
 
 
-def _period_of(located: Located) -> str:
+def _period_of(located: Located[Number]) -> str:
     number = located.item
-    assert isinstance(number, Number)
     return number.period
 
 
-def _matches(located: Located, printed: str, value: str, parts: list[Span]) -> bool:
+def _matches(located: Located[Number], printed: str, value: str, parts: list[Span]) -> bool:
     number = located.item
-    assert isinstance(number, Number)
     as_number = str(number.value) == value and _core(number.printed) == _core(printed)
     # A change the graph records as an observation of its own (the pattern kg:change replaces)
     # is found when the draft read it as the printed change of its number.
@@ -243,13 +244,15 @@ def normalise_decimal(value: str) -> str:
     return str(number.normalize() if number != number.to_integral_value() else number.quantize(Decimal(1)))
 
 
-def compare_mentions(draft: Draft, store: object, report_iri: str, spans: dict[str, Span]) -> tuple[Score, list[str]]:
+def compare_mentions(
+    draft: Draft, store: SparqlStore, report_iri: str, spans: dict[str, Span]
+) -> tuple[Score, list[str]]:
     """Score the draft's links against the things curated facts cite from each section."""
     classes = ", ".join(f"kg:{name}" for name in MENTION_CLASSES)
-    rows = store.execute(MENTIONS % classes, bindings=_bind(report_iri)).bindings  # type: ignore[attr-defined]
+    rows = store.execute(MENTIONS % classes, bindings=_bind(report_iri)).bindings
     by_thing: dict[str, list[int]] = {}
     for located in draft.mentions:
-        by_thing.setdefault(located.item.thing, []).append(located.line)  # type: ignore[union-attr]
+        by_thing.setdefault(located.item.thing, []).append(located.line)
     found = named_found = named_expected = 0
     missed = []
     matched_lines: set[tuple[str, int]] = set()
@@ -268,24 +271,18 @@ def compare_mentions(draft: Draft, store: object, report_iri: str, spans: dict[s
         else:
             why = "named in its text" if named else "not named in its text"
             missed.append(f"{thing.rsplit('/', 1)[-1]} not linked in {part.rsplit('/', 1)[-1]} ({why})")
-    named = [located for located in draft.mentions if located.item.kind in _named_kinds(store)]  # type: ignore[union-attr]
-    matched = sum(1 for located in named if (located.item.thing, located.line) in matched_lines)  # type: ignore[union-attr]
+    named = [located for located in draft.mentions if located.item.kind in NAMED_KINDS]
+    matched = sum(1 for located in named if (located.item.thing, located.line) in matched_lines)
     return Score(found, len(pairs), matched, len(named), named_found, named_expected), missed
 
 
-def _forms_by_thing(store: object) -> dict[str, set[str]]:
+def _forms_by_thing(store: SparqlStore) -> dict[str, set[str]]:
     """Every form each thing of the gazetteer is matched by (to tell whether a section's text names it)."""
     forms: dict[str, set[str]] = {}
     for form, things in Gazetteer.from_store(store).by_form.items():
         for thing, _kind in things:
             forms.setdefault(thing, set()).add(form)
     return forms
-
-
-def _named_kinds(store: object) -> frozenset[str]:
-    from kg.draft.entities import NAMED_CLASSES
-
-    return frozenset(NAMED_CLASSES[: NAMED_CLASSES.index("Event") + 1]) - {"IntrusionVector", "Technique"}
 
 
 PARTS = """
@@ -297,9 +294,9 @@ SELECT ?part ?file ?line ?parent ?figure WHERE {
 }"""
 
 
-def store_spans(store: object) -> dict[str, Span]:
+def store_spans(store: SparqlStore) -> dict[str, Span]:
     """Return the text span of every section and figure the store holds (as the fidelity check counts them)."""
-    rows = store.execute(PARTS).bindings  # type: ignore[attr-defined]
+    rows = store.execute(PARTS).bindings
     parts = {
         row["part"]["value"]: Part(
             row["part"]["value"],
@@ -320,7 +317,7 @@ SELECT ?thing WHERE {
 }"""
 
 
-def compare_new_entities(draft: Draft, store: object, report_iri: str) -> tuple[Score, list[str]]:
+def compare_new_entities(draft: Draft, store: SparqlStore, report_iri: str) -> tuple[Score, list[str]]:
     """Score the new-entity candidates as if the report were new.
 
     The report is drafted again with a gazetteer that leaves out every thing only this report
@@ -330,10 +327,10 @@ def compare_new_entities(draft: Draft, store: object, report_iri: str) -> tuple[
     """
     from kg.draft import draft_report
 
-    only = frozenset(row["thing"]["value"] for row in store.execute(ONLY_IN, bindings=_bind(report_iri)).bindings)  # type: ignore[attr-defined]
+    only = frozenset(row["thing"]["value"] for row in store.execute(ONLY_IN, bindings=_bind(report_iri)).bindings)
     redrafted = draft_report(draft.text, draft.report_id, Gazetteer.from_store(store, without=only))
     full = Gazetteer.from_store(store)
-    kinds = _named_kinds(store)
+    kinds = NAMED_KINDS
     forms: dict[str, set[str]] = {}
     for form, things in full.by_form.items():
         for thing, kind in things:
@@ -342,7 +339,7 @@ def compare_new_entities(draft: Draft, store: object, report_iri: str) -> tuple[
     body = compact("".join(draft.text.lines))
     expected = {thing: {form for form in forms.get(thing, ()) if form in body} for thing in only}
     expected = {thing: named for thing, named in expected.items() if named}
-    candidates = {compact(located.item.text) for located in redrafted.candidates}  # type: ignore[union-attr]
+    candidates = {compact(located.item.text) for located in redrafted.candidates}
 
     def names(candidate: str, form: str) -> bool:
         return candidate == form or (len(candidate) >= 3 and (candidate in form or form in candidate))
@@ -357,7 +354,7 @@ def compare_new_entities(draft: Draft, store: object, report_iri: str) -> tuple[
     return Score(len(found), len(expected), len(right), len(candidates)), missed
 
 
-def compare_draft(draft: Draft, store: object, report_iri: str) -> tuple[dict[str, Score], dict[str, list[str]]]:
+def compare_draft(draft: Draft, store: SparqlStore, report_iri: str) -> tuple[dict[str, Score], dict[str, list[str]]]:
     """Compare one draft with the curated graph of ``report_iri``: scores and what was missed, per table."""
     spans = store_spans(store)
     scores, misses = {}, {}

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kg.numerals import normalise
+from kg.store.base import SparqlStore
 
 #: The classes whose instances are named in the text (the gazetteer's scope), most specific
 #: first; a thing takes the first that it has.
@@ -148,10 +149,10 @@ class Gazetteer:
         self.pattern = re.compile("|".join(re.escape(form) for form in self.forms)) if self.forms else None
 
     @classmethod
-    def from_store(cls, store: object, *, without: frozenset[str] = frozenset()) -> Gazetteer:
+    def from_store(cls, store: SparqlStore, *, without: frozenset[str] = frozenset()) -> Gazetteer:
         """Build the gazetteer from a SPARQL store (``execute(query).bindings``), leaving out the IRIs ``without``."""
         classes = ", ".join(f"kg:{name}" for name in NAMED_CLASSES)
-        rows = store.execute(GAZETTEER_QUERY % classes).bindings  # type: ignore[attr-defined]
+        rows = store.execute(GAZETTEER_QUERY % classes).bindings
         kinds: dict[str, str] = {}
         names: dict[str, set[str]] = {}
         for row in rows:

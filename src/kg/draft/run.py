@@ -14,6 +14,7 @@ from kg.draft.numbers import Series
 from kg.draft.text import read_report
 from kg.draft.write import check_output, draft_files, schema_columns, write_folder
 from kg.errors import InputError
+from kg.store.base import SparqlStore
 
 KGR = "https://w3id.org/npa-cyber-kg/id/"
 REPORTS = "SELECT ?report ?file WHERE { ?report a kg:Report ; kg:corpusFile ?file } ORDER BY ?report"
@@ -24,9 +25,9 @@ SELECT ?series ?label (GROUP_CONCAT(DISTINCT STR(?unit)) AS ?units) WHERE {
 } GROUP BY ?series ?label"""
 
 
-def known_series(store: object) -> list[Series]:
+def known_series(store: SparqlStore) -> list[Series]:
     """Return the graph's statistical series with their Japanese labels and units."""
-    rows = store.execute(SERIES).bindings  # type: ignore[attr-defined]
+    rows = store.execute(SERIES).bindings
     return [
         Series(
             row["series"]["value"],
@@ -41,9 +42,9 @@ UNITS = "SELECT ?unit WHERE { ?unit a kg:Unit }"
 ORGANISATIONS = "SELECT ?org WHERE { ?org a kg:Organisation }"
 
 
-def known_reports(store: object) -> dict[str, str]:
+def known_reports(store: SparqlStore) -> dict[str, str]:
     """Return the reports the store holds: report id → corpus file name."""
-    rows = store.execute(REPORTS).bindings  # type: ignore[attr-defined]
+    rows = store.execute(REPORTS).bindings
     return {row["report"]["value"].removeprefix(f"{KGR}report-"): row["file"]["value"] for row in rows}
 
 
@@ -51,7 +52,7 @@ def draft_to_folder(
     report_file: Path,
     report_id: str,
     output: Path,
-    store: object,
+    store: SparqlStore,
     *,
     graph_dir: Path,
     progress: Callable[[str], None] | None = None,
@@ -67,8 +68,8 @@ def draft_to_folder(
         progress(f"read {report_file} ({len(text.lines)} lines); building the gazetteer from the graph")
     gazetteer = Gazetteer.from_store(store)
     draft = draft_report(text, report_id, gazetteer, series=known_series(store), progress=progress)
-    units = {row["unit"]["value"].rsplit("/", 1)[-1] for row in store.execute(UNITS).bindings}  # type: ignore[attr-defined]
-    organisations = {row["org"]["value"] for row in store.execute(ORGANISATIONS).bindings}  # type: ignore[attr-defined]
+    units = {row["unit"]["value"].rsplit("/", 1)[-1] for row in store.execute(UNITS).bindings}
+    organisations = {row["org"]["value"] for row in store.execute(ORGANISATIONS).bindings}
     columns = schema_columns(graph_dir / "tables" / "schemas")
     files = draft_files(draft, units=units, organisations=organisations, columns=columns)
     write_folder(files, output)
@@ -76,7 +77,7 @@ def draft_to_folder(
 
 
 def compare_corpus(
-    store: object, corpus: Path, *, progress: Callable[[str], None] | None = None
+    store: SparqlStore, corpus: Path, *, progress: Callable[[str], None] | None = None
 ) -> dict[str, dict[str, Score]]:
     """Draft every report of the store from its corpus text and score it against the curated graph."""
     gazetteer = Gazetteer.from_store(store)

@@ -20,7 +20,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from kg.draft import Draft, Located
-from kg.draft.numbers import Number
 from kg.errors import InputError
 
 SECTION_COLUMNS = ("section", "report", "path", "title_ja", "title_en", "source_line", "part_of")
@@ -87,6 +86,11 @@ def schema_columns(schemas: Path) -> dict[str, tuple[str, ...]]:
     return columns
 
 
+def _where(located: Located) -> dict[str, object]:
+    """The cells every review row starts with: the report line and the section."""
+    return {"line": located.line, "section": located.section.key if located.section else ""}
+
+
 def _local(iri: str) -> str:
     return iri.removeprefix(KGR)
 
@@ -111,7 +115,6 @@ def observation_rows(draft: Draft, units: set[str]) -> tuple[list[dict], list[di
             figures_by_section.setdefault(figure.section.key, []).append(f"{draft.prefix}-fig-{figure.number}")
     for located in draft.numbers:
         number = located.item
-        assert isinstance(number, Number)
         candidates = number.series_candidates
         uncertain = list(number.uncertain)
         if candidates and candidates[0][1] >= 0.5:
@@ -188,7 +191,7 @@ def report_turtle(draft: Draft, publisher: str | None) -> str:
         (located.item for located in draft.dates if located.item.datatype == "date" and located.line <= 40), None
     )
     if issued is not None:
-        graph.add((report, DCTERMS.issued, Literal(issued.value, datatype=XSD.date)))  # type: ignore[union-attr]
+        graph.add((report, DCTERMS.issued, Literal(issued.value, datatype=XSD.date)))
     graph.add((report, kg.coversYear, Literal(str(draft.year), datatype=XSD.gYear)))
     graph.add((report, kg.corpusFile, Literal(Path(draft.text.path).name)))
     header = (
@@ -237,12 +240,12 @@ def review_markdown(
     seen = set()
     for located in candidates:
         candidate = located.item
-        key = (candidate.text, candidate.kind)  # type: ignore[union-attr]
+        key = (candidate.text, candidate.kind)
         if key in seen:
             continue
         seen.add(key)
         section = located.section.key if located.section else ""
-        lines.append(f"| {located.line} | {section} | {candidate.text} | {candidate.kind} | {candidate.reason} |")  # type: ignore[union-attr]
+        lines.append(f"| {located.line} | {section} | {candidate.text} | {candidate.kind} | {candidate.reason} |")
     lines += [
         "",
         "## Next steps",
@@ -291,7 +294,7 @@ def draft_files(
     figures, figure_review = [], []
     mentions_by_line: dict[int, set[str]] = {}
     for located in draft.mentions:
-        mentions_by_line.setdefault(located.line, set()).add(located.item.thing)  # type: ignore[union-attr]
+        mentions_by_line.setdefault(located.line, set()).add(located.item.thing)
     for figure in draft.structure.figures:
         sources = sorted(
             thing for thing in mentions_by_line.get(figure.credit_line or -1, set()) if thing in organisations
@@ -347,37 +350,22 @@ def draft_files(
         )
     observations, observation_review = observation_rows(draft, units)
     mentions = [
-        {
-            "line": m.line,
-            "section": m.section.key if m.section else "",
-            "text": m.item.text,  # type: ignore[union-attr]
-            "thing": _local(m.item.thing),
-            "class": m.item.kind,
-        }
-        for m in draft.mentions
-    ]  # type: ignore[union-attr]
+        {**_where(m), "text": m.item.text, "thing": _local(m.item.thing), "class": m.item.kind} for m in draft.mentions
+    ]
     candidates = [
-        {
-            "line": c.line,
-            "section": c.section.key if c.section else "",
-            "text": c.item.text,  # type: ignore[union-attr]
-            "looks_like": c.item.kind,
-            "why": c.item.reason,
-        }
-        for c in draft.candidates
-    ]  # type: ignore[union-attr]
+        {**_where(c), "text": c.item.text, "looks_like": c.item.kind, "why": c.item.reason} for c in draft.candidates
+    ]
     dates = [
         {
-            "line": d.line,
-            "section": d.section.key if d.section else "",
-            "printed": d.item.printed,  # type: ignore[union-attr]
+            **_where(d),
+            "printed": d.item.printed,
             "value": d.item.value,
             "datatype": f"xsd:{d.item.datatype}",
-            "end": d.item.end_value,  # type: ignore[union-attr]
+            "end": d.item.end_value,
             "note": d.item.note,
         }
         for d in draft.dates
-    ]  # type: ignore[union-attr]
+    ]
     counts = {
         "sections": len(sections),
         "figures": len(figures),
