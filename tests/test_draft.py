@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -230,3 +231,51 @@ def test_rewrapping_the_2023_text_like_the_2021_layout_loses_nothing(graph: kg.K
     assert [(f.number, f.title) for f in rewrapped.structure.figures] == [
         (f.number, f.title) for f in original.structure.figures
     ]
+
+
+def test_a_reviewed_draft_compiles_with_the_tables_compiler(
+    kg_env: dict[str, str], corpus: Path, tmp_path: Path
+) -> None:
+    # What a reviewer must decide is simulated (an English title on every row, a known series
+    # and unit on every observation kept); everything else is the draft as written.
+    import shutil
+
+    from kg.tables import compile_tables
+
+    output = tmp_path / "draft"
+    result = _kg(str(corpus / "npa-r5-2023.txt"), "--report-id", "r6-2024", "--output", str(output), env=kg_env)
+    assert result.returncode == 0, result.stderr
+    project = Path(__file__).parents[1]
+    graph = tmp_path / "graph"
+    shutil.copytree(project / "graph", graph)
+    shutil.copy(output / "report.ttl", graph / "common" / "report-r6-2024.ttl")
+    target = graph / "tables" / "r6-2024"
+    target.mkdir()
+    series = {row["series"] for row in csv.DictReader((graph / "tables/common/series.csv").open(encoding="utf-8"))}
+    units = set(re.findall(r"kgv:(unit-[a-z-]+) a kg:Unit", (project / "ontology/vocabularies.ttl").read_text()))
+    for table in ("sections", "figures", "footnotes", "observations"):
+        with (output / "tables" / "r6-2024" / f"{table}.csv").open(encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            rows, columns = list(reader), reader.fieldnames or []
+        for row in rows:
+            for column in ("title_en", "label_en"):
+                if column in row:
+                    row[column] = "(English title by the reviewer)"
+        if table == "observations":
+            rows = [row for row in rows if row["series"] in series and row["unit"] in units]
+            assert len(rows) > 50
+        with (target / f"{table}.csv").open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=columns)
+            writer.writeheader()
+            writer.writerows(rows)
+    metadata = json.loads((graph / "tables" / "csv-metadata.json").read_text(encoding="utf-8"))
+    metadata["tables"] += [
+        {"url": f"r6-2024/{table}.csv", "tableSchema": f"schemas/{table}.json"}
+        for table in ("sections", "figures", "footnotes", "observations")
+    ]
+    (graph / "tables" / "csv-metadata.json").write_text(json.dumps(metadata), encoding="utf-8")
+    outputs = compile_tables(graph / "tables", graph)
+    compiled = {path.relative_to(graph).as_posix(): text for path, text in outputs.items()}
+    assert "kgr:r6-sec-p2-3" in compiled["r6-2024/sections.ttl"]
+    assert "kgr:r6-fig-51" in compiled["r6-2024/figures.ttl"]
+    assert '"約87.3億円"' in compiled["r6-2024/observations.ttl"]

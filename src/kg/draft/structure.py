@@ -297,6 +297,8 @@ def _path_token(section_kind: str, marker: str, ordinal: int | None, title: str,
         return "summary"
     if marker == "はじめに":
         return "intro"
+    if marker == "見出しなし":
+        return "untitled"
     return str(siblings)
 
 
@@ -379,7 +381,7 @@ def build_tree(headings: list[Heading], report_prefix: str, last_line: int) -> l
             )
             if restarted:
                 # The numbering starts again under the same parent: an untitled division.
-                division = Heading(heading.line, "division", None, "", "(見出しなし)")
+                division = Heading(heading.line, "division", None, "見出しなし", "(見出しなし)")
                 while stack and RANK[stack[-1][0].kind] >= RANK["division"]:
                     stack.pop()
                 open_section(
