@@ -156,6 +156,7 @@ def find_numbers(
     """
     found: list[Number] = []
     change_spans: list[tuple[int, int]] = []
+    bound: set[int] = set()
     for match in NUMBER.finditer(text):
         start, end = match.span()
         if match.group("approx") is None:
@@ -197,7 +198,12 @@ def find_numbers(
             period_start, period_end = period
             uncertain.append("period from the text before the table")
         else:
-            period_start, period_end = _period(dates, sentence_start, start, default_year, uncertain)
+            # A date written just before a number (前年の61.9件, 令和2年には2.8件) is that number's
+            # alone: later numbers of the sentence do not take it.
+            free = [date for date in dates if id(date) not in bound]
+            period_start, period_end = _period(free, sentence_start, start, default_year, uncertain)
+            own = [date for date in free if 0 <= start - date.end <= 3 and date.start < start]
+            bound.update(id(date) for date in own)
         number = Number(
             start,
             end,
