@@ -72,8 +72,12 @@ class KgServe:
 @contextlib.contextmanager
 def kg_serve_process(*arguments: str, env: dict[str, str]) -> Iterator[KgServe]:
     """Run ``kg serve --port 0 …`` and yield once it has printed its URL; stop it by its PID at the end."""
-    process = subprocess.Popen([sys.executable, "-m", "kg.cli", "serve", "--port", "0", *arguments],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kg.cli", "serve", "--port", "0", *arguments],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
     try:
         assert process.stdout is not None and process.stderr is not None
         printed = b""

@@ -34,14 +34,18 @@ def test_centrality_ranks_each_group_by_degree_then_betweenness(instances: nx.Mu
     ranked = [(group, rank, entity, degree) for group, rank, entity, _, degree, _ in result.rows]
     # FBI and NISC both have two neighbours; FBI alone links the United States, so it lies on more paths
     assert ranked == [
-        ("actors", 1, BLACKTECH, 3), ("actors", 2, HOSTILE, 1),
-        ("agencies", 1, NPA, 5), ("agencies", 2, FBI, 2), ("agencies", 3, NISC, 2),
+        ("actors", 1, BLACKTECH, 3),
+        ("actors", 2, HOSTILE, 1),
+        ("agencies", 1, NPA, 5),
+        ("agencies", 2, FBI, 2),
+        ("agencies", 3, NISC, 2),
         ("techniques", 1, TECHNIQUE, 2),
     ]
     # betweenness as networkx measures it on the relations, taken as an undirected simple graph
     expected = nx.betweenness_centrality(nx.Graph([(source, target) for source, _, target in RELATIONS]))
-    assert {row[2]: float(row[5]) for row in result.rows} == {node: round(expected[node], 4) for node in
-                                                              (BLACKTECH, HOSTILE, NPA, FBI, NISC, TECHNIQUE)}
+    assert {row[2]: float(row[5]) for row in result.rows} == {
+        node: round(expected[node], 4) for node in (BLACKTECH, HOSTILE, NPA, FBI, NISC, TECHNIQUE)
+    }
     japanese = centrality(instances, lang="ja", top=1)
     assert [row[3] for row in japanese.rows] == ["BlackTech", "警察庁", "ルーターのファームウェア改ざん"]
 
@@ -61,7 +65,10 @@ def test_co_issuance_pairs_with_counts_and_advisories(instances: nx.MultiDiGraph
     result = co_issuance_pairs(instances)
     assert result.variables == ["agency1", "label1", "agency2", "label2", "count", "advisories"]
     assert [(first, second, count) for first, _, second, _, count, _ in result.rows] == [
-        (NISC, NPA, 2), (FBI, NISC, 1), (FBI, NPA, 1)]
+        (NISC, NPA, 2),
+        (FBI, NISC, 1),
+        (FBI, NPA, 1),
+    ]
     assert result.rows[0][5] == "NPA and NISC warning on APT40 (July 2021); Joint advisory on BlackTech (2023-09-27)"
     japanese = co_issuance_pairs(instances, lang="ja").rows[0]
     assert japanese[:4] == (NISC, "内閣サイバーセキュリティセンター", NPA, "警察庁")
@@ -74,12 +81,15 @@ def test_analyze_runs_the_named_analyses_on_one_report(small: kg.KnowledgeGraph)
     assert ADVISORY_2023 not in results["co-issuance"].iris() and ADVISORY_2021 not in results["co-issuance"].iris()
 
 
-@pytest.mark.parametrize(("options", "message"), [
-    ({"analyses": ["pagerank"]}, "unknown analysis 'pagerank'; choose from centrality, communities, co-issuance"),
-    ({"lang": "fr"}, "language 'fr' is not one of en, ja"),
-    ({"top": 0}, "--top must be 1 or more, not 0"),
-    ({"report": "1999"}, "no report '1999'"),
-])
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"analyses": ["pagerank"]}, "unknown analysis 'pagerank'; choose from centrality, communities, co-issuance"),
+        ({"lang": "fr"}, "language 'fr' is not one of en, ja"),
+        ({"top": 0}, "--top must be 1 or more, not 0"),
+        ({"report": "1999"}, "no report '1999'"),
+    ],
+)
 def test_analyze_rejects_what_it_cannot_do(small: kg.KnowledgeGraph, options: dict[str, object], message: str) -> None:
     with pytest.raises(InputError, match="^" + message.replace("(", r"\(")):
         analyze(small, **options)  # type: ignore[arg-type]
@@ -113,11 +123,14 @@ def test_kg_analyze_writes_csv_with_full_iris(fixture_env: dict[str, str]) -> No
     assert len(rows) == 4
 
 
-@pytest.mark.parametrize(("arguments", "message"), [
-    (["--format", "csv"], "--format csv holds one table: name one analysis (centrality, communities, co-issuance)"),
-    (["pagerank"], "unknown analysis 'pagerank'"),
-    (["--report", "1999"], "no report '1999'"),
-])
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--format", "csv"], "--format csv holds one table: name one analysis (centrality, communities, co-issuance)"),
+        (["pagerank"], "unknown analysis 'pagerank'"),
+        (["--report", "1999"], "no report '1999'"),
+    ],
+)
 def test_kg_analyze_errors_are_one_line(fixture_env: dict[str, str], arguments: list[str], message: str) -> None:
     result = run_kg("analyze", *arguments, env=fixture_env)
     assert result.returncode == 2 and result.stdout == ""

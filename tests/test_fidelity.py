@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from kg.fidelity import Span, check_fidelity, find_in_span
+from kg.namespaces import KGR
 from kg.numerals import is_approximate, printed_value
 
 
@@ -97,3 +98,33 @@ def test_a_printed_change_is_read_with_its_sign(printed: str, change: Decimal) -
     from kg.fidelity import change_value
 
     assert change_value(printed) == change
+
+
+@pytest.mark.parametrize(
+    ("observation", "old", "new", "problem"),
+    [
+        (
+            "r5-obs-ransomware-reports-2023-sector-not-itemised",
+            ",70,",
+            ",71,",
+            "value 71 but 'computation-remainder' gives 70",
+        ),
+        ("r5-obs-unauthorized-access-arrests-2022", ",522,", ",520,", "value 520 but '前年と比べて1件減少' gives 522"),
+    ],
+)
+def test_a_derived_observation_is_recomputed(
+    corpus: Path, tmp_path: Path, observation: str, old: str, new: str, problem: str
+) -> None:
+    import shutil
+
+    from kg.paths import graph_dir
+
+    shutil.copytree(graph_dir() / "tables", tmp_path / "tables")
+    table = tmp_path / "tables" / "r5-2023" / "observations.csv"
+    lines = table.read_text(encoding="utf-8").splitlines(keepends=True)
+    number = next(n for n, line in enumerate(lines) if line.startswith(observation + ","))
+    assert check_fidelity(corpus=corpus, folder=tmp_path / "tables", observation=KGR + observation)[0].ok
+    lines[number] = lines[number].replace(old, new, 1)
+    table.write_text("".join(lines), encoding="utf-8")
+    [finding] = check_fidelity(corpus=corpus, folder=tmp_path / "tables", observation=KGR + observation)
+    assert finding.problem().endswith(problem)

@@ -14,11 +14,19 @@ def test_series_total_by_year(graph: kg.KnowledgeGraph) -> None:
 
 
 def test_category_and_unit_select_one_breakdown(graph: kg.KnowledgeGraph) -> None:
-    vpn = by_year(graph, "kgr:series-ransomware-infection-vectors", unit="kgv:unit-percent",
-                  category="kgr:cat-infection-vector-vpn")
+    vpn = by_year(
+        graph,
+        "kgr:series-ransomware-infection-vectors",
+        unit="kgv:unit-percent",
+        category="kgr:cat-infection-vector-vpn",
+    )
     assert vpn == {"2021": 54, "2023": 63}
-    foreign = by_year(graph, "kgr:series-sensor-accesses", unit="kgv:unit-access-per-ip-per-day",
-                      category="kgr:cat-access-origin-foreign")
+    foreign = by_year(
+        graph,
+        "kgr:series-sensor-accesses",
+        unit="kgv:unit-access-per-ip-per-day",
+        category="kgr:cat-access-origin-foreign",
+    )
     assert foreign == {"2021": Decimal("7301.6"), "2023": Decimal("9091.4")}
 
 

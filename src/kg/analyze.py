@@ -62,12 +62,14 @@ def _decimal(value: float) -> Term:
 
 
 def _result(variables: Sequence[str], rows: Iterable[Sequence[Term]]) -> QueryResult:
-    return QueryResult(variables=list(variables),
-                       bindings=[dict(zip(variables, row, strict=True)) for row in rows], ordered=True)
+    return QueryResult(
+        variables=list(variables), bindings=[dict(zip(variables, row, strict=True)) for row in rows], ordered=True
+    )
 
 
-def centrality(graph: nx.Graph, *, lang: str = "en", top: int = 10,
-               groups: Mapping[str, Iterable[str]] = GROUPS) -> QueryResult:
+def centrality(
+    graph: nx.Graph, *, lang: str = "en", top: int = 10, groups: Mapping[str, Iterable[str]] = GROUPS
+) -> QueryResult:
     """Rank the members of each group by degree, then betweenness (normalised, 0 to 1), and
     return the ``top`` of each: ``group, rank, entity, label, degree, betweenness``.
 
@@ -92,9 +94,17 @@ def centrality(graph: nx.Graph, *, lang: str = "en", top: int = 10,
         wanted = set(classes)
         members = [node for node, data in simple.nodes(data=True) if wanted & set(data["classes"])]
         members.sort(key=lambda node: (-simple.degree(node), -betweenness[node], simple.nodes[node][f"label_{lang}"]))
-        rows += [(_text(group), _integer(rank), _iri(node), _text(simple.nodes[node][f"label_{lang}"]),
-                  _integer(simple.degree(node)), _decimal(betweenness[node]))
-                 for rank, node in enumerate(members[:top], 1)]
+        rows += [
+            (
+                _text(group),
+                _integer(rank),
+                _iri(node),
+                _text(simple.nodes[node][f"label_{lang}"]),
+                _integer(simple.degree(node)),
+                _decimal(betweenness[node]),
+            )
+            for rank, node in enumerate(members[:top], 1)
+        ]
     return _result(("group", "rank", "entity", "label", "degree", "betweenness"), rows)
 
 
@@ -110,9 +120,16 @@ def community_table(graph: nx.Graph, *, lang: str = "en", top: int = 10, members
         ranked = sorted(group, key=lambda node: (-simple.degree(node), simple.nodes[node][f"label_{lang}"]))
         kinds = Counter(simple.nodes[node]["kind"] for node in group)
         shown = [simple.nodes[node][f"label_{lang}"] for node in ranked[:members]]
-        rows.append((_integer(number), _integer(len(group)), _iri(ranked[0]), _text(shown[0]),
-                     _text(", ".join(f"{kind} {count}" for kind, count in kinds.most_common())),
-                     _text("; ".join(shown) + ("; …" if len(ranked) > members else ""))))
+        rows.append(
+            (
+                _integer(number),
+                _integer(len(group)),
+                _iri(ranked[0]),
+                _text(shown[0]),
+                _text(", ".join(f"{kind} {count}" for kind, count in kinds.most_common())),
+                _text("; ".join(shown) + ("; …" if len(ranked) > members else "")),
+            )
+        )
     return _result(("community", "size", "hub", "label", "kinds", "members"), rows)
 
 
@@ -131,14 +148,28 @@ def co_issuance_pairs(graph: nx.Graph, *, lang: str = "en") -> QueryResult:
     # by IRI, not label, so that the rows come in the same order whatever the language
     pairs = [(*sorted((first, second)), data) for first, second, data in co.edges(data=True)]
     pairs.sort(key=lambda pair: (-pair[2]["weight"], pair[0], pair[1]))
-    rows = [(_iri(first), _text(name(first)), _iri(second), _text(name(second)), _integer(data["weight"]),
-             _text("; ".join(co.graph["advisories"][advisory][f"label_{lang}"] for advisory in data["advisories"])))
-            for first, second, data in pairs]
+    rows = [
+        (
+            _iri(first),
+            _text(name(first)),
+            _iri(second),
+            _text(name(second)),
+            _integer(data["weight"]),
+            _text("; ".join(co.graph["advisories"][advisory][f"label_{lang}"] for advisory in data["advisories"])),
+        )
+        for first, second, data in pairs
+    ]
     return _result(("agency1", "label1", "agency2", "label2", "count", "advisories"), rows)
 
 
-def analyze(source: KnowledgeGraph | SparqlStore, *, analyses: Iterable[str] = ANALYSES, lang: str = "en",
-            top: int = 10, report: str | None = None) -> dict[str, QueryResult]:
+def analyze(
+    source: KnowledgeGraph | SparqlStore,
+    *,
+    analyses: Iterable[str] = ANALYSES,
+    lang: str = "en",
+    top: int = 10,
+    report: str | None = None,
+) -> dict[str, QueryResult]:
     """Run the named ``analyses`` on the instance graph of ``source`` (limited to one ``report``
     if given) and return their results by name."""
     from kg.viz.network import LANGUAGES, from_report, instance_graph

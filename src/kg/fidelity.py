@@ -5,7 +5,7 @@ as printed (``printed``) and the sections or figures it comes from (``sources``)
 :func:`check_fidelity` reads those rows and the corpus (``KG_CORPUS``) and confirms, for each
 observation, that the printed text occurs in the cited part's text after NFKC normalisation and
 that the stored ``value`` equals what that text says; a change as printed (``change_printed``)
-must occur there too, and say the stored ``change`` (its sign from 増/減).
+must occur there too, and say the stored ``change`` and ``change_direction`` (増 or 減).
 
 A section's text runs from its heading line (``source_line``) to the next heading that is not
 one of its own subsections; a figure's text is the text of the section that holds its caption.
@@ -58,13 +58,26 @@ class Change:
     value: Decimal | None
     printed_value: Decimal | None
     evidence: Evidence | None
+    direction: str = ""
+
+    def problem(self) -> str:
+        """Say what is wrong with the change, in one line ('' when nothing is)."""
+        if self.evidence is None:
+            return f"change_printed {self.printed!r} not found in the cited section or figure"
+        decrease = normalise(self.printed).rstrip().endswith(DECREASE_WORDS)
+        if self.direction != ("change-decrease" if decrease else "change-increase"):
+            return f"change_direction {self.direction or '(none)'} but {self.printed!r} says otherwise"
+        if self.value is not None and self.value != self.printed_value:
+            return f"change {self.value} but {self.printed!r} means {self.printed_value}"
+        return ""
 
 
 @dataclass(frozen=True)
 class Finding:
     """The check of one observation row: ``ok`` when its texts were found and its numbers match.
 
-    A derived observation (no printed number) is checked for the text it is derived from.
+    A derived observation (no printed number) is recomputed from what it is computed from;
+    ``printed_value`` then holds the recomputed value.
     """
 
     observation: str
@@ -78,8 +91,8 @@ class Finding:
 
     @property
     def value_matches(self) -> bool:
-        """True when the stored value equals the value of the printed text (derived: always)."""
-        return self.derived or (self.printed_value is not None and self.printed_value == self.value)
+        """True when the stored value equals the value of the printed text (or, derived, the recomputed one)."""
+        return self.printed_value is not None and self.printed_value == self.value
 
     @property
     def ok(self) -> bool:
@@ -90,15 +103,15 @@ class Finding:
         """Say what is wrong, in one line ('' when nothing is)."""
         name = f"{self.where} ({self.observation.rsplit('/', 1)[-1]})" if self.where else self.observation
         if self.evidence is None:
-            what = "derivation text" if self.derived else "printed text"
-            return f"{name}: {what} {self.printed!r} not found in the cited section or figure"
+            if self.derived:
+                return f"{name}: cannot recompute {self.printed!r}: its derivation text or inputs are missing"
+            return f"{name}: printed text {self.printed!r} not found in the cited section or figure"
         if not self.value_matches:
+            if self.derived:
+                return f"{name}: value {self.value} but {self.printed!r} gives {self.printed_value}"
             return f"{name}: value {self.value} but {self.printed!r} means {self.printed_value}"
-        if change := self.change:
-            if change.evidence is None:
-                return f"{name}: change_printed {change.printed!r} not found in the cited section or figure"
-            if change.value is None or change.value != change.printed_value:
-                return f"{name}: change {change.value} but {change.printed!r} means {change.printed_value}"
+        if self.change and (problem := self.change.problem()):
+            return f"{name}: {problem}"
         return ""
 
 
@@ -227,8 +240,41 @@ def change_value(printed: str) -> Decimal | None:
     try:
         value = printed_value(printed.split("比", 1)[-1] if "比" in printed else printed)
     except ValueError:
-        return None
+        return None  # a direction without a number (前年と比べて増加)
     return -value if normalise(printed).rstrip().endswith(DECREASE_WORDS) else value
+
+
+def check_derived(
+    iri: str,
+    cells: dict[str, str],
+    values: dict[str, Decimal],
+    parts: list[str],
+    spans: dict[str, Span],
+    corpus: Path,
+    where: str,
+) -> Finding:
+    """Check a derived observation: recompute its value from what it is computed from.
+
+    ``computation-previous-from-change``: the base's value less the change its
+    ``derivation_printed`` states (which must occur in a cited part);
+    ``computation-remainder``: the first observation (a total) less the others (its parts).
+    """
+    inputs = cells["computed_from"].split()
+    value = Decimal(cells["value"])
+    text = cells["derivation_printed"] or cells["computation"]
+    expected: Decimal | None = None
+    evidence: Evidence | None = Evidence("", 0, "")
+    if any(name not in values for name in inputs) or not inputs:
+        evidence = None
+    elif cells["computation"] == "computation-previous-from-change":
+        evidence = (
+            find_in_parts(cells["derivation_printed"], parts, spans, corpus) if cells["derivation_printed"] else None
+        )
+        change = change_value(cells["derivation_printed"])
+        expected = values[inputs[0]] - change if change is not None else None
+    elif cells["computation"] == "computation-remainder":
+        expected = values[inputs[0]] - sum((values[name] for name in inputs[1:]), Decimal(0))
+    return Finding(iri, text, value, expected, evidence, where, derived=True)
 
 
 def check_fidelity(
@@ -241,6 +287,12 @@ def check_fidelity(
     tables = load_tables(folder or tables_dir())
     spans = source_spans(source_parts(tables))
     findings = []
+    values = {
+        row.cells["observation"]: Decimal(row.cells["value"])
+        for table in tables
+        if table.name == "observations"
+        for row in table.rows
+    }
     for table in tables:
         if table.name != "observations":
             continue
@@ -252,9 +304,7 @@ def check_fidelity(
             parts = [KGR + source for source in cells["sources"].split()]
             where = f"{table.display}: row {row.line}"
             if not cells["printed"]:
-                text = cells["derivation_printed"]
-                evidence = find_in_parts(text, parts, spans, corpus) if text else None
-                findings.append(Finding(iri, text, Decimal(cells["value"]), None, evidence, where, derived=True))
+                findings.append(check_derived(iri, cells, values, parts, spans, corpus, where))
                 continue
             try:
                 parsed: Decimal | None = printed_value(cells["printed"])
@@ -268,6 +318,7 @@ def check_fidelity(
                     Decimal(cells["change"]) if cells["change"] else None,
                     change_value(cells["change_printed"]),
                     find_in_parts(cells["change_printed"], parts, spans, corpus),
+                    cells["change_direction"],
                 )
             findings.append(
                 Finding(iri, cells["printed"], Decimal(cells["value"]), parsed, evidence, where, change=change)

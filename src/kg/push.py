@@ -117,9 +117,17 @@ def batches(store: Any, size: int) -> Iterator[list[Any]]:
         yield current
 
 
-def push(url: str, *, graph: str | None = None, protocol: str = "gsp", store: str | Path | None = None,
-         batch_size: int = DEFAULT_BATCH, timeout: float = DEFAULT_TIMEOUT, credentials: Credentials | None = None,
-         progress: Progress | None = None) -> PushReport:
+def push(
+    url: str,
+    *,
+    graph: str | None = None,
+    protocol: str = "gsp",
+    store: str | Path | None = None,
+    batch_size: int = DEFAULT_BATCH,
+    timeout: float = DEFAULT_TIMEOUT,
+    credentials: Credentials | None = None,
+    progress: Progress | None = None,
+) -> PushReport:
     """Replace ``graph`` (None: the default graph) at ``url`` with the built store's triples.
 
     ``url`` is the graph store endpoint for ``protocol="gsp"`` and the update endpoint for
@@ -152,21 +160,35 @@ def push(url: str, *, graph: str | None = None, protocol: str = "gsp", store: st
             first = requests == 0
             if protocol == "gsp":
                 body = pyoxigraph.serialize(batch, format=pyoxigraph.RdfFormat.TURTLE, prefixes=PREFIXES) or b""
-                send(gsp_target(url, graph), body, method="PUT" if first else "POST",
-                     content_type="text/turtle; charset=utf-8", credentials=credentials, timeout=timeout)
+                send(
+                    gsp_target(url, graph),
+                    body,
+                    method="PUT" if first else "POST",
+                    content_type="text/turtle; charset=utf-8",
+                    credentials=credentials,
+                    timeout=timeout,
+                )
             else:
                 ntriples = pyoxigraph.serialize(batch, format=pyoxigraph.RdfFormat.N_TRIPLES) or b""
                 form = urllib.parse.urlencode({"update": update_request(ntriples, graph, replace=first)})
-                send(url, form.encode("ascii"), method="POST", content_type="application/x-www-form-urlencoded",
-                     credentials=credentials, timeout=timeout)
+                send(
+                    url,
+                    form.encode("ascii"),
+                    method="POST",
+                    content_type="application/x-www-form-urlencoded",
+                    credentials=credentials,
+                    timeout=timeout,
+                )
             requests += 1
             sent += len(batch)
             if progress:
                 progress(f"sent {sent}/{total} triples ({requests} request{'s' if requests != 1 else ''})")
     except KgError as error:
         if requests:
-            raise EndpointError(f"{error}; this was after {sent} of {total} triples were sent, so the remote "
-                                "graph is incomplete: push again") from None
+            raise EndpointError(
+                f"{error}; this was after {sent} of {total} triples were sent, so the remote "
+                "graph is incomplete: push again"
+            ) from None
         raise
     finally:
         embedded.close()
@@ -189,8 +211,10 @@ def answer_key(result: QueryResult) -> tuple[Any, ...]:
         return ("ask", result.boolean)
     if result.kind == "graph":
         lines = (result.graph or b"").decode("utf-8").splitlines()
-        return ("graph", sorted(" ".join("_:" if part.startswith("_:") else part for part in line.split(" "))
-                                for line in lines))
+        return (
+            "graph",
+            sorted(" ".join("_:" if part.startswith("_:") else part for part in line.split(" ")) for line in lines),
+        )
 
     def term(value: Term | None) -> tuple[str, str, str, str]:
         if value is None:
@@ -219,6 +243,9 @@ def inference_dependent_queries(folder: Path | None = None) -> list[str]:
     complete = load_sources(files)
     materialise(complete)
     inferred = OxigraphStore(complete)
-    return [name for name, query in catalog(folder).items()
-            if answer_key(asserted.execute(query.text, source=str(query.path)))
-            != answer_key(inferred.execute(query.text, source=str(query.path)))]
+    return [
+        name
+        for name, query in catalog(folder).items()
+        if answer_key(asserted.execute(query.text, source=str(query.path)))
+        != answer_key(inferred.execute(query.text, source=str(query.path)))
+    ]

@@ -42,8 +42,19 @@ DEFAULT_MAX_RESULT_MB = 32.0
 STARTUP_SECONDS = 15.0
 #: Headers that belong to one connection, not to the request or answer the relay passes on (the
 #: relay reads a request's whole body before forwarding it, so `Expect: 100-continue` is spent).
-HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
-                        "upgrade", "content-length", "expect"})
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "content-length",
+        "expect",
+    }
+)
 EXAMPLE_QUERY = "SELECT ?class (COUNT(?x) AS ?n) WHERE { ?x a ?class } GROUP BY ?class ORDER BY DESC(?n) LIMIT 5"
 
 
@@ -99,8 +110,9 @@ class OxigraphServer:
     writable in-memory store. ``timeout`` is Oxigraph's per-query time limit in seconds.
     """
 
-    def __init__(self, location: Path | None = None, *, host: str = DEFAULT_HOST, port: int = 0,
-                 timeout: int | None = None) -> None:
+    def __init__(
+        self, location: Path | None = None, *, host: str = DEFAULT_HOST, port: int = 0, timeout: int | None = None
+    ) -> None:
         self.location = location
         self.host = host
         self.port = port or free_port(host)
@@ -133,8 +145,9 @@ class OxigraphServer:
 
         # the server's output goes to a file, which cannot fill up and block it as a pipe would
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop()
-        self.process = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=self._log,
-                                        stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            self.command(), stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT
+        )
         deadline = time.monotonic() + within
         while True:
             if self.process.poll() is not None:
@@ -147,8 +160,9 @@ class OxigraphServer:
             except OSError:
                 if time.monotonic() > deadline:
                     self.stop()
-                    raise KgError(f"the oxigraph server did not answer on {self.host}:{self.port} "
-                                  f"within {within:g} s") from None
+                    raise KgError(
+                        f"the oxigraph server did not answer on {self.host}:{self.port} within {within:g} s"
+                    ) from None
                 time.sleep(0.05)
 
     def output(self) -> str:
@@ -179,13 +193,15 @@ class OxigraphServer:
     def __enter__(self) -> OxigraphServer:
         return self.start() if self.process is None else self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
         self.stop()
 
 
-def relay_server(address: tuple[str, int], *, upstream: tuple[str, int], max_bytes: int,
-                 read_timeout: float | None) -> ThreadingHTTPServer:
+def relay_server(
+    address: tuple[str, int], *, upstream: tuple[str, int], max_bytes: int, read_timeout: float | None
+) -> ThreadingHTTPServer:
     """Return an HTTP server on ``address`` that passes each request to ``upstream`` unchanged and
     streams the answer back, cut at ``max_bytes``."""
     import http.client
@@ -226,8 +242,10 @@ def relay_server(address: tuple[str, int], *, upstream: tuple[str, int], max_byt
                 while chunk := response.read1(65536):
                     if sent + len(chunk) > max_bytes:
                         self.wfile.write(chunk[: max_bytes - sent])
-                        self.wfile.write(f"\nAnswer cut by kg serve at {max_bytes} bytes (--max-result-mb "
-                                         f"{max_bytes / 1_000_000:g}); add a LIMIT to the query\n".encode())
+                        self.wfile.write(
+                            f"\nAnswer cut by kg serve at {max_bytes} bytes (--max-result-mb "
+                            f"{max_bytes / 1_000_000:g}); add a LIMIT to the query\n".encode()
+                        )
                         return
                     self.wfile.write(chunk)
                     sent += len(chunk)
@@ -253,13 +271,15 @@ def relay_server(address: tuple[str, int], *, upstream: tuple[str, int], max_byt
 class ResultLimit:
     """A relay on ``host:port`` in front of the server at ``upstream`` that cuts answers at ``max_bytes``."""
 
-    def __init__(self, upstream: tuple[str, int], *, host: str, port: int, max_bytes: int,
-                 read_timeout: float | None = None) -> None:
+    def __init__(
+        self, upstream: tuple[str, int], *, host: str, port: int, max_bytes: int, read_timeout: float | None = None
+    ) -> None:
         import threading
 
         try:
-            self.server = relay_server((host.strip("[]"), port), upstream=upstream, max_bytes=max_bytes,
-                                       read_timeout=read_timeout)
+            self.server = relay_server(
+                (host.strip("[]"), port), upstream=upstream, max_bytes=max_bytes, read_timeout=read_timeout
+            )
         except OSError as error:
             raise KgError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
         self.host = host
@@ -313,19 +333,22 @@ class Service:
         mode = "writable in-memory copy of" if self.writable else "read-only"
         limit = self.max_result_bytes
         size = f"answers are cut at {limit / 1_000_000:g} MB" if limit else "answers are not limited"
-        curl = shlex.join(["curl", "-s", self.query_url, "-H", "Accept: text/csv",
-                           "--data-urlencode", f"query={EXAMPLE_QUERY}"])
-        return "\n".join([
-            f"serving {self.triples} triples ({mode} {self.build}) at {self.url}/",
-            f"  query endpoint  {self.query_url}",
-            f"  graph store     {self.store_url}" + ("" if self.writable else " (read)"),
-            f"  update          {self.update_url}" + ("" if self.writable else " (refused: read-only)"),
-            f"  limits          queries stop after {self.timeout} s; {size}",
-            "try:",
-            f"  {curl}",
-            f"  kg query --endpoint {self.query_url} 'SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o }}'",
-            "Press Ctrl-C to stop.",
-        ])
+        curl = shlex.join(
+            ["curl", "-s", self.query_url, "-H", "Accept: text/csv", "--data-urlencode", f"query={EXAMPLE_QUERY}"]
+        )
+        return "\n".join(
+            [
+                f"serving {self.triples} triples ({mode} {self.build}) at {self.url}/",
+                f"  query endpoint  {self.query_url}",
+                f"  graph store     {self.store_url}" + ("" if self.writable else " (read)"),
+                f"  update          {self.update_url}" + ("" if self.writable else " (refused: read-only)"),
+                f"  limits          queries stop after {self.timeout} s; {size}",
+                "try:",
+                f"  {curl}",
+                f"  kg query --endpoint {self.query_url} 'SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o }}'",
+                "Press Ctrl-C to stop.",
+            ]
+        )
 
     def wait(self) -> None:
         """Block until the server stops; raise KgError if it stops by itself."""
@@ -345,14 +368,21 @@ class Service:
     def __enter__(self) -> Service:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
         self.stop()
 
 
-def serve(store: str | Path | None = None, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-          timeout: int = DEFAULT_TIMEOUT, max_result_mb: float | None = DEFAULT_MAX_RESULT_MB,
-          writable: bool = False) -> Service:
+def serve(
+    store: str | Path | None = None,
+    *,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    timeout: int = DEFAULT_TIMEOUT,
+    max_result_mb: float | None = DEFAULT_MAX_RESULT_MB,
+    writable: bool = False,
+) -> Service:
     """Start serving the built store (``store`` folder, default ``KG_STORE``) and return the service.
 
     ``port`` 0 picks a free port. ``max_result_mb`` None or 0 serves Oxigraph directly, with no
@@ -374,8 +404,9 @@ def serve(store: str | Path | None = None, *, host: str = DEFAULT_HOST, port: in
     if max_bytes:
         # the relay takes the public address first, so a port in use is reported before anything starts
         server = OxigraphServer(None if writable else build / DATABASE, host="127.0.0.1", timeout=timeout)
-        relay = ResultLimit(("127.0.0.1", server.port), host=host, port=port, max_bytes=max_bytes,
-                            read_timeout=timeout + 30.0)
+        relay = ResultLimit(
+            ("127.0.0.1", server.port), host=host, port=port, max_bytes=max_bytes, read_timeout=timeout + 30.0
+        )
         public = f"http://{url_host(host)}:{relay.port}"
     else:
         server = OxigraphServer(None if writable else build / DATABASE, host=host, port=port, timeout=timeout)

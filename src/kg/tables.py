@@ -232,10 +232,13 @@ def lexical_datatype(value: str, datatypes: list[str]) -> str | None:
 
 def check_references(tables: list[Table], known: set[str]) -> None:
     """Check that every identifier cell names a row of the tables it references, and every
-    other IRI cell a thing declared in the ontology or the hand-written graph (``known``)."""
+    other IRI cell a thing declared in the ontology, the hand-written graph (``known``) or a table."""
     by_name: dict[str, set[str]] = {}
+    known = set(known)
     for table in tables:
         by_name.setdefault(table.name, set()).update(table.keys())
+        about = table.schema.tableSchema.aboutUrl.uri
+        known.update(expand(fill(about, row.cells, "", "")) for row in table.rows)
     for table in tables:
         for column in table.columns():
             if column.virtual or column.valueUrl is None or column.suppressOutput:
@@ -289,14 +292,15 @@ def row_triples(table: Table, row: Row) -> Iterator[tuple[Any, Any, Any]]:
     from rdflib import Literal, URIRef
 
     about = table.schema.tableSchema.aboutUrl
-    subject = URIRef(expand(fill(about.uri, row.cells, "", "")))
+    row_subject = URIRef(expand(fill(about.uri, row.cells, "", "")))
     for column in table.columns():
         if column.suppressOutput:
             continue
+        subject = URIRef(expand(fill(column.aboutUrl.uri, row.cells, "", ""))) if column.aboutUrl else row_subject
         predicate = URIRef(expand(column.propertyUrl.uri))
         if column.virtual:
             if column.valueUrl is not None:
-                yield subject, predicate, URIRef(expand(column.valueUrl.uri))
+                yield subject, predicate, URIRef(expand(fill(column.valueUrl.uri, row.cells, "", "")))
             elif template := column.common_props.get(TEXT_TEMPLATE):
                 yield subject, predicate, Literal(fill(template, row.cells, "", ""), lang=column.lang)
             continue

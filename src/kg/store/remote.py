@@ -58,8 +58,10 @@ ENV_TOKEN = "KG_ENDPOINT_TOKEN"
 ENV_FILE = "KG_ENDPOINTS_FILE"
 
 #: What kg asks for: SPARQL results JSON for SELECT/ASK, N-Triples (else Turtle) for graphs.
-ACCEPT = ("application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8, "
-          "application/sparql-results+xml;q=0.5, application/rdf+xml;q=0.4")
+ACCEPT = (
+    "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8, "
+    "application/sparql-results+xml;q=0.5, application/rdf+xml;q=0.4"
+)
 
 _DECLARED_PREFIX = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?\s*:", re.IGNORECASE)
 _COMMENT_LINE = re.compile(r"(?m)^\s*#.*$")
@@ -153,8 +155,10 @@ def check_url(url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InputError(f"{display_url(url) if parts.netloc else url!r} is not an http(s) URL")
     if "@" in parts.netloc:
-        raise InputError(f"{display_url(url)}: put credentials in {ENV_USER}/{ENV_PASSWORD}, {ENV_TOKEN} or "
-                         f"{config_file()}, not in the URL")
+        raise InputError(
+            f"{display_url(url)}: put credentials in {ENV_USER}/{ENV_PASSWORD}, {ENV_TOKEN} or "
+            f"{config_file()}, not in the URL"
+        )
     return url
 
 
@@ -246,16 +250,24 @@ def http_status_error(where: str, code: int, reason: str, body: bytes | None) ->
     if code == 400:
         return QuerySyntaxError(f"the endpoint rejected the request ({detail})", path=where)
     if code in (401, 403):
-        hint = (f"; set the credentials in {ENV_TOKEN}, {ENV_USER}/{ENV_PASSWORD} or {config_file()}"
-                if code == 401 else "")
+        hint = (
+            f"; set the credentials in {ENV_TOKEN}, {ENV_USER}/{ENV_PASSWORD} or {config_file()}" if code == 401 else ""
+        )
         return EndpointError(f"{where}: refused ({detail}){hint}")
     if _TIME_LIMIT.search(message):
         return EndpointError(f"{where}: the endpoint stopped the query at its time limit ({detail})")
     return EndpointError(f"{where}: {detail}")
 
 
-def send(url: str, data: bytes, *, method: str, content_type: str, credentials: Credentials | None = None,
-         timeout: float | None = None) -> bytes:
+def send(
+    url: str,
+    data: bytes,
+    *,
+    method: str,
+    content_type: str,
+    credentials: Credentials | None = None,
+    timeout: float | None = None,
+) -> bytes:
     """Send ``data`` to ``url`` (``PUT``/``POST``) and return the response body.
 
     Errors become one-line :class:`~kg.errors.EndpointError` messages naming the URL.
@@ -298,8 +310,9 @@ def result_from_answer(body: bytes, media_type: str, *, ordered: bool, where: st
     except SyntaxError:
         pass  # raised below, once the half-read answer is released in this thread
     except ValueError:
-        raise EndpointError(f"{where}: unexpected answer of type {media_type or 'unknown'}: "
-                            f"{server_message(body)}") from None
+        raise EndpointError(
+            f"{where}: unexpected answer of type {media_type or 'unknown'}: {server_message(body)}"
+        ) from None
     reason = incomplete_reason(body)
     if reason and _TIME_LIMIT.search(reason):
         raise EndpointError(f"{where}: the endpoint stopped the query at its time limit ({reason})")
@@ -328,16 +341,18 @@ class RemoteStore(SparqlStore):
     answer; ``credentials`` override the environment and the credentials file.
     """
 
-    def __init__(self, endpoint: str, *, graph: str | None = None, timeout: float = 60.0,
-                 credentials: Credentials | None = None) -> None:
+    def __init__(
+        self, endpoint: str, *, graph: str | None = None, timeout: float = 60.0, credentials: Credentials | None = None
+    ) -> None:
         self.endpoint = check_url(endpoint)
         self.location = display_url(endpoint)
         self.graph = graph_iri(graph) if graph else None
         self.timeout = timeout
         self.credentials = credentials or credentials_for(endpoint)
 
-    def execute(self, query: str, *, bindings: Mapping[str, Term] | None = None,
-                source: str | None = None) -> QueryResult:
+    def execute(
+        self, query: str, *, bindings: Mapping[str, Term] | None = None, source: str | None = None
+    ) -> QueryResult:
         """Run a query on the endpoint; see :meth:`SparqlStore.execute`."""
         from SPARQLWrapper import POST, SPARQLWrapper
 
@@ -352,8 +367,9 @@ class RemoteStore(SparqlStore):
             warnings.simplefilter("ignore", RuntimeWarning)
             wrapper.setQuery(prologue + text)
         if wrapper.isSparqlUpdateRequest():
-            raise InputError("this is an update, and kg only sends queries; `kg push` loads the graph",
-                             path=source or "query")
+            raise InputError(
+                "this is an update, and kg only sends queries; `kg push` loads the graph", path=source or "query"
+            )
         wrapper.addCustomHttpHeader("Accept", ACCEPT)
         for name, value in (self.credentials.headers() if self.credentials else {}).items():
             wrapper.addCustomHttpHeader(name, value)
@@ -378,8 +394,11 @@ class RemoteStore(SparqlStore):
             # Oxigraph counts the PREFIX lines kg put before the query
             line, column, expected = match.groups()
             own_line = max(int(line) - prologue.count("\n"), 1)
-            return QuerySyntaxError(f"SPARQL syntax error at column {column}: {expected} (said {self.location})",
-                                    path=source or "query", line=own_line)
+            return QuerySyntaxError(
+                f"SPARQL syntax error at column {column}: {expected} (said {self.location})",
+                path=source or "query",
+                line=own_line,
+            )
         return QuerySyntaxError(f"{self.location} rejected the query: {message or 'HTTP 400'}", path=source or "query")
 
 

@@ -150,12 +150,15 @@ class _Schema:
         The drawn one is the one whose declaration says ``owl:inverseOf``; when both do, the one
         whose IRI sorts first.
         """
-        return {second: first for first, second in self.inverse_declared
-                if first != second and ((second, first) not in self.inverse_declared or first < second)}
+        return {
+            second: first
+            for first, second in self.inverse_declared
+            if first != second and ((second, first) not in self.inverse_declared or first < second)
+        }
 
 
 def _local(iri: str) -> str:
-    return iri[len(KG):] if iri.startswith(KG) else compact_iri(iri)
+    return iri[len(KG) :] if iri.startswith(KG) else compact_iri(iri)
 
 
 def _closure(start: Iterable[str], parents: Mapping[str, set[str]]) -> set[str]:
@@ -230,8 +233,12 @@ def _node_classes(direct: frozenset[str], schema: _Schema) -> tuple[str, str, li
 
 def _drop_super_properties(pairs: set[tuple[str, str]], schema: _Schema) -> set[tuple[str, str]]:
     """Drop (property, value) pairs implied by a (sub-property, value) pair of the same set."""
-    implied = {(parent, value) for prop, value in pairs
-               for parent in _closure(schema.super_properties.get(prop, ()), schema.super_properties) if parent != prop}
+    implied = {
+        (parent, value)
+        for prop, value in pairs
+        for parent in _closure(schema.super_properties.get(prop, ()), schema.super_properties)
+        if parent != prop
+    }
     return pairs - implied
 
 
@@ -271,7 +278,8 @@ def instance_graph(source: KnowledgeGraph | SparqlStore, *, sources: bool = Fals
             for name in classes_of[direct][2]:
                 iri = KG + name
                 graph.graph["classes"][name] = {
-                    "iri": iri, "parents": sorted(_local(parent) for parent in schema.parents.get(iri, ())),
+                    "iri": iri,
+                    "parents": sorted(_local(parent) for parent in schema.parents.get(iri, ())),
                     **{f"label_{lang}": _in_language(schema.labels.get(iri, {}), lang, name) for lang in LANGUAGES},
                 }
         node_type, kind, classes = classes_of[direct]
@@ -281,7 +289,12 @@ def instance_graph(source: KnowledgeGraph | SparqlStore, *, sources: bool = Fals
             label_en=_in_language(labels, "en", compact_iri(node)),
             label_ja=_in_language(labels, "ja", compact_iri(node)),
             aliases=sorted({value["value"] for prop, value in literals[node] if prop == ALIAS}),
-            type=node_type, kind=kind, classes=list(classes), properties=[], sources=[], reports=[],
+            type=node_type,
+            kind=kind,
+            classes=list(classes),
+            properties=[],
+            sources=[],
+            reports=[],
         )
 
     outgoing: dict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -321,12 +334,19 @@ def _relations(links: set[tuple[str, str, str]], graph: nx.MultiDiGraph, schema:
     by_pair: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
     for subject, predicate, target in canonical:
         by_pair[subject, target].add((predicate, target))
-    return {(subject, predicate, target) for (subject, _), pairs in by_pair.items()
-            for predicate, target in _drop_super_properties(pairs, schema)}
+    return {
+        (subject, predicate, target)
+        for (subject, _), pairs in by_pair.items()
+        for predicate, target in _drop_super_properties(pairs, schema)
+    }
 
 
-def _add_properties(graph: nx.MultiDiGraph, literals: Mapping[str, list[tuple[str, Term]]],
-                    outgoing: Mapping[str, list[tuple[str, str]]], schema: _Schema) -> None:
+def _add_properties(
+    graph: nx.MultiDiGraph,
+    literals: Mapping[str, list[tuple[str, Term]]],
+    outgoing: Mapping[str, list[tuple[str, str]]],
+    schema: _Schema,
+) -> None:
     """Set each node's ``properties``: its literals (not labels) and its links to non-nodes."""
     for node, data in graph.nodes(data=True):
         values: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
@@ -345,9 +365,13 @@ def _add_properties(graph: nx.MultiDiGraph, literals: Mapping[str, list[tuple[st
             _labels_for(prop, graph, schema)
 
 
-def _add_provenance(graph: nx.MultiDiGraph, literals: Mapping[str, list[tuple[str, Term]]],
-                    outgoing: Mapping[str, list[tuple[str, str]]]) -> None:
+def _add_provenance(
+    graph: nx.MultiDiGraph,
+    literals: Mapping[str, list[tuple[str, Term]]],
+    outgoing: Mapping[str, list[tuple[str, str]]],
+) -> None:
     """Set each node's ``sources`` and ``reports``, and the graph's ``reports`` table."""
+
     def literal(node: str, prop: str) -> str | None:
         return min((value["value"] for key, value in literals.get(node, []) if key == prop), default=None)
 
@@ -358,19 +382,24 @@ def _add_provenance(graph: nx.MultiDiGraph, literals: Mapping[str, list[tuple[st
         if kind == "Report":
             graph.graph["reports"][node] = {
                 "year": literal(node, KG + "coversYear") or compact_iri(node),
-                "label_en": graph.nodes[node]["label_en"], "label_ja": graph.nodes[node]["label_ja"]}
+                "label_en": graph.nodes[node]["label_en"],
+                "label_ja": graph.nodes[node]["label_ja"],
+            }
     report_of = {node: min(targets(node, IN_REPORT)) for node in graph if targets(node, IN_REPORT)}
     for node, data in graph.nodes(data=True):
         parts = [part for part in targets(node, DERIVED_FROM) if part in graph]
-        data["sources"] = [{
-            "part": part,
-            "report": report_of.get(part),
-            "year": graph.graph["reports"].get(report_of.get(part, ""), {}).get("year"),
-            "path": literal(part, KG + "sectionPath"),
-            "figure": literal(part, KG + "figureNumber"),
-            "label_en": graph.nodes[part]["label_en"],
-            "label_ja": graph.nodes[part]["label_ja"],
-        } for part in parts]
+        data["sources"] = [
+            {
+                "part": part,
+                "report": report_of.get(part),
+                "year": graph.graph["reports"].get(report_of.get(part, ""), {}).get("year"),
+                "path": literal(part, KG + "sectionPath"),
+                "figure": literal(part, KG + "figureNumber"),
+                "label_en": graph.nodes[part]["label_en"],
+                "label_ja": graph.nodes[part]["label_ja"],
+            }
+            for part in parts
+        ]
         # sections in report order of their paths, then figures by number
         data["sources"].sort(key=_source_order)
         reports = {report_of[part] for part in [node, *parts] if part in report_of}
@@ -449,8 +478,11 @@ def communities(graph: nx.Graph, *, seed: int = 7) -> list[set[str]]:
     import networkx as nx
 
     simple = simple_graph(graph)
-    found = [set(part) for group in nx.community.louvain_communities(simple, seed=seed)
-             for part in nx.connected_components(simple.subgraph(group))]
+    found = [
+        set(part)
+        for group in nx.community.louvain_communities(simple, seed=seed)
+        for part in nx.connected_components(simple.subgraph(group))
+    ]
     return sorted(found, key=lambda group: (-len(group), min(group)))
 
 
@@ -556,8 +588,13 @@ def resolve_report(graph: nx.Graph, report: str) -> str:
     wanted = _normal(report)
     for iri, info in sorted(graph.graph["reports"].items()):
         local = compact_iri(iri).removeprefix("kgr:")
-        if wanted in {_normal(info["year"]), _normal(iri), _normal(compact_iri(iri)), _normal(local),
-                      _normal(local.removeprefix("report-"))}:
+        if wanted in {
+            _normal(info["year"]),
+            _normal(iri),
+            _normal(compact_iri(iri)),
+            _normal(local),
+            _normal(local.removeprefix("report-")),
+        }:
             return iri
     known = ", ".join(f"{info['year']} ({compact_iri(iri)})" for iri, info in sorted(graph.graph["reports"].items()))
     raise InputError(f"no report {report!r}; the graph has: {known or 'no reports'}")
@@ -572,8 +609,9 @@ def from_report(graph: nx.Graph, report: str) -> nx.Graph:
     iri = resolve_report(graph, report)
     facts = {node for node, reports in graph.nodes(data="reports") if iri in reports}
     undirected = graph.to_undirected(as_view=True) if graph.is_directed() else graph
-    involved = {neighbour for node in facts for neighbour in undirected.neighbors(node)
-                if not graph.nodes[neighbour]["reports"]}
+    involved = {
+        neighbour for node in facts for neighbour in undirected.neighbors(node) if not graph.nodes[neighbour]["reports"]
+    }
     view = graph.subgraph(facts | involved).copy()
     view.graph["report"] = graph.graph["reports"][iri]["year"]
     return view
@@ -602,15 +640,19 @@ def co_issuance_graph(graph: nx.MultiDiGraph) -> nx.Graph:
 
     for advisory in sorted(issuers, key=lambda item: (issued_on(item), item)):
         data = graph.nodes[advisory]
-        co.graph["advisories"][advisory] = {"label_en": data["label_en"], "label_ja": data["label_ja"],
-                                            "date": issued_on(advisory), "type": data["type"]}
+        co.graph["advisories"][advisory] = {
+            "label_en": data["label_en"],
+            "label_ja": data["label_ja"],
+            "date": issued_on(advisory),
+            "type": data["type"],
+        }
         agencies = sorted(set(issuers[advisory]))
         for agency in agencies:
             if agency not in co:
                 co.add_node(agency, **graph.nodes[agency], advisories=[])
             co.nodes[agency]["advisories"].append(advisory)
         for index, first in enumerate(agencies):
-            for second in agencies[index + 1:]:
+            for second in agencies[index + 1 :]:
                 if co.has_edge(first, second):
                     co.edges[first, second]["weight"] += 1
                     co.edges[first, second]["advisories"].append(advisory)
@@ -619,9 +661,16 @@ def co_issuance_graph(graph: nx.MultiDiGraph) -> nx.Graph:
     return co
 
 
-def view_graph(source: KnowledgeGraph | SparqlStore, *, focus: str | None = None, depth: int = 2,
-               types: Iterable[str] | None = None, report: str | None = None, co_issuance: bool = False,
-               sources: bool = False) -> nx.Graph:
+def view_graph(
+    source: KnowledgeGraph | SparqlStore,
+    *,
+    focus: str | None = None,
+    depth: int = 2,
+    types: Iterable[str] | None = None,
+    report: str | None = None,
+    co_issuance: bool = False,
+    sources: bool = False,
+) -> nx.Graph:
     """Return the graph one ``kg viz`` view shows: the instance graph, limited to one ``report``,
     turned into the co-issuance network if asked, limited to some ``types`` and to the
     neighbourhood of ``focus`` (a name or IRI, see :func:`find_nodes`) within ``depth`` steps."""
@@ -636,4 +685,3 @@ def view_graph(source: KnowledgeGraph | SparqlStore, *, focus: str | None = None
     if focus:
         graph = neighbourhood(graph, roots, depth)
     return graph
-

@@ -52,7 +52,14 @@ if TYPE_CHECKING:
     from pyvis.network import Network
 
 __all__ = [
-    "LARGE", "PRECOMPUTED", "STYLES", "node_tooltip", "page_title", "precomputed_layout", "render_html", "to_pyvis",
+    "LARGE",
+    "PRECOMPUTED",
+    "STYLES",
+    "node_tooltip",
+    "page_title",
+    "precomputed_layout",
+    "render_html",
+    "to_pyvis",
     "write_html",
 ]
 
@@ -122,24 +129,50 @@ _SPARE_SHAPES = ("dot", "square", "diamond", "triangle", "triangleDown", "star",
 #: The page's words in each language; ``{n}`` and friends are filled in by the page's script.
 STRINGS: dict[str, dict[str, str]] = {
     "en": {
-        "search": "Find a node by label", "find": "Find", "classes": "Classes", "all": "All", "none": "None",
-        "found": "{n} found", "notFound": "no shown node has that label",
+        "search": "Find a node by label",
+        "find": "Find",
+        "classes": "Classes",
+        "all": "All",
+        "none": "None",
+        "found": "{n} found",
+        "notFound": "no shown node has that label",
         "shown": "{nodes} of {total} nodes, {edges} edges",
-        "layout": "laying out…", "details": "Click a node or an edge to see its details here.",
-        "type": "Type", "aliases": "Also known as", "source": "Source", "issued": "Issued {n}",
-        "joint": "{n} joint issues", "overview": "Knowledge graph overview",
-        "focus": "Neighbourhood of {names} (depth {depth})", "co-issuance": "Agencies that issued advisories together",
-        "report": " — {year} report", "types": " — {names}", "separator": ", ",
+        "layout": "laying out…",
+        "details": "Click a node or an edge to see its details here.",
+        "type": "Type",
+        "aliases": "Also known as",
+        "source": "Source",
+        "issued": "Issued {n}",
+        "joint": "{n} joint issues",
+        "overview": "Knowledge graph overview",
+        "focus": "Neighbourhood of {names} (depth {depth})",
+        "co-issuance": "Agencies that issued advisories together",
+        "report": " — {year} report",
+        "types": " — {names}",
+        "separator": ", ",
     },
     "ja": {
-        "search": "ラベルでノードを検索", "find": "検索", "classes": "クラス", "all": "すべて", "none": "なし",
-        "found": "{n}件", "notFound": "表示中のノードに該当なし",
+        "search": "ラベルでノードを検索",
+        "find": "検索",
+        "classes": "クラス",
+        "all": "すべて",
+        "none": "なし",
+        "found": "{n}件",
+        "notFound": "表示中のノードに該当なし",
         "shown": "{total}ノード中{nodes}件表示、エッジ{edges}件",
-        "layout": "配置中…", "details": "ノードかエッジをクリックすると詳細をここに表示します。",
-        "type": "種別", "aliases": "別名", "source": "出典", "issued": "発出 {n}件",
-        "joint": "共同発出 {n}件", "overview": "ナレッジグラフの全体像",
-        "focus": "{names}の周辺（{depth}段階）", "co-issuance": "注意喚起を共同で発出した機関",
-        "report": "（{year}年の報告）", "types": "（{names}）", "separator": "、",
+        "layout": "配置中…",
+        "details": "ノードかエッジをクリックすると詳細をここに表示します。",
+        "type": "種別",
+        "aliases": "別名",
+        "source": "出典",
+        "issued": "発出 {n}件",
+        "joint": "共同発出 {n}件",
+        "overview": "ナレッジグラフの全体像",
+        "focus": "{names}の周辺（{depth}段階）",
+        "co-issuance": "注意喚起を共同で発出した機関",
+        "report": "（{year}年の報告）",
+        "types": "（{names}）",
+        "separator": "、",
     },
 }
 
@@ -246,8 +279,13 @@ def page_title(graph: nx.Graph, lang: str = "en") -> str:
 def _sunflower(count: int, spacing: float) -> list[tuple[float, float]]:
     """Spread ``count`` points evenly over a disc, ``spacing`` apart, the first in the middle."""
     golden = math.pi * (3 - math.sqrt(5))
-    return [(spacing * math.sqrt(index + 0.5) * math.cos(index * golden),
-             spacing * math.sqrt(index + 0.5) * math.sin(index * golden)) for index in range(count)]
+    return [
+        (
+            spacing * math.sqrt(index + 0.5) * math.cos(index * golden),
+            spacing * math.sqrt(index + 0.5) * math.sin(index * golden),
+        )
+        for index in range(count)
+    ]
 
 
 def precomputed_layout(graph: nx.Graph, *, spacing: float = SPACING, seed: int = 7) -> dict[str, tuple[float, float]]:
@@ -304,8 +342,10 @@ def precomputed_layout(graph: nx.Graph, *, spacing: float = SPACING, seed: int =
         if overlap.max(initial=0) < 1:
             break
         centres += (offsets / distance[..., None] * overlap[..., None] / 2).sum(axis=1) * 0.5
-    return {node: (round(x + centres[index[node]][0], 1), round(y + centres[index[node]][1], 1))
-            for node, (x, y) in local.items()}
+    return {
+        node: (round(x + centres[index[node]][0], 1), round(y + centres[index[node]][1], 1))
+        for node, (x, y) in local.items()
+    }
 
 
 def _stabilisation(nodes: int) -> int:
@@ -330,13 +370,24 @@ def _options(nodes: int, *, directed: bool, weighted: bool) -> dict[str, Any]:
         "physics": {
             "enabled": 0 < nodes < PRECOMPUTED,
             "solver": "barnesHut",
-            "barnesHut": {"gravitationalConstant": -6000, "centralGravity": 0.3, "springLength": 140,
-                          "springConstant": 0.04, "damping": 0.4, "avoidOverlap": 0.1},
+            "barnesHut": {
+                "gravitationalConstant": -6000,
+                "centralGravity": 0.3,
+                "springLength": 140,
+                "springConstant": 0.04,
+                "damping": 0.4,
+                "avoidOverlap": 0.1,
+            },
             "stabilization": {"enabled": True, "iterations": _stabilisation(nodes), "updateInterval": 25, "fit": True},
             "minVelocity": 1.0,
         },
-        "interaction": {"hover": not large, "tooltipDelay": 150, "hideEdgesOnDrag": large, "hideEdgesOnZoom": large,
-                        "multiselect": True},
+        "interaction": {
+            "hover": not large,
+            "tooltipDelay": 150,
+            "hideEdgesOnDrag": large,
+            "hideEdgesOnZoom": large,
+            "multiselect": True,
+        },
         "nodes": {"font": {"size": 14, "face": "sans-serif"}, "borderWidth": 1},
         "edges": edges,
     }
@@ -358,9 +409,16 @@ def to_pyvis(graph: nx.Graph, *, lang: str = "en", title: str | None = None) -> 
     for node, data in graph.nodes(data=True):
         colour, shape = style(data[colour_by])
         degree = len(data["advisories"]) if weighted and "advisories" in data else graph.degree(node)
-        entry = {"id": node, "label": data[f"label_{lang}"], "title": node_tooltip(graph, node, lang),
-                 "kind": data[colour_by], "color": colour, "shape": shape,
-                 "size": round(min(40.0, 8 + 3 * math.sqrt(degree)), 1), "search": _search_terms(data)}
+        entry = {
+            "id": node,
+            "label": data[f"label_{lang}"],
+            "title": node_tooltip(graph, node, lang),
+            "kind": data[colour_by],
+            "color": colour,
+            "shape": shape,
+            "size": round(min(40.0, 8 + 3 * math.sqrt(degree)), 1),
+            "search": _search_terms(data),
+        }
         if node in focus:
             entry.update(borderWidth=4, size=entry["size"] + 8, font={"size": 18})
         if node in positions:
@@ -372,8 +430,15 @@ def to_pyvis(graph: nx.Graph, *, lang: str = "en", title: str | None = None) -> 
         for first, second, data in graph.edges(data=True):
             listed = "\n".join(f"• {_advisory_line(graph, advisory, lang)}" for advisory in data["advisories"])
             heading = f"{label(graph, first, lang)} — {label(graph, second, lang)}"
-            edges.append({"from": first, "to": second, "value": data["weight"], "label": str(data["weight"]),
-                          "title": f"{heading}\n{STRINGS[lang]['joint'].format(n=data['weight'])}:\n{listed}"})
+            edges.append(
+                {
+                    "from": first,
+                    "to": second,
+                    "value": data["weight"],
+                    "label": str(data["weight"]),
+                    "title": f"{heading}\n{STRINGS[lang]['joint'].format(n=data['weight'])}:\n{listed}",
+                }
+            )
     else:
         # one drawn edge per ordered pair, however many relations join it
         relations: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -385,8 +450,13 @@ def to_pyvis(graph: nx.Graph, *, lang: str = "en", title: str | None = None) -> 
                 entry["label"] = ", ".join(property_label(graph, key, lang) for key in keys)
             edges.append(entry)
 
-    network = Network(height="100%", width="100%", directed=graph.is_directed(),
-                      heading=title if title is not None else page_title(graph, lang), cdn_resources="in_line")
+    network = Network(
+        height="100%",
+        width="100%",
+        directed=graph.is_directed(),
+        heading=title if title is not None else page_title(graph, lang),
+        cdn_resources="in_line",
+    )
     network.nodes, network.edges = nodes, edges
     network.node_ids = [entry["id"] for entry in nodes]
     network.node_map = {entry["id"]: entry for entry in nodes}
@@ -397,8 +467,16 @@ def to_pyvis(graph: nx.Graph, *, lang: str = "en", title: str | None = None) -> 
 def _legend(graph: nx.Graph, lang: str) -> list[dict[str, Any]]:
     counts = Counter(kind for _, kind in graph.nodes(data=graph.graph.get("colour_by", "kind")))
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return [{"kind": kind, "label": class_label(graph, kind, lang), "color": style(kind)[0], "shape": style(kind)[1],
-             "count": count} for kind, count in ordered]
+    return [
+        {
+            "kind": kind,
+            "label": class_label(graph, kind, lang),
+            "color": style(kind)[0],
+            "shape": style(kind)[1],
+            "count": count,
+        }
+        for kind, count in ordered
+    ]
 
 
 def _asset(path: Path) -> str:
@@ -428,14 +506,28 @@ def render_html(graph: nx.Graph, *, lang: str = "en", title: str | None = None) 
     nodes, edges, heading, _, _, options = network.get_network_data()
     vis_script, vis_style = _vis_assets()
     page_script, page_style = _asset(STATIC / "view.js"), _asset(STATIC / "view.css")
-    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(STATIC), autoescape=True,
-                                     undefined=jinja2.StrictUndefined)
-    data = {"nodes": nodes, "edges": edges, "options": json.loads(options), "classes": _legend(graph, lang),
-            "strings": STRINGS[lang], "lang": lang}
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(STATIC), autoescape=True, undefined=jinja2.StrictUndefined
+    )
+    data = {
+        "nodes": nodes,
+        "edges": edges,
+        "options": json.loads(options),
+        "classes": _legend(graph, lang),
+        "strings": STRINGS[lang],
+        "lang": lang,
+    }
     return environment.get_template("view.html").render(
-        lang=lang, title=heading, data=data, vis_script=vis_script, vis_style=vis_style,
-        page_script=page_script, page_style=page_style, words=STRINGS[lang],
-        script_hashes=" ".join(_script_hash(script) for script in (vis_script, page_script)))
+        lang=lang,
+        title=heading,
+        data=data,
+        vis_script=vis_script,
+        vis_style=vis_style,
+        page_script=page_script,
+        page_style=page_style,
+        words=STRINGS[lang],
+        script_hashes=" ".join(_script_hash(script) for script in (vis_script, page_script)),
+    )
 
 
 def write_html(graph: nx.Graph, path: str | Path, *, lang: str = "en", title: str | None = None) -> Path:
