@@ -14,6 +14,7 @@
 - **mentions**: a thing of a named class (:data:`MENTION_CLASSES`) that a curated fact cites
   from a section is found when the draft links the same IRI on a line of that section's span.
 
+- **footnotes** (beyond the issue's four): same marker and line.
 - **new_entities** (beyond the issue's four): the report drafted as if it were new — without
   the things only it mentions in the gazetteer — should propose those things as candidates.
 
@@ -61,6 +62,10 @@ SELECT ?part ?number ?title WHERE {
   OPTIONAL { ?part dcterms:title ?t FILTER(lang(?t) = "ja") }
   OPTIONAL { ?part rdfs:label ?l FILTER(lang(?l) = "ja") }
   BIND(COALESCE(?t, ?l) AS ?title)
+}"""
+FOOTNOTES = """
+SELECT ?marker ?line WHERE {
+  ?note a kg:Footnote ; kg:inReport ?report ; kg:footnoteMarker ?marker ; kg:sourceLine ?line .
 }"""
 OBSERVATIONS = """
 SELECT ?observation ?printed ?value ?part ?period ?dataset WHERE {
@@ -163,6 +168,23 @@ def compare_figures(draft: Draft, store: SparqlStore, report_iri: str) -> tuple[
     drafted = Counter((figure.number, _title_key(figure.title)) for figure in draft.structure.figures)
     common = curated & drafted
     missed = [f"figure {number} {title!r} not drafted" for number, title in sorted((curated - drafted).elements())]
+    total = sum(common.values())
+    return Score(total, sum(curated.values()), total, sum(drafted.values())), missed
+
+
+def compare_footnotes(draft: Draft, store: SparqlStore, report_iri: str) -> tuple[Score, list[str]]:
+    """Score the draft's footnotes (marker and line) against the curated ones.
+
+    The graph keeps only footnotes that define a term or state a fact; the draft lists every
+    footnote, so precision is low by design.
+    """
+    rows = store.execute(FOOTNOTES, bindings=_bind(report_iri)).bindings
+    curated = Counter((row["marker"]["value"], int(row["line"]["value"])) for row in rows)
+    drafted = Counter((note.marker, note.line) for note in draft.structure.footnotes)
+    common = curated & drafted
+    missed = [
+        f"footnote {marker} at line {line} not drafted" for marker, line in sorted((curated - drafted).elements())
+    ]
     total = sum(common.values())
     return Score(total, sum(curated.values()), total, sum(drafted.values())), missed
 
@@ -287,7 +309,8 @@ def _forms_by_thing(store: SparqlStore) -> dict[str, set[str]]:
 
 PARTS = """
 SELECT ?part ?file ?line ?parent ?figure WHERE {
-  ?part a kg:SourcePart ; kg:inReport ?report ; kg:sourceLine ?line .
+  { ?part a kg:ReportSection } UNION { ?part a kg:Figure }
+  ?part kg:inReport ?report ; kg:sourceLine ?line .
   ?report kg:corpusFile ?file .
   OPTIONAL { ?part dcterms:isPartOf ?parent }
   BIND(EXISTS { ?part a kg:Figure } AS ?figure)
@@ -358,7 +381,11 @@ def compare_draft(draft: Draft, store: SparqlStore, report_iri: str) -> tuple[di
     """Compare one draft with the curated graph of ``report_iri``: scores and what was missed, per table."""
     spans = store_spans(store)
     scores, misses = {}, {}
-    for name, function in (("sections", compare_sections), ("figures", compare_figures)):
+    for name, function in (
+        ("sections", compare_sections),
+        ("figures", compare_figures),
+        ("footnotes", compare_footnotes),
+    ):
         scores[name], misses[name] = function(draft, store, report_iri)
     for name, function in (("observations", compare_observations), ("mentions", compare_mentions)):
         scores[name], misses[name] = function(draft, store, report_iri, spans)

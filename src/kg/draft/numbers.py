@@ -58,6 +58,14 @@ CHANGE = re.compile(
     rf"^\s*(?:[とで]、?)?\s*[(]?\s*(?:前年(?:同期)?(?:比|と比べて|と比較して)?で?|対前年比)\s*(?P<sign>[+-])?\s*(?P<amount>{_NUM})\s*"
     r"(?P<unit>%|ポイント|件|人|億円|万円|円)\s*(?P<word>増加|減少|増|減|上昇|低下)?"
 )
+#: A change stated without its size: 前年と比べて増加.
+DIRECTION = re.compile(
+    r"^\s*(?:[とで]、?)?\s*[(]?\s*(?:前年(?:同期)?(?:と比べて|と比較して|比で?|から)|対前年比で?)\s*"
+    r"(?P<word>増加|減少|上昇|低下)"
+)
+DECREASE = ("減少", "減", "低下")
+#: A number printed as a bound: 7割以上, 10件未満.
+BOUND = re.compile(r"^\s*(以上|以下|未満|超)")
 _BEFORE_SKIP = re.compile(r"(?:図表|トピック|第|\*|\^\{\*|令和|平成|昭和|No\.|ver|Ver|CVE-|\d-|[A-Za-z])\s*$")
 _AFTER_SKIP = re.compile(
     r"^\s*(?:年|月|日(?!間)|部|号|条|項|代|歳|時(?!間)|分|秒|位|次|桁|\)|）|-\d|/\d|\.\d|[A-Za-z])"
@@ -82,6 +90,8 @@ class Number:
     context: str = ""
     uncertain: list[str] = field(default_factory=list)
     data_source: list[str] = field(default_factory=list)
+    change_direction: str = ""
+    bound: str = ""
     series_candidates: list[tuple[str, float]] = field(default_factory=list)
 
 
@@ -217,14 +227,23 @@ def find_numbers(
             uncertain=uncertain,
         )
         if change := CHANGE.match(text[end : end + 40]):
-            sign = -1 if (change.group("sign") == "-" or (change.group("word") or "") in ("減少", "減", "低下")) else 1
+            sign = -1 if (change.group("sign") == "-" or (change.group("word") or "") in DECREASE) else 1
             amount = printed_value(change.group("amount") + change.group("unit"))
             number.change = sign * amount
             number.change_unit = UNITS.get(change.group("unit"), "unit-yen" if "円" in change.group("unit") else "")
-            number.change_printed = change.group().strip(" (")
+            number.change_printed = change.group().lstrip("とで、 (").strip()
+            number.change_direction = "change-decrease" if sign < 0 else "change-increase"
             if not change.group("word") and not change.group("sign"):
                 number.uncertain.append("change printed without 増加/減少: sign assumed positive")
             change_spans.append((end, end + change.end()))
+        elif direction := DIRECTION.match(text[end : end + 30]):
+            number.change_direction = "change-decrease" if direction.group("word") in DECREASE else "change-increase"
+            number.change_printed = direction.group().lstrip("とで、 (").strip()
+        if limit := BOUND.match(text[end : end + 4]):
+            if limit.group().strip() == "以上":
+                number.bound = "bound-at-least"
+            else:
+                number.uncertain.append(f"printed as an upper bound ({limit.group().strip()}): no vocabulary term yet")
         found.append(number)
     return found
 

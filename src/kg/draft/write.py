@@ -25,28 +25,33 @@ from kg.errors import InputError
 SECTION_COLUMNS = ("section", "report", "path", "title_ja", "title_en", "source_line", "part_of")
 FOOTNOTE_COLUMNS = ("footnote", "report", "marker", "part_of", "source_line", "defines", "label_en", "label_ja")
 FIGURE_COLUMNS = ("figure", "report", "number", "title_ja", "title_en", "source_line", "part_of", "data_source")
-OBSERVATION_COLUMNS = (
-    "observation",
-    "series",
-    "period",
-    "period_end",
-    "categories",
-    "total",
-    "value",
-    "unit",
-    "approximate",
-    "printed",
-    "change",
-    "change_unit",
-    "change_printed",
-    "share_of",
-    "computed_from",
-    "computation",
-    "derivation_printed",
-    "sources",
-    "data_source",
-    "comment_en",
-    "comment_ja",
+OBSERVATION_COLUMNS = tuple(
+    [
+        "observation",
+        "series",
+        "period",
+        "period_end",
+        "categories",
+        "total",
+        "value",
+        "unit",
+        "approximate",
+        "bound",
+        "printed",
+        "change",
+        "change_unit",
+        "change_printed",
+        "change_direction",
+        "share_of",
+        "share_base",
+        "computed_from",
+        "computation",
+        "derivation_printed",
+        "sources",
+        "data_source",
+        "comment_en",
+        "comment_ja",
+    ]
 )
 #: The columns of each drafted table, as the graph's schemas had them when this was written;
 #: :func:`schema_columns` reads the current ones from ``graph/tables/schemas/``.
@@ -150,6 +155,8 @@ def observation_rows(draft: Draft, units: set[str]) -> tuple[list[dict], list[di
                 "change": number.change if number.change is not None else "",
                 "change_unit": number.change_unit,
                 "change_printed": number.change_printed,
+                "change_direction": number.change_direction,
+                "bound": number.bound,
                 "sources": section,
                 "data_source": " ".join(_local(iri) for iri in number.data_source),
             }
