@@ -86,6 +86,10 @@ def compare_corpus(
     for report_id, file in sorted(known_reports(store).items(), reverse=True):
         if progress:
             progress(f"drafting {report_id} from {corpus / file}")
+        if not (corpus / file).is_file():
+            raise InputError(
+                "corpus file not found; set KG_CORPUS to the folder holding the report texts", path=str(corpus / file)
+            )
         draft = draft_report(read_report(corpus / file), report_id, gazetteer, series=series)
         results[report_id], _ = compare_draft(draft, store, f"{KGR}report-{report_id}")
     return results
