@@ -280,7 +280,8 @@ def find_headings(report: ReportText) -> list[Heading]:
     return headings
 
 
-def _path_token(section_kind: str, marker: str, ordinal: int | None, title: str, siblings: int) -> str:
+def _path_token(section_kind: str, marker: str, ordinal: int | None, siblings: int) -> str:
+    """Return the key part of one heading (p2, 3, a, topic1, …; the sibling number for ○ and 【】)."""
     if section_kind == "part":
         return f"p{ordinal}"
     if section_kind in ("number", "paren", "circled"):
@@ -323,7 +324,7 @@ def build_tree(headings: list[Heading], report_prefix: str, last_line: int) -> l
     def open_section(heading: Heading, parent: Section | None, uncertain: list[str]) -> None:
         count = children.get(id(parent), 0) + 1
         children[id(parent)] = count
-        token = _path_token(heading.kind, heading.marker, heading.ordinal, heading.title, count)
+        token = _path_token(heading.kind, heading.marker, heading.ordinal, count)
         key = f"{parent.key}-{token}" if parent else f"{report_prefix}-sec-{token}"
         while any(existing.key == key for existing in sections):
             key += "-x"

@@ -10,7 +10,6 @@ document, and :meth:`ReportText.flow` rejoins lines by rules that hold for any s
 from __future__ import annotations
 
 import re
-import statistics
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -159,9 +158,3 @@ def read_report(path: Path) -> ReportText:
     if "\x00" in text:
         raise InputError("binary data, not a report text", path=str(path))
     return ReportText(str(path), text.splitlines())
-
-
-def median_width(report: ReportText) -> float:
-    """Return the median display width of the report's non-blank lines (used in the review summary)."""
-    widths = [display_width(line) for line in report.lines if line]
-    return statistics.median(widths) if widths else 0.0

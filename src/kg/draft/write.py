@@ -450,8 +450,3 @@ def write_folder(files: dict[str, str], output: Path) -> None:
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
-
-
-def slug(text: str) -> str:
-    """Return a lowercase ASCII slug (used for keys of new things)."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
