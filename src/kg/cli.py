@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from kg.errors import KgError
 
 #: The commands, in the order ``kg --help`` lists them; each is a module of kg.commands.
-COMMANDS = ("build", "validate", "query", "queries", "stats", "export", "viz", "analyze", "serve", "push", "tables")
+COMMANDS = (
+    "build", "validate", "query", "queries", "stats", "export", "viz", "analyze", "serve", "push", "tables", "draft",
+)  # fmt: skip
 
 EPILOG = """examples:
   kg build                                   build the store from ontology/ and graph/

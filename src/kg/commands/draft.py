@@ -1,0 +1,102 @@
+"""``kg draft``: draft a new report's graph from its text, or measure drafting on the corpus."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from kg.commands import progress_printer
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "draft",
+        help="draft a new report's tables from its text (or --compare drafts with the curated graph)",
+        description="Read a report in the plain-text form of ../shared/corpus/ and write a reviewable draft of its "
+        "graph into a new folder (never graph/): the graph's tables (sections, figures, observations), review "
+        "files citing the line of every row, a draft Turtle for the report resource and REVIEW.md. "
+        "With --compare, draft each corpus report and score it against the curated graph.",
+        epilog="examples:\n  kg draft report.txt --report-id r6-2024 --output drafts/r6-2024\n"
+        "  kg draft --compare --json draft-scores.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("report", nargs="?", metavar="REPORT.txt", help="the report text (UTF-8)")
+    parser.add_argument("--report-id", metavar="ID", help="id of the new report, rN-YYYY (e.g. r6-2024)")
+    parser.add_argument("--output", metavar="DIR", help="folder to create for the draft (must not exist)")
+    parser.add_argument("--compare", action="store_true", help="draft the corpus reports and compare with the graph")
+    parser.add_argument("--json", metavar="FILE", help="with --compare: also write the scores as JSON")
+    parser.add_argument("--store", metavar="DIR", help="store folder written by `kg build` (default: $KG_STORE or .kg)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="print no progress")
+    parser.set_defaults(run=run)
+
+
+def run(arguments: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from kg.errors import InputError
+    from kg.graph import open_graph
+
+    progress = progress_printer(arguments.quiet)
+    if arguments.compare:
+        if arguments.report or arguments.output or arguments.report_id:
+            raise InputError("--compare takes no report, --report-id or --output")
+        return _compare(arguments, progress)
+    if not (arguments.report and arguments.report_id and arguments.output):
+        raise InputError("give REPORT.txt, --report-id rN-YYYY and --output DIR (or --compare)")
+    from kg.draft.run import draft_to_folder
+    from kg.draft.write import check_output
+    from kg.paths import graph_dir
+
+    output = Path(arguments.output)
+    check_output(output, graph_dir())
+    with open_graph(arguments.store) as graph:
+        _, files = draft_to_folder(
+            Path(arguments.report), arguments.report_id, output, graph.store, graph_dir=graph_dir(), progress=progress
+        )
+    print(files["REVIEW.md"].split("## Next steps")[0].rstrip())
+    print(f"\nwrote {output}/ ({len(files)} files); review it, then see {output}/REVIEW.md")
+    return 0
+
+
+def _compare(arguments: argparse.Namespace, progress: object) -> int:
+    import json
+    from pathlib import Path
+
+    from kg.draft.run import compare_corpus
+    from kg.graph import open_graph
+    from kg.paths import corpus_dir
+
+    with open_graph(arguments.store) as graph:
+        results = compare_corpus(graph.store, corpus_dir(), progress=progress)  # type: ignore[arg-type]
+    print(f"{'report':<9} {'table':<13} {'recall':>7} {'precision':>9} {'found':>11}")
+    for report, scores in results.items():
+        for table, score in scores.items():
+            print(
+                f"{report:<9} {table:<13} {score.recall:>7.3f} {score.precision:>9.3f} "
+                f"{f'{score.found}/{score.expected}':>11}"
+            )
+            if score.period_agrees is not None and score.found:
+                print(
+                    f"{'':<9} {'  period':<13} {score.period_agrees / score.found:>7.3f} {'':>9} "
+                    f"{f'{score.period_agrees}/{score.found}':>11}  (found with the curated period)"
+                )
+            if score.series_agrees is not None and score.found:
+                print(
+                    f"{'':<9} {'  series':<13} {score.series_agrees / score.found:>7.3f} {'':>9} "
+                    f"{f'{score.series_agrees}/{score.found}':>11}  (first-ranked series is the curated one)"
+                )
+            if score.named_recall is not None:
+                print(
+                    f"{'':<9} {'  named':<13} {score.named_recall:>7.3f} {'':>9} "
+                    f"{f'{score.named_found}/{score.named_expected}':>11}  (things the section's text names)"
+                )
+    if arguments.json:
+        document = {
+            report: {table: score.as_json() for table, score in scores.items()} for report, scores in results.items()
+        }
+        target = Path(arguments.json)
+        temporary = target.with_name(f".{target.name}.partial")
+        temporary.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        temporary.replace(target)
+        print(f"wrote {target}", file=sys.stderr)
+    return 0
