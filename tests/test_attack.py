@@ -92,11 +92,15 @@ def test_quality_query_finds_a_technique_with_neither_id_nor_reason(small_projec
         "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
         'kgr:technique-unmapped a kg:Technique ; rdfs:label "unmapped"@en , "未対応"@ja .\n'
         'kgr:technique-explained a kg:Technique ; rdfs:label "explained"@en , "説明あり"@ja ;\n'
-        '    kg:noAttackMappingReason "crime-specific"@en , "犯罪特有"@ja .\n',
+        '    kg:noAttackMappingReason "crime-specific"@en , "犯罪特有"@ja .\n'
+        'kgr:actor-unmapped a kg:HacktivistGroup ; rdfs:label "unmapped actor"@en , "未対応の主体"@ja .\n',
         encoding="utf-8",
     )
     store = tmp_path / "store"
     build(home=store, force=True, validate=False)
     with kg.open_graph(store) as opened:
-        found = [row["focus"]["value"] for row in opened.query("technique-without-attack-mapping-violation").bindings]
-    assert found == ["https://w3id.org/npa-cyber-kg/id/technique-unmapped"]
+        found = [row["focus"]["value"] for row in opened.query("attack-mapping-missing-violation").bindings]
+    assert found == [
+        "https://w3id.org/npa-cyber-kg/id/actor-unmapped",
+        "https://w3id.org/npa-cyber-kg/id/technique-unmapped",
+    ]
