@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import rdflib
 
 import kg
-from kg.attack import ATTACK_VERSION, attack_reference
+from kg.attack import ATTACK_VERSION, attack_reference, check_against_cti
 from kg.build import build
 from kg.namespaces import KG, RDFS, SKOS
 
@@ -104,3 +105,29 @@ def test_quality_query_finds_a_technique_with_neither_id_nor_reason(small_projec
         "https://w3id.org/npa-cyber-kg/id/actor-unmapped",
         "https://w3id.org/npa-cyber-kg/id/technique-unmapped",
     ]
+
+
+def test_the_check_against_a_mitre_cti_checkout_finds_differences(tmp_path: Path) -> None:
+    # A small checkout in mitre/cti's layout, made from the shipped reference: one object renamed,
+    # one revoked, one left out; the rest agree.
+    reference = attack_reference().objects
+    renamed, revoked, left_out = "T1566", "G0098", "T1451"
+    for attack_id, attack in reference.items():
+        if attack_id == left_out:
+            continue
+        folder = tmp_path / attack.domain / attack.stix_type
+        folder.mkdir(parents=True, exist_ok=True)
+        source = "mitre-attack" if attack.domain == "enterprise-attack" else "mitre-mobile-attack"
+        obj = {
+            "type": attack.stix_type,
+            "id": attack.stix_id,
+            "name": "Renamed" if attack_id == renamed else attack.name,
+            "revoked": attack_id == revoked,
+            "external_references": [{"source_name": source, "external_id": attack_id, "url": attack.url}],
+        }
+        (folder / f"{attack.stix_id}.json").write_text(json.dumps({"type": "bundle", "objects": [obj]}))
+    problems = check_against_cti(tmp_path)
+    assert len(problems) == 3
+    assert any(p.startswith("T1566:") and "'Renamed'" in p for p in problems)
+    assert "G0098: revoked or deprecated in enterprise-attack" in problems
+    assert "T1451: missing in mobile-attack" in problems
