@@ -8,7 +8,7 @@ from pathlib import Path
 import rdflib
 
 import kg
-from kg.attack import ATTACK_VERSION, attack_reference, check_against_cti
+from kg.attack import ATTACK_VERSION, D3FEND_VERSION, attack_reference, check_against_cti, d3fend_reference
 from kg.build import build
 from kg.namespaces import KG, RDFS, SKOS
 
@@ -131,3 +131,18 @@ def test_the_check_against_a_mitre_cti_checkout_finds_differences(tmp_path: Path
     assert any(p.startswith("T1566:") and "'Renamed'" in p for p in problems)
     assert "G0098: revoked or deprecated in enterprise-attack" in problems
     assert "T1451: missing in mobile-attack" in problems
+
+
+def test_d3fend_ids_name_the_class_of_the_d3fend_ontology(graph: kg.KnowledgeGraph) -> None:
+    reference = d3fend_reference()
+    found = rows(
+        graph, f"SELECT ?node ?id ?version WHERE {{ ?node <{KG}d3fendId> ?id ; <{KG}d3fendVersion> ?version }}"
+    )
+    assert {row["id"] for row in found} == {"D3-MFA", "D3-SU", "D3-TAAN"}
+    for row in found:
+        technique = reference[row["id"]]
+        assert row["version"] == D3FEND_VERSION
+        matches = rows(graph, f"SELECT ?p WHERE {{ <{row['node']}> ?p <{technique.ontology_class}> }}")
+        assert {m["p"] for m in matches} & MATCHES, row
+        pages = {r["page"] for r in rows(graph, f"SELECT ?page WHERE {{ <{row['node']}> <{RDFS}seeAlso> ?page }}")}
+        assert technique.url in pages

@@ -96,6 +96,12 @@ def test_attack_patterns_carry_attack_references(bundle: dict[str, Any]) -> None
         "url": "https://attack.mitre.org/techniques/T1491/002/",
     } in defacement["external_references"]
     assert {"kill_chain_name": "mitre-attack", "phase_name": "impact"} in defacement["kill_chain_phases"]
+    mitigations = {obj["name"]: obj for obj in bundle["objects"] if obj["type"] == "course-of-action"}
+    mfa = {
+        (ref["source_name"], ref.get("external_id"))
+        for ref in mitigations["Using multi-factor authentication"]["external_references"]
+    }
+    assert {("mitre-attack", "M1032"), ("d3fend", "D3-MFA")} <= mfa
     vulnerabilities = [obj for obj in bundle["objects"] if obj["type"] == "vulnerability"]
     assert any(
         ref.get("external_id") == "CVE-2021-44228" for obj in vulnerabilities for ref in obj["external_references"]

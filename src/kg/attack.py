@@ -1,10 +1,12 @@
-"""The MITRE ATT&CK objects the graph refers to, as checked against ATT&CK's own STIX data.
+"""The MITRE ATT&CK objects (and D3FEND techniques) the graph refers to, as checked against
+their publishers' own data.
 
 ``src/kg/data/attack-<version>.json`` keeps, for every ``kg:attackId`` in ``graph/``, the object
 it names in the public ``mitre/cti`` repository (name, domain, STIX type and id, ATT&CK page,
 tactics), with the ATT&CK release and the repository commit it was read from. The STIX and
 Navigator exports take names, STIX ids and domains from it; ``tests/test_attack.py`` checks every
-identifier in the graph against it.
+identifier in the graph against it. ``src/kg/data/d3fend-<version>.json`` does the same for the
+``kg:d3fendId`` of countermeasures, read from the D3FEND ontology (d3fend/d3fend-ontology).
 """
 
 from __future__ import annotations
@@ -63,6 +65,31 @@ def attack_reference() -> AttackReference:
     return AttackReference(
         version=data["attack_version"], source=data["source"], commit=data["commit"], objects=objects
     )
+
+
+#: The D3FEND release the graph's kg:d3fendId values were checked against.
+D3FEND_VERSION = "1.2.0"
+
+
+@dataclass(frozen=True)
+class D3fendTechnique:
+    """One MITRE D3FEND defensive technique: its ontology class, label and page."""
+
+    d3fend_id: str
+    ontology_class: str
+    label: str
+    url: str
+
+
+@cache
+def d3fend_reference() -> dict[str, D3fendTechnique]:
+    """Return the D3FEND techniques kg refers to, as read from the D3FEND ontology
+    (:data:`D3FEND_VERSION`, shipped as ``src/kg/data/d3fend-<version>.json``)."""
+    text = resources.files("kg").joinpath("data", f"d3fend-{D3FEND_VERSION}.json").read_text(encoding="utf-8")
+    return {
+        d3fend_id: D3fendTechnique(d3fend_id, entry["class"], entry["label"], entry["url"])
+        for d3fend_id, entry in json.loads(text)["objects"].items()
+    }
 
 
 #: The folders of a mitre/cti checkout that hold the objects kg refers to.

@@ -155,6 +155,7 @@ def read_snapshot(graph: KnowledgeGraph) -> Snapshot:
         "attackId": f"<{KG}attackId>",
         "attackDomain": f"<{KG}attackDomain>",
         "cveId": f"<{KG}cveId>",
+        "d3fendId": f"<{KG}d3fendId>",
         "date": f"<{DCTERMS}date>",
         "issued": f"<{DCTERMS}issued>",
         "coversYear": f"<{KG}coversYear>",

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from kg.attack import attack_reference
+from kg.attack import attack_reference, d3fend_reference
 from kg.interchange import Citation, Link, Snapshot, Thing
 from kg.namespaces import KGR
 
@@ -120,6 +120,7 @@ class _Builder:
         self.snapshot = snapshot
         reference = attack_reference()
         self.attack = reference.objects
+        self.d3fend = d3fend_reference()
         self.reports = {thing.iri: thing for thing in snapshot.things.values() if thing.kind == "Report"}
         all_dates = sorted(
             _timestamp(thing.values["issued"][0]) for thing in self.reports.values() if thing.values.get("issued")
@@ -143,6 +144,9 @@ class _Builder:
             attack = self.attack[attack_id]
             source = "mitre-attack" if attack.domain == "enterprise-attack" else "mitre-mobile-attack"
             references.append({"source_name": source, "external_id": attack_id, "url": attack.url})
+        for d3fend_id in sorted(thing.values.get("d3fendId", [])):
+            technique = self.d3fend[d3fend_id]
+            references.append({"source_name": "d3fend", "external_id": d3fend_id, "url": technique.url})
         for cve in thing.values.get("cveId", []):
             references.append(
                 {"source_name": "cve", "external_id": cve, "url": f"https://nvd.nist.gov/vuln/detail/{cve}"}
