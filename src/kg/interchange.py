@@ -18,6 +18,7 @@ from kg.namespaces import DCTERMS, KG, KGR, PROV, RDFS, SKOS
 
 #: The kg classes the exchange formats carry, most specific first.
 EXCHANGED_CLASSES = (
+    "ActorCategory",
     "HacktivistGroup",
     "ThreatActor",
     "Ransomware",
@@ -31,10 +32,14 @@ EXCHANGED_CLASSES = (
     "Advisory",
     "Report",
     "Country",
+    "Region",
     "Sector",
     "PartyType",
     "Organisation",
 )
+
+#: The kinds of threat actor (the first three classes above).
+ACTOR_KINDS = ("ActorCategory", "HacktivistGroup", "ThreatActor")
 
 #: Properties between things that the exchange formats turn into links (the forward direction of
 #: each owl:inverseOf pair; the inverses the build adds are left out).
@@ -44,6 +49,7 @@ LINK_PROPERTIES = (
     "exploits",
     "targets",
     "attributedTo",
+    "backedBy",
     "claimedBy",
     "mitigates",
     "country",
@@ -223,7 +229,7 @@ def resolve_actor(snapshot: Snapshot, actor: str) -> str:
     """The IRI of the threat actor meant by ``actor``: a label or alias in either language
     (case-insensitive), an IRI or a compact IRI. Raises InputError naming the choices otherwise."""
     wanted = actor.strip().casefold()
-    actors = snapshot.of_kind("ThreatActor", "HacktivistGroup")
+    actors = snapshot.of_kind(*ACTOR_KINDS)
     for thing in actors:
         names = {*thing.labels.values(), *thing.aliases, thing.iri, "kgr:" + thing.iri[len(KGR) :]}
         if wanted in {name.casefold() for name in names}:

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from kg.attack import attack_reference, d3fend_reference
-from kg.interchange import Citation, Link, Snapshot, Thing
+from kg.interchange import ACTOR_KINDS, Citation, Link, Snapshot, Thing
 from kg.namespaces import KGR
 
 #: The namespace of kg's STIX IDs: uuid5(NAMESPACE_URL, <the kg IRI base>).
@@ -28,6 +28,7 @@ PRODUCER_IRI = "https://w3id.org/npa-cyber-kg/"
 
 #: The STIX type of each exchanged kg class.
 STIX_TYPES = {
+    "ActorCategory": "threat-actor",  # a kind of actor ("hacktivists"), not one group
     "HacktivistGroup": "threat-actor",
     "ThreatActor": "intrusion-set",
     "Ransomware": "malware",
@@ -41,6 +42,7 @@ STIX_TYPES = {
     "Advisory": "report",
     "Report": "report",
     "Country": "location",
+    "Region": "location",
     "Sector": "identity",
     "PartyType": "identity",
     "Organisation": "identity",
@@ -53,6 +55,7 @@ RELATIONSHIP_TYPES = {
     "exploits": "exploits",
     "targets": "targets",
     "attributedTo": "attributed-to",
+    "backedBy": "attributed-to",  # an actor backed by a state (body); a country becomes originates-from
     "claimedBy": "claimed-by",
     "mitigates": "mitigates",
     "country": "located-at",
@@ -172,7 +175,7 @@ class _Builder:
         obj = self.common(thing)
         kind, local = thing.kind, thing.iri[len(KGR) :]
         aliases = [alias for alias in thing.aliases if alias != obj["name"]]
-        if kind in ("ThreatActor", "HacktivistGroup"):
+        if kind in ACTOR_KINDS:
             if aliases:
                 obj["aliases"] = aliases
             if kind == "HacktivistGroup":
@@ -196,7 +199,7 @@ class _Builder:
             if phases:
                 obj["kill_chain_phases"] = [dict(item) for item in {tuple(sorted(p.items())) for p in phases}]
                 obj["kill_chain_phases"].sort(key=lambda phase: (phase["kill_chain_name"], phase["phase_name"]))
-        elif kind == "Country":
+        elif kind in ("Country", "Region"):
             if local in REGIONS:
                 obj["region"] = REGIONS[local]
             elif local.startswith("country-"):
@@ -234,7 +237,11 @@ class _Builder:
     def relationship(self, link: Link) -> dict[str, Any]:
         subject, target = self.snapshot.things[link.subject], self.snapshot.things[link.object]
         relationship_type = RELATIONSHIP_TYPES[link.prop]
-        if link.prop in ("attributedTo", "country") and target.kind == "Country" and subject.kind != "Organisation":
+        if (
+            link.prop in ("attributedTo", "country")
+            and target.kind in ("Country", "Region")
+            and subject.kind != "Organisation"
+        ):
             relationship_type = "originates-from"  # an actor's or incident's country is where it comes from
         created, modified = self.dates(subject)
         citations = self.snapshot.citations_of(link)
