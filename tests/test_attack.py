@@ -100,11 +100,20 @@ def test_quality_query_finds_a_technique_with_neither_id_nor_reason(small_projec
     store = tmp_path / "store"
     build(home=store, force=True, validate=False)
     with kg.open_graph(store) as opened:
-        found = [row["focus"]["value"] for row in opened.query("attack-mapping-missing-violation").bindings]
-    assert found == [
-        "https://w3id.org/npa-cyber-kg/id/actor-unmapped",
-        "https://w3id.org/npa-cyber-kg/id/technique-unmapped",
-    ]
+        found = [row["focus"]["value"] for row in opened.query("technique-without-attack-mapping-violation").bindings]
+    assert found == ["https://w3id.org/npa-cyber-kg/id/technique-unmapped"]
+
+
+def test_every_actor_and_malware_has_an_attack_id_or_a_reason(graph: kg.KnowledgeGraph) -> None:
+    unmapped = rows(
+        graph,
+        f"""SELECT ?node WHERE {{
+          {{ ?node a <{KG}ThreatActor> }} UNION {{ ?node a <{KG}Malware> }} UNION {{ ?node a <{KG}Tool> }}
+          MINUS {{ ?node <{KG}attackId> ?id }}
+          MINUS {{ ?node <{KG}noAttackMappingReason> ?reason }}
+        }}""",
+    )
+    assert unmapped == []
 
 
 def test_the_check_against_a_mitre_cti_checkout_finds_differences(tmp_path: Path) -> None:
