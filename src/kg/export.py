@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
@@ -85,22 +83,12 @@ def jsonld_context() -> dict[str, Any]:
 
 
 def write_output(output: str, write: Callable[[IO[bytes]], None]) -> None:
-    """Run ``write`` on standard output (``-``) or on a file that appears only when complete."""
-    if output == "-":
-        stream = sys.stdout.buffer
-        write(stream)
-        stream.flush()
-        return
-    target = Path(output).resolve()
-    if not target.parent.is_dir():
-        raise InputError("the folder to write into does not exist", path=str(target.parent))
-    partial = target.with_name(f".{target.name}.partial")
-    try:
-        with partial.open("wb") as handle:
-            write(handle)
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
+    """Run ``write`` on ``output`` through :func:`kg.atomic.atomic_write`: a file appears whole
+    or not at all; ``-`` (standard output), a FIFO or a device is written as a stream."""
+    from kg.atomic import atomic_write
+
+    with atomic_write(output) as handle:
+        write(handle)
 
 
 def _asserted_store() -> Any:
@@ -124,9 +112,10 @@ def _merged_triples(store: Any) -> Any:
     return merged
 
 
-def dump_rdf(store: Any, handle: IO[bytes], fmt: str) -> None:
-    """Write ``store`` to ``handle`` in the RDF format ``fmt``; the triple formats get every graph's
-    triples merged, the dataset formats keep the named graphs."""
+def dump_rdf(store: Any, handle: IO[bytes], fmt: str) -> int:
+    """Write ``store`` to ``handle`` in the RDF format ``fmt`` and return how many triples (or
+    quads) were written; the triple formats get every graph's triples merged, the dataset formats
+    keep the named graphs."""
     import pyoxigraph
 
     if fmt in DATASET_FORMATS:
@@ -135,15 +124,16 @@ def dump_rdf(store: Any, handle: IO[bytes], fmt: str) -> None:
             format=getattr(pyoxigraph.RdfFormat, RDF_FORMATS[fmt]),
             **({"prefixes": PREFIXES} if fmt == "trig" else {}),
         )
-        return
+        return len(store)
     triples = store if not any(True for _ in store.named_graphs()) else _merged_triples(store)
     if fmt == "jsonld":
         handle.write(compact_jsonld(triples).encode("utf-8"))
-        return
+        return len(triples)
     options = {"prefixes": PREFIXES} if fmt in ("turtle", "xml") else {}
     triples.dump(
         handle, format=getattr(pyoxigraph.RdfFormat, RDF_FORMATS[fmt]), from_graph=pyoxigraph.DefaultGraph(), **options
     )
+    return len(triples)
 
 
 def compact_jsonld(store: Any) -> str:
@@ -185,8 +175,10 @@ def export(
         if report or actor:
             raise InputError("--report and --actor cut STIX bundles and Navigator layers; RDF exports are whole")
         source = _asserted_store() if asserted_only else EmbeddedStore(Path(store) if store else None).store
-        write_output(output, lambda handle: dump_rdf(source, handle, name))
-        return f"{len(source)} {'asserted ' if asserted_only else ''}triples as {name}"
+        written: list[int] = []
+        write_output(output, lambda handle: written.append(dump_rdf(source, handle, name)))
+        unit = "quads" if name in DATASET_FORMATS else "triples"
+        return f"{written[0]} {'asserted ' if asserted_only else ''}{unit} as {name}"
     if asserted_only:
         raise InputError("--asserted-only is for the RDF formats; STIX and Navigator read the built graph")
     with kg.open_graph(store) as graph:
