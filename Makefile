@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 KG     := $(BIN)/kg
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-test run test lint format notebooks bench clean
+.PHONY: help setup setup-test run test lint format notebooks bench docs clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -47,6 +47,10 @@ notebooks: setup-test ## execute every notebook and save its outputs in place
 
 bench: setup-test ## run the benchmark and print the table (see bench/README.md)
 	$(BIN)/python -m bench.run
+
+docs: $(BIN)/activate ## write the ontology's HTML documentation to docs/ontology/index.html (pyLODE, offline)
+	$(BIN)/pip install --quiet -e ".[docs]"
+	$(KG) docs --output docs/ontology
 
 clean: ## remove the built store and generated views
 	rm -rf .kg views

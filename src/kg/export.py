@@ -1,43 +1,202 @@
-"""Export the built graph to a standard RDF file."""
+"""Export the built graph: RDF in the common syntaxes (Turtle, N-Triples, N-Quads, TriG, RDF/XML,
+compacted JSON-LD), a STIX 2.1 bundle, or an ATT&CK Navigator layer.
+
+The RDF format follows the file's extension unless one is given; ``-`` writes to standard output.
+A file is written beside its final name and renamed into place, so a failure leaves nothing
+half-written.
+"""
 
 from __future__ import annotations
 
+import io
+import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO, Any
 
 from kg.errors import InputError
 from kg.namespaces import PREFIXES
 
-FORMATS = {"turtle": "TURTLE", "nt": "N_TRIPLES", "nq": "N_QUADS", "xml": "RDF_XML", "jsonld": "JSON_LD"}
+#: The RDF formats and their pyoxigraph names; ``jsonld`` is compacted with :func:`jsonld_context`.
+RDF_FORMATS = {
+    "turtle": "TURTLE",
+    "nt": "N_TRIPLES",
+    "nq": "N_QUADS",
+    "trig": "TRIG",
+    "xml": "RDF_XML",
+    "jsonld": "JSON_LD",
+}
+#: Every format ``kg export`` writes.
+FORMATS = (*RDF_FORMATS, "stix", "navigator")
+#: Other names people use for the formats.
+ALIASES = {
+    "ttl": "turtle",
+    "n-triples": "nt",
+    "ntriples": "nt",
+    "n-quads": "nq",
+    "nquads": "nq",
+    "json-ld": "jsonld",
+    "rdf": "xml",
+    "rdfxml": "xml",
+    "rdf-xml": "xml",
+    "rdf/xml": "xml",
+    "stix2": "stix",
+    "stix-2.1": "stix",
+    "layer": "navigator",
+}
+#: The format each file extension means.
+EXTENSIONS = {
+    ".ttl": "turtle",
+    ".nt": "nt",
+    ".nq": "nq",
+    ".trig": "trig",
+    ".jsonld": "jsonld",
+    ".rdf": "xml",
+    ".owl": "xml",
+    ".xml": "xml",
+}
+#: Formats that carry named graphs; the others get the triples of every graph, merged.
+DATASET_FORMATS = ("nq", "trig")
 
 
-def export(output: str | Path, *, fmt: str = "turtle", store: str | Path | None = None) -> int:
-    """Write every triple of the built store to ``output`` in ``fmt``; return the triple count.
+def format_for(fmt: str | None, output: str) -> str:
+    """The format to write: ``fmt`` (a name or an alias) if given, else the one the extension of
+    ``output`` means, else Turtle.
 
-    N-Quads also writes the named graph of the inferred triples, so a reader can tell them apart.
-
-    The file is written through :func:`kg.atomic.atomic_write`: whole or not at all, never
-    through a planted link; ``-``, a FIFO or a device is written to as a stream.
+    >>> format_for("json-ld", "x.ttl"), format_for(None, "kg.nq"), format_for(None, "-")
+    ('jsonld', 'nq', 'turtle')
     """
+    if fmt:
+        name = ALIASES.get(fmt.lower(), fmt.lower())
+        if name not in FORMATS:
+            choices = ", ".join([*FORMATS, *ALIASES])
+            raise InputError(f"unknown export format {fmt!r}; choose from {choices}")
+        return name
+    if output != "-":
+        return EXTENSIONS.get(Path(output).suffix.lower(), "turtle")
+    return "turtle"
+
+
+def jsonld_context() -> dict[str, Any]:
+    """The JSON-LD ``@context`` of the project's prefixes (published as ontology/context.jsonld)."""
+    return {"@context": dict(PREFIXES)}
+
+
+def write_output(output: str, write: Callable[[IO[bytes]], None]) -> None:
+    """Run ``write`` on ``output`` through :func:`kg.atomic.atomic_write`: a file appears whole
+    or not at all; ``-`` (standard output), a FIFO or a device is written as a stream."""
+    from kg.atomic import atomic_write
+
+    with atomic_write(output) as handle:
+        write(handle)
+
+
+def _asserted_store() -> Any:
+    """The asserted triples alone: the ontology and graph files the store is built from, re-read.
+
+    Re-reading the sources gives the same answer whether the build keeps its inferences in the
+    default graph or in a named graph of their own."""
+    from kg.build import load_sources, source_files
+
+    return load_sources(source_files())
+
+
+def _merged_triples(store: Any) -> Any:
+    """A store with every triple of ``store``'s graphs in its default graph."""
     import pyoxigraph
 
-    from kg.atomic import atomic_write
+    merged = pyoxigraph.Store()
+    merged.bulk_extend(
+        pyoxigraph.Quad(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None)
+    )
+    return merged
+
+
+def dump_rdf(store: Any, handle: IO[bytes], fmt: str) -> int:
+    """Write ``store`` to ``handle`` in the RDF format ``fmt`` and return how many triples (or
+    quads) were written; the triple formats get every graph's triples merged, the dataset formats
+    keep the named graphs."""
+    import pyoxigraph
+
+    if fmt in DATASET_FORMATS:
+        store.dump(
+            handle,
+            format=getattr(pyoxigraph.RdfFormat, RDF_FORMATS[fmt]),
+            **({"prefixes": PREFIXES} if fmt == "trig" else {}),
+        )
+        return len(store)
+    triples = store if not any(True for _ in store.named_graphs()) else _merged_triples(store)
+    if fmt == "jsonld":
+        handle.write(compact_jsonld(triples).encode("utf-8"))
+        return len(triples)
+    options = {"prefixes": PREFIXES} if fmt in ("turtle", "xml") else {}
+    triples.dump(
+        handle, format=getattr(pyoxigraph.RdfFormat, RDF_FORMATS[fmt]), from_graph=pyoxigraph.DefaultGraph(), **options
+    )
+    return len(triples)
+
+
+def compact_jsonld(store: Any) -> str:
+    """The default graph of ``store`` as JSON-LD compacted with :func:`jsonld_context`."""
+    import pyoxigraph
+    import rdflib
+
+    data = io.BytesIO()
+    store.dump(data, format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=pyoxigraph.DefaultGraph())
+    graph = rdflib.Graph().parse(data=data.getvalue().decode("utf-8"), format="nt")
+    context = jsonld_context()["@context"]
+    text = graph.serialize(format="json-ld", context=context, auto_compact=True, indent=1)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def export(
+    output: str | Path,
+    *,
+    fmt: str | None = None,
+    store: str | Path | None = None,
+    asserted_only: bool = False,
+    report: str | None = None,
+    actor: str | None = None,
+    domain: str = "enterprise-attack",
+) -> str:
+    """Write the graph to ``output`` (a path, or ``-`` for standard output) in ``fmt`` (default:
+    from the extension); return a one-line summary of what was written.
+
+    ``asserted_only`` leaves out the inferences (RDF formats); ``report`` and ``actor`` cut a
+    STIX bundle or a Navigator layer to one report (a year or IRI) or one actor; ``domain`` is
+    the Navigator layer's ATT&CK domain.
+    """
+    import kg
     from kg.store.embedded import EmbeddedStore
 
-    if fmt not in FORMATS:
-        raise InputError(f"unknown export format {fmt!r}; choose from {', '.join(FORMATS)}")
-    embedded = EmbeddedStore(Path(store) if store else None)
-    try:
-        rdf_format = getattr(pyoxigraph.RdfFormat, FORMATS[fmt])
-        with atomic_write(output) as handle:
-            options = {"prefixes": PREFIXES} if fmt in ("turtle", "xml") else {}
-            if fmt == "nq":
-                embedded.store.dump(handle, format=rdf_format)
-            else:
-                embedded.store.dump(handle, format=rdf_format, from_graph=pyoxigraph.DefaultGraph(), **options)
-        if fmt == "nq":  # the default graph (asserted and inferred) and the inferred graph (a copy)
-            return len(embedded.store)
-        from kg.infer import triple_count
+    output = str(output)
+    name = format_for(fmt, output)
+    if name in RDF_FORMATS:
+        if report or actor:
+            raise InputError("--report and --actor cut STIX bundles and Navigator layers; RDF exports are whole")
+        source = _asserted_store() if asserted_only else EmbeddedStore(Path(store) if store else None).store
+        written: list[int] = []
+        write_output(output, lambda handle: written.append(dump_rdf(source, handle, name)))
+        unit = "quads" if name in DATASET_FORMATS else "triples"
+        return f"{written[0]} {'asserted ' if asserted_only else ''}{unit} as {name}"
+    if asserted_only:
+        raise InputError("--asserted-only is for the RDF formats; STIX and Navigator read the built graph")
+    with kg.open_graph(store) as graph:
+        if name == "stix":
+            from kg.interchange import cut, read_snapshot
+            from kg.stix import dumps, stix_bundle
 
-        return triple_count(embedded.store)
-    finally:
-        embedded.close()
+            bundle = stix_bundle(cut(read_snapshot(graph), report=report, actor=actor))
+            text, summary = dumps(bundle), f"{len(bundle['objects'])} STIX objects"
+        else:
+            from kg.navigator import dumps, navigator_layer
+
+            layer = navigator_layer(graph, report=report, actor=actor, domain=domain)
+            text, summary = dumps(layer), f"{len(layer['techniques'])} techniques in a Navigator layer"
+    write_output(output, lambda handle: handle.write(text.encode("utf-8")))
+    return summary
+
+
+def context_file_text() -> str:
+    """The text of ontology/context.jsonld (kept equal to :func:`jsonld_context` by a test)."""
+    return json.dumps(jsonld_context(), indent=1) + "\n"

@@ -1,35 +1,63 @@
-"""``kg export``: write the graph as Turtle, N-Triples, N-Quads, RDF/XML or JSON-LD."""
+"""``kg export``: write the graph as RDF (Turtle, N-Triples, N-Quads, TriG, RDF/XML, JSON-LD),
+a STIX 2.1 bundle or an ATT&CK Navigator layer."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 
-from kg.export import FORMATS
+from kg.export import ALIASES, FORMATS
+
+EPILOG = """examples:
+  kg export -o kg.ttl                                 format from the extension (.ttl .nt .nq .trig .jsonld .rdf)
+  kg export -f json-ld -o - --asserted-only           compacted JSON-LD of the asserted triples, to stdout
+  kg export -f stix -o kg-stix.json --report 2023     STIX 2.1 bundle of one report
+  kg export -f navigator -o blacktech.json --actor BlackTech   ATT&CK Navigator layer
+"""
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "export",
-        help="export the built graph to an RDF file",
-        description="Write the built store (asserted and inferred triples) to a file, atomically.",
-        epilog="example: kg export --format nt --output kg.nt",
+        help="export the graph as RDF, a STIX 2.1 bundle or an ATT&CK Navigator layer",
+        description="Write the built store to a file (atomically) or to standard output (-o -). "
+        "RDF includes the build's inferences unless --asserted-only.",
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--format", "-f", choices=tuple(FORMATS), default="turtle", help="RDF format (default turtle)")
-    parser.add_argument("--output", "-o", required=True, metavar="FILE", help="file to write (- for standard output)")
+    parser.add_argument(
+        "--format",
+        "-f",
+        metavar="FORMAT",
+        help=f"one of {', '.join(FORMATS)} (also {', '.join(ALIASES)}); default: from the file extension, else turtle",
+    )
+    parser.add_argument("--output", "-o", required=True, metavar="FILE", help="file to write, or - for standard output")
+    parser.add_argument("--asserted-only", action="store_true", help="RDF: the asserted triples, without inferences")
+    parser.add_argument("--report", metavar="YEAR", help="STIX/Navigator: only what one report states (2021, 2023)")
+    parser.add_argument("--actor", metavar="NAME", help="STIX/Navigator: one threat actor (name, alias or IRI)")
+    parser.add_argument(
+        "--domain",
+        default="enterprise-attack",
+        choices=("enterprise-attack", "mobile-attack"),
+        help="Navigator: the ATT&CK domain of the layer (default enterprise-attack)",
+    )
     parser.add_argument("--store", metavar="DIR", help="store folder (default: $KG_STORE or .kg)")
     parser.set_defaults(run=run)
 
 
 def run(arguments: argparse.Namespace) -> int:
-    from pathlib import Path
+    import sys
 
     from kg.export import export
 
-    to_stdout = arguments.output == "-"
-    count = export(arguments.output if to_stdout else Path(arguments.output), fmt=arguments.format,
-                   store=arguments.store)
-    # the message goes where it does not mix with the data: stderr when the data went to stdout
-    print(f"wrote {count} triples to {arguments.output}", file=sys.stderr if to_stdout else sys.stdout)
+    summary = export(
+        arguments.output,
+        fmt=arguments.format,
+        store=arguments.store,
+        asserted_only=arguments.asserted_only,
+        report=arguments.report,
+        actor=arguments.actor,
+        domain=arguments.domain,
+    )
+    where = "standard output" if arguments.output == "-" else arguments.output
+    print(f"wrote {summary} to {where}", file=sys.stderr if arguments.output == "-" else sys.stdout)
     return 0

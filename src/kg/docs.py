@@ -1,0 +1,121 @@
+"""Offline HTML documentation of the ontology, written by pyLODE.
+
+Every class and property of ``ontology/`` (not the shapes) with its labels and definitions in
+English and Japanese, its place in the hierarchy, domains and ranges; for the documentation only,
+each class also gets its STIX 2.1 alignment (``kg:stixType``) and ATT&CK alignment as scope notes
+and up to three instances of the graph as examples. The page is self-contained: pyLODE inlines
+its style sheet and icons, and a test loads it in Chromium with every request blocked.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import defaultdict
+from pathlib import Path
+
+from kg.errors import InputError
+from kg.namespaces import KG, KGR, RDF, RDFS
+
+#: How many instances of the graph each class shows as examples.
+EXAMPLES_PER_CLASS = 3
+
+_ATTACK_NOTES = {
+    "Technique": (
+        "MITRE ATT&CK: kg:attackId names the matching ATT&CK technique or sub-technique (Enterprise or Mobile, "
+        "kg:attackDomain), checked against ATT&CK v{version}; kg:noAttackMappingReason says why none fits.",
+        "MITRE ATT&CK：kg:attackId に対応するテクニック（kg:attackDomain）を ATT&CK v{version} で照合して記載し、"
+        "該当がない場合は kg:noAttackMappingReason に理由を記載する。",
+    ),
+    "ThreatActor": (
+        "MITRE ATT&CK: kg:attackId names the ATT&CK group (Gnnnn), checked against ATT&CK v{version}.",
+        "MITRE ATT&CK：kg:attackId に ATT&CK のグループ（Gnnnn）を v{version} で照合して記載する。",
+    ),
+    "Malware": (
+        "MITRE ATT&CK: kg:attackId names the ATT&CK software (Snnnn), checked against ATT&CK v{version}.",
+        "MITRE ATT&CK：kg:attackId に ATT&CK のソフトウェア（Snnnn）を v{version} で照合して記載する。",
+    ),
+    "Countermeasure": (
+        "MITRE ATT&CK: kg:attackId names the ATT&CK mitigation (Mnnnn) where one fits with certainty, "
+        "checked against ATT&CK v{version}.",
+        "MITRE ATT&CK：確実に対応する場合、kg:attackId に ATT&CK の緩和策（Mnnnn）を v{version} で照合して記載する。",
+    ),
+}
+
+
+def documented_graph() -> object:
+    """The ontology modules as one rdflib graph, with the documentation-only notes and examples."""
+    import rdflib
+    from rdflib.namespace import SKOS
+
+    from kg.attack import ATTACK_VERSION
+    from kg.build import source_files
+    from kg.paths import ontology_dir
+
+    ontology_root = ontology_dir().resolve()
+    files = source_files()
+    ontology = rdflib.Graph()
+    facts = rdflib.Graph()
+    for path in files:
+        target = ontology if path.resolve().is_relative_to(ontology_root) else facts
+        target.parse(path, format="turtle")
+    if not any(ontology.subjects(rdflib.RDF.type, rdflib.OWL.Ontology)):
+        raise InputError("the ontology has no owl:Ontology header", path=str(ontology_root))
+
+    stix_type = rdflib.URIRef(f"{KG}stixType")
+    for cls, value in ontology.subject_objects(stix_type):
+        ontology.add((cls, SKOS.scopeNote, rdflib.Literal(f"STIX 2.1 object type: {value} (kg:stixType).", lang="en")))
+        ontology.add(
+            (cls, SKOS.scopeNote, rdflib.Literal(f"STIX 2.1 のオブジェクト型：{value}（kg:stixType）", lang="ja"))
+        )
+    for name, (english, japanese) in _ATTACK_NOTES.items():
+        cls = rdflib.URIRef(f"{KG}{name}")
+        ontology.add((cls, SKOS.scopeNote, rdflib.Literal(english.format(version=ATTACK_VERSION), lang="en")))
+        ontology.add((cls, SKOS.scopeNote, rdflib.Literal(japanese.format(version=ATTACK_VERSION), lang="ja")))
+
+    instances: dict[rdflib.URIRef, list[rdflib.URIRef]] = defaultdict(list)
+    for thing, cls in facts.subject_objects(rdflib.URIRef(f"{RDF}type")):
+        if str(cls).startswith(KG) and str(thing).startswith(KGR):
+            instances[cls].append(thing)
+    label = rdflib.URIRef(f"{RDFS}label")
+    for cls, things in instances.items():
+        for thing in sorted(things)[:EXAMPLES_PER_CLASS]:
+            labels = {literal.language: str(literal) for literal in facts.objects(thing, label)}
+            shown = " / ".join(text for text in (labels.get("en"), labels.get("ja")) if text)
+            text = f"kgr:{str(thing)[len(KGR) :]}" + (f" — {shown}" if shown else "")
+            ontology.add((cls, SKOS.example, rdflib.Literal(text)))
+    return ontology
+
+
+def write_docs(output: Path) -> Path:
+    """Write the ontology documentation into the folder ``output`` (created if needed) as
+    ``index.html``, atomically; return the page's path."""
+    try:
+        from pylode import OntPub
+    except ImportError as error:  # pragma: no cover - the docs extra is missing
+        raise InputError("kg docs needs pyLODE 3.3.4: pip install -e '.[docs]' (or make docs)") from error
+    import tempfile
+
+    output = Path(output)
+    if output.exists() and not output.is_dir():
+        raise InputError("the docs output must be a folder", path=str(output))
+    output.mkdir(parents=True, exist_ok=True)
+    graph = documented_graph()
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "kg.ttl"
+        graph.serialize(source, format="turtle")  # type: ignore[attr-defined]
+        root = logging.getLogger()
+        level = root.level
+        root.setLevel(logging.WARNING)  # pyLODE logs its progress at INFO on the root logger
+        try:
+            html = OntPub(ontology=str(source)).make_html()
+        finally:
+            root.setLevel(level)
+    page = output / "index.html"
+    partial = output / ".index.html.partial"
+    try:
+        partial.write_text(html, encoding="utf-8")
+        os.replace(partial, page)
+    finally:
+        partial.unlink(missing_ok=True)
+    return page
