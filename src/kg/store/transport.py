@@ -278,12 +278,40 @@ def opener(url: str, credentials: Credentials | None = None) -> urllib.request.O
     :meth:`Credentials.headers`)."""
     handlers: list[Any] = [_GuardedRedirects(), _KeepErrorBodies()]
     if credentials and credentials.scheme == "digest":
-        passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-        scheme, host, port = origin(url)
-        passwords.add_password(credentials.realm, f"{scheme}://{host}:{port}/", credentials.user or "",
-                               credentials.password or "")
-        handlers.append(urllib.request.HTTPDigestAuthHandler(passwords))
+        handlers.append(_digest_handler(url, credentials))
     return urllib.request.build_opener(*handlers)
+
+
+def _digest_handler(url: str, credentials: Credentials) -> urllib.request.HTTPDigestAuthHandler:
+    passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+    scheme, host, port = origin(url)
+    passwords.add_password(credentials.realm, f"{scheme}://{host}:{port}/", credentials.user or "",
+                           credentials.password or "")
+    return urllib.request.HTTPDigestAuthHandler(passwords)
+
+
+def _answer_digest_first(request: urllib.request.Request, credentials: Credentials, timeout: float | None) -> None:
+    """Give ``request`` its Digest ``Authorization`` before its body is sent.
+
+    urllib answers a Digest challenge by sending the request again, body and all; a server that
+    refuses the unauthenticated request before reading its body (Virtuoso) closes the connection
+    mid-upload. So the challenge is fetched by the same request without a body, and answered with
+    urllib's own Digest code.
+    """
+    probe = urllib.request.Request(request.full_url, data=b"" if request.data is not None else None,
+                                   method=request.get_method())
+    try:
+        with urllib.request.build_opener(_GuardedRedirects(), _KeepErrorBodies()).open(probe, timeout=timeout):
+            return  # no challenge: nothing to answer
+    except ServerError as error:
+        header = error.headers.get("WWW-Authenticate", "") if error.code == 401 else ""
+    scheme, _, parameters = header.partition(" ")
+    if scheme.lower() != "digest":
+        return
+    challenge = urllib.request.parse_keqv_list(urllib.request.parse_http_list(parameters))
+    answer = _digest_handler(request.full_url, credentials).get_authorization(request, challenge)
+    if answer:
+        request.add_unredirected_header("Authorization", f"Digest {answer}")
 
 
 def send(url: str, data: bytes | None, *, method: str, content_type: str | None = None,
@@ -300,6 +328,8 @@ def send(url: str, data: bytes | None, *, method: str, content_type: str | None 
     for name, value in (credentials.headers() if credentials else {}).items():
         request.add_unredirected_header(name, value)
     try:
+        if credentials and credentials.scheme == "digest" and data:
+            _answer_digest_first(request, credentials, timeout)
         with opener(url, credentials).open(request, timeout=timeout) as response:
             return response.read()
     except KgError:
@@ -329,6 +359,9 @@ def endpoint_error(url: str, error: BaseException, *, timeout: float | None = No
     if isinstance(reason, TimeoutError | socket.timeout):
         within = f" within {timeout:g} s" if timeout else ""
         return EndpointError(f"{where}: no answer{within}; the query may be too costly, or the endpoint down")
+    if isinstance(reason, BrokenPipeError):
+        return EndpointError(f"{where}: the server closed the connection while kg was sending; it may refuse "
+                             f"the request before reading it (credentials? {ENV_AUTH}=basic|digest|bearer)")
     if isinstance(error, http.client.IncompleteRead | http.client.RemoteDisconnected | ConnectionResetError):
         return EndpointError(f"{where}: the connection closed before the answer was complete")
     detail = getattr(reason, "strerror", None) or str(reason) or type(reason).__name__
