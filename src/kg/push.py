@@ -220,7 +220,7 @@ def remote_count(url: str, graph: str | None, *, protocol: str, count_url: str |
     the update protocol, to ``url``), else the graph read back through the Graph Store Protocol."""
     import pyoxigraph
 
-    from kg.errors import EndpointError
+    from kg.errors import EndpointError, KgError
 
     if count_url is None and protocol == "gsp":
         body = send(gsp_target(url, graph), None, method="GET", credentials=credentials, timeout=timeout,
@@ -241,7 +241,7 @@ def remote_count(url: str, graph: str | None, *, protocol: str, count_url: str |
     except (ValueError, KeyError, TypeError, IndexError):
         raise EndpointError(f"{display_url(target)}: cannot count the pushed graph: the answer to COUNT is not SPARQL "
                             "results JSON; give the server's query URL to count on (--count-endpoint)") from None
-    except EndpointError as error:
+    except KgError as error:
         if count_url is None:
             raise EndpointError(f"{error}; kg counts the pushed graph there: give the server's query URL with "
                                 "--count-endpoint") from None
