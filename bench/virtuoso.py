@@ -92,7 +92,7 @@ def measure(size: int, repeat: int, work: Path, built: Path | None = None) -> di
         log(f"Virtuoso {server.pid} on {server.base_url}; pushing {triples} triples (Graph Store Protocol, Digest)")
         started = time.perf_counter()
         pushed = push(server.graph_store_url, graph=GRAPH, store=store, count_url=server.sparql_url,
-                      credentials=Credentials(user=DBA[0], password=DBA[1], scheme="digest"))
+                      credentials=Credentials(user=DBA[0], password=DBA[1], scheme="digest"), progress=log)
         results["push_gsp_s"] = time.perf_counter() - started
         results["push_gsp_requests"] = pushed.requests
         turtle = server.folder / "kg.ttl"

@@ -117,3 +117,25 @@ def test_an_answer_cut_at_the_row_cap_fails_naming_the_cap(virtuoso_capped: Virt
                       "--graph", GRAPH, env={**os.environ, "KG_STORE": "/nonexistent"})
     assert answered.returncode == 2
     assert answered.stderr.strip().splitlines() == [f"kg query: error: {message}"]
+
+
+def test_bulk_push_loads_the_same_graph_through_virtuosos_loader(
+        virtuoso: VirtuosoServer, built: BuildReport, graph: KnowledgeGraph, kg_env: dict[str, str]) -> None:
+    target = GRAPH + "/bulk"
+    env = {**kg_env, ENV_USER: DBA[0], ENV_PASSWORD: DBA[1], ENV_AUTH: "digest"}
+    pushed = run_kg("push", "--bulk", str(virtuoso.folder), "--isql-port", str(virtuoso.sql_port), "--endpoint",
+                    virtuoso.graph_store_url, "--graph", target, "--count-endpoint", virtuoso.sparql_url, "--quiet",
+                    env=env)
+    assert pushed.returncode == 0, pushed.stderr
+    assert "(bulk, 1 request, " in pushed.stdout and pushed.stdout.strip().endswith(f"the server holds {built.triples}")
+    assert not list(virtuoso.folder.glob(".kg-bulk-*"))  # the file the server read is gone
+    remote = RemoteStore(virtuoso.sparql_url, graph=target)
+    differing = [name for name in sorted(catalog())
+                 if answer_key(remote.execute(catalog()[name].text)) != answer_key(graph.query(name))]
+    assert differing == []
+    # the server reads the file itself: a server on another host is refused before anything is written
+    refused = run_kg("push", "--bulk", str(virtuoso.folder), "--endpoint", "http://192.0.2.1:8890/sparql-graph-crud-auth",
+                     "--graph", target, "--quiet", env=env)
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines() == [
+        "kg push: error: --bulk loads a file the server reads itself: only for a server on this host, not 192.0.2.1"]

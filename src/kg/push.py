@@ -27,6 +27,7 @@ to the update URL (``update``) — and fails unless it is the number sent: a ser
 from __future__ import annotations
 
 import json
+import os
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -201,6 +202,58 @@ def push(url: str, *, graph: str | None = None, protocol: str = "gsp", store: st
                             "sent: it did not store the graph as sent (check its logs and permissions), then push "
                             "again")
     return PushReport(where, graph, protocol, sent, requests, time.perf_counter() - started, held)
+
+
+def bulk_push(url: str, *, graph: str, folder: Path, sql_port: int = 1111, store: str | Path | None = None,
+              credentials: Credentials | None = None, count_url: str | None = None, timeout: float = 3600.0,
+              progress: Progress | None = None) -> PushReport:
+    """Replace ``graph`` on a Virtuoso of this host with the built store through Virtuoso's bulk loader.
+
+    The store is written as Turtle into ``folder`` (which the server's ``DirsAllowed`` must list),
+    loaded with ``ld_dir`` + ``rdf_loader_run`` through ``isql-vt`` on ``sql_port`` as the
+    credentials' user, and removed; then the graph is counted as :func:`push` does (``url`` is the
+    graph store URL, ``count_url`` the query URL). Only for a server on this host: the server reads
+    the file itself, and isql takes the password on its command line.
+    """
+    import tempfile
+    import urllib.parse as parse
+
+    from kg.errors import EndpointError
+    from kg.export import export
+    from kg.virtuoso import bulk_load
+
+    check_url(url)
+    if count_url is not None:
+        check_url(count_url)
+    graph = graph_iri(graph)
+    host = parse.urlsplit(url).hostname or ""
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise InputError(f"--bulk loads a file the server reads itself: only for a server on this host, not {host}")
+    credentials = credentials or credentials_for(url)
+    if credentials is None or not credentials.user:
+        raise InputError("--bulk needs the Virtuoso account's user and password "
+                         "(KG_ENDPOINT_USER/KG_ENDPOINT_PASSWORD or the credentials file)")
+    if not folder.is_dir():
+        raise InputError("not a folder", path=str(folder))
+    started = time.perf_counter()
+    descriptor, name = tempfile.mkstemp(prefix=".kg-bulk-", suffix=".ttl", dir=folder)
+    os.close(descriptor)
+    file = Path(name)
+    try:
+        if progress:
+            progress(f"writing the store as Turtle to {file}")
+        sent = export(file, fmt="turtle", store=store)
+        file.chmod(0o644)  # the server's own account reads it
+        if progress:
+            progress(f"bulk loading {sent} triples into graph <{graph}> through isql on port {sql_port}")
+        bulk_load(sql_port, file, graph, user=credentials.user, password=credentials.password or "", timeout=timeout)
+    finally:
+        file.unlink(missing_ok=True)
+    held = remote_count(url, graph, protocol="gsp", count_url=count_url, credentials=credentials, timeout=timeout)
+    if held != sent:
+        raise EndpointError(f"{display_url(url)}: the server holds {held} triples in graph <{graph}> after the bulk "
+                            f"load, not the {sent} written: check the server's log, then push again")
+    return PushReport(display_url(url), graph, "bulk", sent, 1, time.perf_counter() - started, held)
 
 
 def count_query(graph: str | None) -> str:

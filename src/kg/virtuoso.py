@@ -213,7 +213,12 @@ def bulk_load(port: int, path: Path, graph: str, *, host: str = "127.0.0.1", use
               f"ld_dir('{folder}', '{name}', '{graph}');\n"
               "rdf_loader_run();\n"
               "checkpoint;\n"
-              f"SELECT ll_error FROM DB.DBA.load_list WHERE ll_graph = '{graph}' AND ll_error IS NOT NULL;\n")
+              f"SELECT 'kg-loaded', COUNT(*) FROM DB.DBA.load_list WHERE ll_graph = '{graph}' AND ll_state = 2;\n"
+              f"SELECT 'kg-failed', ll_error FROM DB.DBA.load_list WHERE ll_graph = '{graph}' "
+              "AND ll_error IS NOT NULL;\n")
     output = run_isql(port, script, host=host, user=user, password=password, timeout=timeout)
-    if "0 Rows." not in output.rsplit("ll_error", 1)[-1]:
-        raise VirtuosoError(f"Virtuoso's bulk loader failed on {path}: {output.strip().splitlines()[-1]}")
+    failed = [line.split(None, 1)[1] for line in output.splitlines() if line.startswith("kg-failed")]
+    loaded = [line.split()[1] for line in output.splitlines() if line.startswith("kg-loaded")]
+    if failed or loaded != ["1"]:
+        reason = failed[0].strip() if failed else "the file was not loaded (is its folder in DirsAllowed?)"
+        raise VirtuosoError(f"Virtuoso's bulk loader failed on {path}: {reason}")

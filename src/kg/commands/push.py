@@ -37,14 +37,30 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--count-endpoint", metavar="URL",
                         help="query URL on which to count the pushed graph (default: read the graph back through "
                         "--endpoint for gsp, a COUNT query to --endpoint for update)")
+    parser.add_argument("--bulk", metavar="DIR",
+                        help="Virtuoso on this host only: load through its bulk loader (ld_dir/rdf_loader_run via "
+                        "isql-vt) from a Turtle file written in DIR, a folder its DirsAllowed lists")
+    parser.add_argument("--isql-port", type=int, default=1111, metavar="PORT",
+                        help="with --bulk: Virtuoso's SQL port (default 1111)")
     parser.add_argument("--quiet", "-q", action="store_true", help="print no progress")
     parser.set_defaults(run=run)
 
 
 def run(arguments: argparse.Namespace) -> int:
-    from kg.commands import progress_printer
-    from kg.push import push
+    from pathlib import Path
 
+    from kg.commands import progress_printer
+    from kg.errors import InputError
+    from kg.push import bulk_push, push
+
+    if arguments.bulk:
+        if not arguments.graph:
+            raise InputError("--bulk loads into a named graph: give --graph IRI")
+        report = bulk_push(arguments.endpoint, graph=arguments.graph, folder=Path(arguments.bulk),
+                           sql_port=arguments.isql_port, store=arguments.store, count_url=arguments.count_endpoint,
+                           timeout=arguments.timeout, progress=progress_printer(arguments.quiet))
+        print(report.summary())
+        return 0
     report = push(arguments.endpoint, graph=arguments.graph, protocol=arguments.protocol, store=arguments.store,
                   batch_size=arguments.batch, timeout=arguments.timeout, count_url=arguments.count_endpoint,
                   progress=progress_printer(arguments.quiet))
