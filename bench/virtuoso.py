@@ -95,6 +95,7 @@ def measure(size: int, repeat: int, work: Path, built: Path | None = None) -> di
                       credentials=Credentials(user=DBA[0], password=DBA[1], scheme="digest"), progress=log)
         results["push_gsp_s"] = time.perf_counter() - started
         results["push_gsp_requests"] = pushed.requests
+        log(f"pushed in {results['push_gsp_s']:.1f} s")
         turtle = server.folder / "kg.ttl"
         started = time.perf_counter()
         export(turtle, fmt="turtle", store=store)
@@ -103,6 +104,7 @@ def measure(size: int, repeat: int, work: Path, built: Path | None = None) -> di
         started = time.perf_counter()
         bulk_load(server.sql_port, turtle, GRAPH + "/bulk")
         results["bulk_load_s"] = time.perf_counter() - started
+        log(f"exported in {results['export_turtle_s']:.1f} s, bulk loaded in {results['bulk_load_s']:.1f} s")
         bulk_count = RemoteStore(server.sparql_url, graph=GRAPH + "/bulk").execute(
             "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows[0][0]
         results["bulk_load_triples"] = bulk_count
@@ -110,10 +112,12 @@ def measure(size: int, repeat: int, work: Path, built: Path | None = None) -> di
         queries = []
         with kg.open_graph(store) as embedded:
             for name, query in sorted(catalog().items()):
+                if query.kind != "cq":
+                    continue  # the quality checks run at build time, on the embedded store
                 local_ms, local = median_ms(lambda text=query.text: embedded.store.execute(text), repeat)
                 try:
                     remote_ms, answered = median_ms(lambda text=query.text: remote.execute(text), repeat)
-                    same: bool | str = answer_key(answered) == answer_key(local)
+                    same = compare(answer_key(local), answer_key(answered))
                 except Exception as error:  # a failure is a figure too
                     remote_ms, same = float("nan"), f"error: {error}"
                 queries.append({"name": name, "embedded_ms": local_ms, "virtuoso_ms": remote_ms,
@@ -121,6 +125,16 @@ def measure(size: int, repeat: int, work: Path, built: Path | None = None) -> di
                 log(f"{name}: embedded {local_ms:.1f} ms, Virtuoso {remote_ms:.1f} ms, same: {same}")
         results["queries"] = queries
     return results
+
+
+def compare(embedded: Any, remote: Any) -> bool | str:
+    """True when the answers are the same; "ties" when they hold the same rows and only rows that
+    tie on the ORDER BY keys come in another order (SPARQL leaves that order to the engine)."""
+    if embedded == remote:
+        return True
+    if embedded[0] == remote[0] == "select" and embedded[2] and sorted(embedded[3]) == sorted(remote[3]):
+        return "ties"
+    return False
 
 
 def server_settings(server: Any) -> dict[str, Any]:
@@ -138,6 +152,7 @@ def render(results: dict[str, Any]) -> str:
     settings = results["settings"]
     queries = results["queries"]
     same = sum(1 for query in queries if query["same_answer"] is True)
+    ties = sum(1 for query in queries if query["same_answer"] == "ties")
     embedded = statistics.median(query["embedded_ms"] for query in queries)
     answered = [query["virtuoso_ms"] for query in queries if query["virtuoso_ms"] == query["virtuoso_ms"]]  # not NaN
     remote = statistics.median(answered) if answered else float("nan")
@@ -154,8 +169,9 @@ def render(results: dict[str, Any]) -> str:
         f"| bulk loader (`ld_dir` + `rdf_loader_run` + `checkpoint`, {results['bulk_load_triples']} triples) | "
         f"{results['bulk_load_s']:.1f} |",
         "",
-        f"{same} of {len(queries)} named queries give the same answer on both; median of the per-query medians: "
-        f"embedded {embedded:.1f} ms, Virtuoso {remote:.1f} ms.",
+        f"{same} of {len(queries)} named queries give the same answer on both, {ties} more the same rows with rows "
+        f"that tie on ORDER BY in another order; median of the per-query medians: embedded {embedded:.1f} ms, "
+        f"Virtuoso {remote:.1f} ms.",
         "",
         "| query | rows | embedded ms | Virtuoso ms | same answer |",
         "| --- | --- | --- | --- | --- |",

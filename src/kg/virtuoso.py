@@ -16,7 +16,6 @@ the ini's ``DirsAllowed``), so it only works on the server's own host.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from pathlib import Path
 from types import TracebackType
 
 from kg.errors import KgError
+from kg.serve import free_port
 
 #: The executables Debian's virtuoso-opensource-7-bin installs.
 SERVER_BINARY = "virtuoso-t"
@@ -34,13 +34,6 @@ DBA = ("dba", "dba")
 
 class VirtuosoError(KgError):
     """Virtuoso is missing, did not start, or refused a command."""
-
-
-def free_port() -> int:
-    """Return a TCP port of 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def installed() -> str | None:
