@@ -91,8 +91,14 @@ def measure(size: int, repeat: int, work: Path, built: Path | None = None) -> di
     with server.start(within=120):
         log(f"Virtuoso {server.pid} on {server.base_url}; pushing {triples} triples (Graph Store Protocol, Digest)")
         started = time.perf_counter()
-        pushed = push(server.graph_store_url, graph=GRAPH, store=store, count_url=server.sparql_url,
-                      credentials=Credentials(user=DBA[0], password=DBA[1], scheme="digest"), progress=log)
+        pushed = push(
+            server.graph_store_url,
+            graph=GRAPH,
+            store=store,
+            count_url=server.sparql_url,
+            credentials=Credentials(user=DBA[0], password=DBA[1], scheme="digest"),
+            progress=log,
+        )
         results["push_gsp_s"] = time.perf_counter() - started
         results["push_gsp_requests"] = pushed.requests
         log(f"pushed in {results['push_gsp_s']:.1f} s")
@@ -105,8 +111,11 @@ def measure(size: int, repeat: int, work: Path, built: Path | None = None) -> di
         bulk_load(server.sql_port, turtle, GRAPH + "/bulk")
         results["bulk_load_s"] = time.perf_counter() - started
         log(f"exported in {results['export_turtle_s']:.1f} s, bulk loaded in {results['bulk_load_s']:.1f} s")
-        bulk_count = RemoteStore(server.sparql_url, graph=GRAPH + "/bulk").execute(
-            "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows[0][0]
+        bulk_count = (
+            RemoteStore(server.sparql_url, graph=GRAPH + "/bulk")
+            .execute("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+            .rows[0][0]
+        )
         results["bulk_load_triples"] = bulk_count
         remote = RemoteStore(server.sparql_url, graph=GRAPH, timeout=300)
         queries = []
@@ -120,8 +129,15 @@ def measure(size: int, repeat: int, work: Path, built: Path | None = None) -> di
                     same = compare(answer_key(local), answer_key(answered))
                 except Exception as error:  # a failure is a figure too
                     remote_ms, same = float("nan"), f"error: {error}"
-                queries.append({"name": name, "embedded_ms": local_ms, "virtuoso_ms": remote_ms,
-                                "rows": len(local) if local.kind == "select" else None, "same_answer": same})
+                queries.append(
+                    {
+                        "name": name,
+                        "embedded_ms": local_ms,
+                        "virtuoso_ms": remote_ms,
+                        "rows": len(local) if local.kind == "select" else None,
+                        "same_answer": same,
+                    }
+                )
                 log(f"{name}: embedded {local_ms:.1f} ms, Virtuoso {remote_ms:.1f} ms, same: {same}")
         results["queries"] = queries
     return results
@@ -143,8 +159,12 @@ def server_settings(server: Any) -> dict[str, Any]:
 
     version = subprocess.run(["virtuoso-t", "--version"], capture_output=True, text=True, check=False)
     line = next((text for text in (version.stdout + version.stderr).splitlines() if text.startswith("Version")), "")
-    return {"version": line.strip(), "NumberOfBuffers": server.buffers, "MaxDirtyBuffers": server.buffers * 3 // 4,
-            "ResultSetMaxRows": server.max_rows}
+    return {
+        "version": line.strip(),
+        "NumberOfBuffers": server.buffers,
+        "MaxDirtyBuffers": server.buffers * 3 // 4,
+        "ResultSetMaxRows": server.max_rows,
+    }
 
 
 def render(results: dict[str, Any]) -> str:
@@ -177,8 +197,10 @@ def render(results: dict[str, Any]) -> str:
         "| --- | --- | --- | --- | --- |",
     ]
     for query in queries:
-        lines.append(f"| {query['name']} | {query['rows'] if query['rows'] is not None else '—'} | "
-                     f"{query['embedded_ms']:.1f} | {query['virtuoso_ms']:.1f} | {query['same_answer']} |")
+        lines.append(
+            f"| {query['name']} | {query['rows'] if query['rows'] is not None else '—'} | "
+            f"{query['embedded_ms']:.1f} | {query['virtuoso_ms']:.1f} | {query['same_answer']} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -188,8 +210,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--size", default="1m", help="about how many triples to generate (default 1m)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each query on each store (default 3)")
     parser.add_argument("--work", type=Path, help="scratch folder (default: a temporary one, removed afterwards)")
-    parser.add_argument("--store", type=Path, metavar="DIR",
-                        help="a store built from `python -m bench.generate SIZE` (skips generating and building)")
+    parser.add_argument(
+        "--store",
+        type=Path,
+        metavar="DIR",
+        help="a store built from `python -m bench.generate SIZE` (skips generating and building)",
+    )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help=f"JSON figures (default {DEFAULT_OUTPUT})")
     parser.add_argument("--report", type=Path, metavar="JSON", help="print the tables of an earlier run and stop")
     arguments = parser.parse_args(argv)

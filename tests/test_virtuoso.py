@@ -53,13 +53,15 @@ def cli_env(kg_env: dict[str, str]) -> dict[str, str]:
 
 @pytest.mark.parametrize("name", sorted(catalog()))
 def test_every_named_query_gives_the_embedded_answer_on_virtuoso(
-        name: str, on_virtuoso: VirtuosoServer, graph: KnowledgeGraph, kg_env: dict[str, str]) -> None:
+    name: str, on_virtuoso: VirtuosoServer, graph: KnowledgeGraph, kg_env: dict[str, str]
+) -> None:
     import pyoxigraph
 
     from kg.store.base import is_ordered
 
-    answered = run_kg("query", name, "--format", "json", "--endpoint", on_virtuoso.sparql_url, "--graph", GRAPH,
-                      env=cli_env(kg_env))
+    answered = run_kg(
+        "query", name, "--format", "json", "--endpoint", on_virtuoso.sparql_url, "--graph", GRAPH, env=cli_env(kg_env)
+    )
     assert answered.returncode == 0, answered.stderr
     embedded = graph.query(name)
     if embedded.kind == "graph":
@@ -70,7 +72,8 @@ def test_every_named_query_gives_the_embedded_answer_on_virtuoso(
 
 
 def test_push_with_digest_replaces_the_graph_and_the_server_holds_every_triple(
-        virtuoso: VirtuosoServer, built: BuildReport, store_home: Path, kg_env: dict[str, str]) -> None:
+    virtuoso: VirtuosoServer, built: BuildReport, store_home: Path, kg_env: dict[str, str]
+) -> None:
     target = GRAPH + "/twice"
     env = {**kg_env, ENV_USER: DBA[0], ENV_PASSWORD: DBA[1], ENV_AUTH: "digest"}
     for _ in range(2):  # the graph is replaced, not added to; the second push counts by reading the graph back
@@ -83,8 +86,15 @@ def test_push_with_digest_replaces_the_graph_and_the_server_holds_every_triple(
     assert RemoteStore(virtuoso.sparql_url).execute(ALL_TRIPLES).rows[0][0] > built.triples
     # the same account over Basic is refused (the endpoint wants Digest; Virtuoso closes the connection while
     # the graph is sent), in one line and without the password
-    basic = run_kg("push", "--endpoint", virtuoso.graph_store_url, "--graph", target, "--quiet",
-                   env={**env, ENV_AUTH: "basic", ENV_PASSWORD: "not-dba-SECRET"})
+    basic = run_kg(
+        "push",
+        "--endpoint",
+        virtuoso.graph_store_url,
+        "--graph",
+        target,
+        "--quiet",
+        env={**env, ENV_AUTH: "basic", ENV_PASSWORD: "not-dba-SECRET"},
+    )
     assert basic.returncode == 2 and len(basic.stderr.strip().splitlines()) == 1
     assert "closed the connection while kg was sending" in basic.stderr and "not-dba-SECRET" not in basic.stderr
 
@@ -92,17 +102,26 @@ def test_push_with_digest_replaces_the_graph_and_the_server_holds_every_triple(
 def test_queries_authenticate_with_digest_too(on_virtuoso: VirtuosoServer, built: BuildReport) -> None:
     store = RemoteStore(f"{on_virtuoso.base_url}/sparql-auth", graph=GRAPH, credentials=DIGEST)
     assert store.execute(ALL_TRIPLES).rows == [(built.triples,)]
-    wrong = RemoteStore(f"{on_virtuoso.base_url}/sparql-auth", graph=GRAPH,
-                        credentials=Credentials(user="dba", password="wrong-SECRET", scheme="digest"))
+    wrong = RemoteStore(
+        f"{on_virtuoso.base_url}/sparql-auth",
+        graph=GRAPH,
+        credentials=Credentials(user="dba", password="wrong-SECRET", scheme="digest"),
+    )
     with pytest.raises(EndpointError) as refused:
         wrong.execute(ALL_TRIPLES)
     assert "HTTP 401" in str(refused.value) and "wrong-SECRET" not in str(refused.value)
 
 
-def test_an_answer_cut_at_the_row_cap_fails_naming_the_cap(virtuoso_capped: VirtuosoServer, built: BuildReport,
-                                                           store_home: Path) -> None:
-    push(virtuoso_capped.graph_store_url, graph=GRAPH, store=store_home, credentials=DIGEST,
-         count_url=virtuoso_capped.sparql_url)
+def test_an_answer_cut_at_the_row_cap_fails_naming_the_cap(
+    virtuoso_capped: VirtuosoServer, built: BuildReport, store_home: Path
+) -> None:
+    push(
+        virtuoso_capped.graph_store_url,
+        graph=GRAPH,
+        store=store_home,
+        credentials=DIGEST,
+        count_url=virtuoso_capped.sparql_url,
+    )
     store = RemoteStore(virtuoso_capped.sparql_url, graph=GRAPH)
     with pytest.raises(EndpointError) as cut:
         store.execute("SELECT ?s ?p ?o WHERE { ?s ?p ?o }")
@@ -113,29 +132,62 @@ def test_an_answer_cut_at_the_row_cap_fails_naming_the_cap(virtuoso_capped: Virt
     assert len(store.execute(f"SELECT ?s WHERE {{ ?s ?p ?o }} LIMIT {SMALL_CAP}")) == SMALL_CAP
     assert len(store.execute(f"SELECT ?s WHERE {{ ?s ?p ?o }} LIMIT {SMALL_CAP - 1}")) == SMALL_CAP - 1
     # and through the command line, one line and a non-zero exit
-    answered = run_kg("query", "SELECT ?s WHERE { ?s ?p ?o }", "--endpoint", virtuoso_capped.sparql_url,
-                      "--graph", GRAPH, env={**os.environ, "KG_STORE": "/nonexistent"})
+    answered = run_kg(
+        "query",
+        "SELECT ?s WHERE { ?s ?p ?o }",
+        "--endpoint",
+        virtuoso_capped.sparql_url,
+        "--graph",
+        GRAPH,
+        env={**os.environ, "KG_STORE": "/nonexistent"},
+    )
     assert answered.returncode == 2
     assert answered.stderr.strip().splitlines() == [f"kg query: error: {message}"]
 
 
 def test_bulk_push_loads_the_same_graph_through_virtuosos_loader(
-        virtuoso: VirtuosoServer, built: BuildReport, graph: KnowledgeGraph, kg_env: dict[str, str]) -> None:
+    virtuoso: VirtuosoServer, built: BuildReport, graph: KnowledgeGraph, kg_env: dict[str, str]
+) -> None:
     target = GRAPH + "/bulk"
     env = {**kg_env, ENV_USER: DBA[0], ENV_PASSWORD: DBA[1], ENV_AUTH: "digest"}
-    pushed = run_kg("push", "--bulk", str(virtuoso.folder), "--isql-port", str(virtuoso.sql_port), "--endpoint",
-                    virtuoso.graph_store_url, "--graph", target, "--count-endpoint", virtuoso.sparql_url, "--quiet",
-                    env=env)
+    pushed = run_kg(
+        "push",
+        "--bulk",
+        str(virtuoso.folder),
+        "--isql-port",
+        str(virtuoso.sql_port),
+        "--endpoint",
+        virtuoso.graph_store_url,
+        "--graph",
+        target,
+        "--count-endpoint",
+        virtuoso.sparql_url,
+        "--quiet",
+        env=env,
+    )
     assert pushed.returncode == 0, pushed.stderr
     assert "(bulk, 1 request, " in pushed.stdout and pushed.stdout.strip().endswith(f"the server holds {built.triples}")
     assert not list(virtuoso.folder.glob(".kg-bulk-*"))  # the file the server read is gone
     remote = RemoteStore(virtuoso.sparql_url, graph=target)
-    differing = [name for name in sorted(catalog())
-                 if answer_key(remote.execute(catalog()[name].text)) != answer_key(graph.query(name))]
+    differing = [
+        name
+        for name in sorted(catalog())
+        if answer_key(remote.execute(catalog()[name].text)) != answer_key(graph.query(name))
+    ]
     assert differing == []
     # the server reads the file itself: a server on another host is refused before anything is written
-    refused = run_kg("push", "--bulk", str(virtuoso.folder), "--endpoint", "http://192.0.2.1:8890/sparql-graph-crud-auth",
-                     "--graph", target, "--quiet", env=env)
+    refused = run_kg(
+        "push",
+        "--bulk",
+        str(virtuoso.folder),
+        "--endpoint",
+        "http://192.0.2.1:8890/sparql-graph-crud-auth",
+        "--graph",
+        target,
+        "--quiet",
+        env=env,
+    )
     assert refused.returncode == 2
     assert refused.stderr.strip().splitlines() == [
-        "kg push: error: --bulk loads a file the server reads itself: only for a server on this host, not 192.0.2.1"]
+        "kg push: error: --bulk loads a file the server reads itself: only for a server on this host, not 192.0.2.1"
+    ]

@@ -116,8 +116,10 @@ def batches(store: Any, size: int) -> Iterator[list[Any]]:
         for index, graph in enumerate(graphs):
             for quad in store.quads_for_pattern(None, None, None, graph):
                 triple = quad.triple
-                if index and any(pyoxigraph.Quad(triple.subject, triple.predicate, triple.object, earlier) in store
-                                 for earlier in graphs[:index]):
+                if index and any(
+                    pyoxigraph.Quad(triple.subject, triple.predicate, triple.object, earlier) in store
+                    for earlier in graphs[:index]
+                ):
                     continue
                 yield triple
 
@@ -137,9 +139,18 @@ def batches(store: Any, size: int) -> Iterator[list[Any]]:
         yield current
 
 
-def push(url: str, *, graph: str | None = None, protocol: str = "gsp", store: str | Path | None = None,
-         batch_size: int = DEFAULT_BATCH, timeout: float = DEFAULT_TIMEOUT, credentials: Credentials | None = None,
-         count_url: str | None = None, progress: Progress | None = None) -> PushReport:
+def push(
+    url: str,
+    *,
+    graph: str | None = None,
+    protocol: str = "gsp",
+    store: str | Path | None = None,
+    batch_size: int = DEFAULT_BATCH,
+    timeout: float = DEFAULT_TIMEOUT,
+    credentials: Credentials | None = None,
+    count_url: str | None = None,
+    progress: Progress | None = None,
+) -> PushReport:
     """Replace ``graph`` (None: the default graph) at ``url`` with the built store's triples.
 
     ``url`` is the graph store endpoint for ``protocol="gsp"`` and the update endpoint for
@@ -176,21 +187,35 @@ def push(url: str, *, graph: str | None = None, protocol: str = "gsp", store: st
             first = requests == 0
             if protocol == "gsp":
                 body = pyoxigraph.serialize(batch, format=pyoxigraph.RdfFormat.TURTLE, prefixes=PREFIXES) or b""
-                send(gsp_target(url, graph), body, method="PUT" if first else "POST",
-                     content_type="text/turtle; charset=utf-8", credentials=credentials, timeout=timeout)
+                send(
+                    gsp_target(url, graph),
+                    body,
+                    method="PUT" if first else "POST",
+                    content_type="text/turtle; charset=utf-8",
+                    credentials=credentials,
+                    timeout=timeout,
+                )
             else:
                 ntriples = pyoxigraph.serialize(batch, format=pyoxigraph.RdfFormat.N_TRIPLES) or b""
                 form = urllib.parse.urlencode({"update": update_request(ntriples, graph, replace=first)})
-                send(url, form.encode("ascii"), method="POST", content_type="application/x-www-form-urlencoded",
-                     credentials=credentials, timeout=timeout)
+                send(
+                    url,
+                    form.encode("ascii"),
+                    method="POST",
+                    content_type="application/x-www-form-urlencoded",
+                    credentials=credentials,
+                    timeout=timeout,
+                )
             requests += 1
             sent += len(batch)
             if progress:
                 progress(f"sent {sent}/{total} triples ({requests} request{'s' if requests != 1 else ''})")
     except KgError as error:
         if requests:
-            raise EndpointError(f"{error}; this was after {sent} of {total} triples were sent, so the remote "
-                                "graph is incomplete: push again") from None
+            raise EndpointError(
+                f"{error}; this was after {sent} of {total} triples were sent, so the remote "
+                "graph is incomplete: push again"
+            ) from None
         raise
     finally:
         embedded.close()
@@ -198,15 +223,26 @@ def push(url: str, *, graph: str | None = None, protocol: str = "gsp", store: st
         progress(f"counting the triples of {into} at {display_url(count_url or url)}")
     held = remote_count(url, graph, protocol=protocol, count_url=count_url, credentials=credentials, timeout=timeout)
     if held != sent:
-        raise EndpointError(f"{where}: the server holds {held} triples in {into} after the push, not the {sent} "
-                            "sent: it did not store the graph as sent (check its logs and permissions), then push "
-                            "again")
+        raise EndpointError(
+            f"{where}: the server holds {held} triples in {into} after the push, not the {sent} "
+            "sent: it did not store the graph as sent (check its logs and permissions), then push "
+            "again"
+        )
     return PushReport(where, graph, protocol, sent, requests, time.perf_counter() - started, held)
 
 
-def bulk_push(url: str, *, graph: str, folder: Path, sql_port: int = 1111, store: str | Path | None = None,
-              credentials: Credentials | None = None, count_url: str | None = None, timeout: float = 3600.0,
-              progress: Progress | None = None) -> PushReport:
+def bulk_push(
+    url: str,
+    *,
+    graph: str,
+    folder: Path,
+    sql_port: int = 1111,
+    store: str | Path | None = None,
+    credentials: Credentials | None = None,
+    count_url: str | None = None,
+    timeout: float = 3600.0,
+    progress: Progress | None = None,
+) -> PushReport:
     """Replace ``graph`` on a Virtuoso of this host with the built store through Virtuoso's bulk loader.
 
     The store is written as Turtle into ``folder`` (which the server's ``DirsAllowed`` must list),
@@ -231,8 +267,10 @@ def bulk_push(url: str, *, graph: str, folder: Path, sql_port: int = 1111, store
         raise InputError(f"--bulk loads a file the server reads itself: only for a server on this host, not {host}")
     credentials = credentials or credentials_for(url)
     if credentials is None or not credentials.user:
-        raise InputError("--bulk needs the Virtuoso account's user and password "
-                         "(KG_ENDPOINT_USER/KG_ENDPOINT_PASSWORD or the credentials file)")
+        raise InputError(
+            "--bulk needs the Virtuoso account's user and password "
+            "(KG_ENDPOINT_USER/KG_ENDPOINT_PASSWORD or the credentials file)"
+        )
     if not folder.is_dir():
         raise InputError("not a folder", path=str(folder))
     started = time.perf_counter()
@@ -251,8 +289,10 @@ def bulk_push(url: str, *, graph: str, folder: Path, sql_port: int = 1111, store
         file.unlink(missing_ok=True)
     held = remote_count(url, graph, protocol="gsp", count_url=count_url, credentials=credentials, timeout=timeout)
     if held != sent:
-        raise EndpointError(f"{display_url(url)}: the server holds {held} triples in graph <{graph}> after the bulk "
-                            f"load, not the {sent} written: check the server's log, then push again")
+        raise EndpointError(
+            f"{display_url(url)}: the server holds {held} triples in graph <{graph}> after the bulk "
+            f"load, not the {sent} written: check the server's log, then push again"
+        )
     return PushReport(display_url(url), graph, "bulk", sent, 1, time.perf_counter() - started, held)
 
 
@@ -267,8 +307,15 @@ def count_query(graph: str | None) -> str:
     return f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}"
 
 
-def remote_count(url: str, graph: str | None, *, protocol: str, count_url: str | None = None,
-                 credentials: Credentials | None = None, timeout: float = DEFAULT_TIMEOUT) -> int:
+def remote_count(
+    url: str,
+    graph: str | None,
+    *,
+    protocol: str,
+    count_url: str | None = None,
+    credentials: Credentials | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> int:
     """Return how many triples the server holds in ``graph``: a COUNT query to ``count_url`` (or, with
     the update protocol, to ``url``), else the graph read back through the Graph Store Protocol."""
     import pyoxigraph
@@ -276,28 +323,46 @@ def remote_count(url: str, graph: str | None, *, protocol: str, count_url: str |
     from kg.errors import EndpointError, KgError
 
     if count_url is None and protocol == "gsp":
-        body = send(gsp_target(url, graph), None, method="GET", credentials=credentials, timeout=timeout,
-                    accept="application/n-triples, text/turtle;q=0.9")
+        body = send(
+            gsp_target(url, graph),
+            None,
+            method="GET",
+            credentials=credentials,
+            timeout=timeout,
+            accept="application/n-triples, text/turtle;q=0.9",
+        )
         try:
             # N-Triples is Turtle, and some servers answer Turtle whatever is asked
             return sum(1 for _ in pyoxigraph.parse(body, format=pyoxigraph.RdfFormat.TURTLE))
         except SyntaxError as error:
-            raise EndpointError(f"{display_url(url)}: cannot count the pushed graph: the graph read back does not "
-                                f"parse ({error}); give the server's query URL with --count-endpoint") from None
+            raise EndpointError(
+                f"{display_url(url)}: cannot count the pushed graph: the graph read back does not "
+                f"parse ({error}); give the server's query URL with --count-endpoint"
+            ) from None
     target = count_url or url
     form = urllib.parse.urlencode({"query": count_query(graph)}).encode("ascii")
     try:
-        body = send(target, form, method="POST", content_type="application/x-www-form-urlencoded",
-                    credentials=credentials, timeout=timeout, accept="application/sparql-results+json")
+        body = send(
+            target,
+            form,
+            method="POST",
+            content_type="application/x-www-form-urlencoded",
+            credentials=credentials,
+            timeout=timeout,
+            accept="application/sparql-results+json",
+        )
         bindings = json.loads(body)["results"]["bindings"]
         return int(bindings[0]["n"]["value"]) if bindings else 0
     except (ValueError, KeyError, TypeError, IndexError):
-        raise EndpointError(f"{display_url(target)}: cannot count the pushed graph: the answer to COUNT is not SPARQL "
-                            "results JSON; give the server's query URL to count on (--count-endpoint)") from None
+        raise EndpointError(
+            f"{display_url(target)}: cannot count the pushed graph: the answer to COUNT is not SPARQL "
+            "results JSON; give the server's query URL to count on (--count-endpoint)"
+        ) from None
     except KgError as error:
         if count_url is None:
-            raise EndpointError(f"{error}; kg counts the pushed graph there: give the server's query URL with "
-                                "--count-endpoint") from None
+            raise EndpointError(
+                f"{error}; kg counts the pushed graph there: give the server's query URL with --count-endpoint"
+            ) from None
         raise
 
 
@@ -317,8 +382,10 @@ def answer_key(result: QueryResult) -> tuple[Any, ...]:
         return ("ask", result.boolean)
     if result.kind == "graph":
         lines = (result.graph or b"").decode("utf-8").splitlines()
-        return ("graph", sorted(" ".join("_:" if part.startswith("_:") else part for part in line.split(" "))
-                                for line in lines))
+        return (
+            "graph",
+            sorted(" ".join("_:" if part.startswith("_:") else part for part in line.split(" ")) for line in lines),
+        )
 
     def term(value: Term | None) -> tuple[str, str, str, str]:
         if value is None:
@@ -347,6 +414,9 @@ def inference_dependent_queries(folder: Path | None = None) -> list[str]:
     complete = load_sources(files)
     materialise(complete)
     inferred = OxigraphStore(complete)
-    return [name for name, query in catalog(folder).items()
-            if answer_key(asserted.execute(query.text, source=str(query.path)))
-            != answer_key(inferred.execute(query.text, source=str(query.path)))]
+    return [
+        name
+        for name, query in catalog(folder).items()
+        if answer_key(asserted.execute(query.text, source=str(query.path)))
+        != answer_key(inferred.execute(query.text, source=str(query.path)))
+    ]

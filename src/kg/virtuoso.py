@@ -114,15 +114,22 @@ class VirtuosoServer:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.ini.write_text(self.settings(), encoding="utf-8")
         console = (self.folder / "console.log").open("wb")
-        self.process = subprocess.Popen([SERVER_BINARY, "-f", "-c", str(self.ini)], cwd=self.folder,
-                                        stdin=subprocess.DEVNULL, stdout=console, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [SERVER_BINARY, "-f", "-c", str(self.ini)],
+            cwd=self.folder,
+            stdin=subprocess.DEVNULL,
+            stdout=console,
+            stderr=subprocess.STDOUT,
+        )
         console.close()
         deadline = time.monotonic() + within
         while not self._answers():
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
-                raise VirtuosoError(f"Virtuoso did not answer on {self.sparql_url} within {within:g} s; "
-                                    f"see {self.log}: {self._last_log_line()}")
+                raise VirtuosoError(
+                    f"Virtuoso did not answer on {self.sparql_url} within {within:g} s; "
+                    f"see {self.log}: {self._last_log_line()}"
+                )
             time.sleep(0.25)
         return self
 
@@ -163,13 +170,21 @@ class VirtuosoServer:
     def __enter__(self) -> VirtuosoServer:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
         self.stop()
 
 
-def run_isql(port: int, script: str, *, host: str = "127.0.0.1", user: str = DBA[0], password: str = DBA[1],
-             timeout: float = 600.0) -> str:
+def run_isql(
+    port: int,
+    script: str,
+    *,
+    host: str = "127.0.0.1",
+    user: str = DBA[0],
+    password: str = DBA[1],
+    timeout: float = 600.0,
+) -> str:
     """Run ``script`` through ``isql-vt host:port`` and return its output; raise VirtuosoError on an error.
 
     The password goes on isql's command line (its only way), so this is for a server on this host.
@@ -177,9 +192,23 @@ def run_isql(port: int, script: str, *, host: str = "127.0.0.1", user: str = DBA
     if shutil.which(ISQL_BINARY) is None:
         raise VirtuosoError(f"{ISQL_BINARY} not found: install Debian's virtuoso-opensource-7-bin")
     try:
-        done = subprocess.run([ISQL_BINARY, f"{host}:{port}", user, password, "VERBOSE=OFF", "BANNER=OFF",
-                               "PROMPT=OFF", "ECHO=OFF", "ERRORS=STDOUT"], input=script.encode(),
-                              capture_output=True, timeout=timeout, check=False)
+        done = subprocess.run(
+            [
+                ISQL_BINARY,
+                f"{host}:{port}",
+                user,
+                password,
+                "VERBOSE=OFF",
+                "BANNER=OFF",
+                "PROMPT=OFF",
+                "ECHO=OFF",
+                "ERRORS=STDOUT",
+            ],
+            input=script.encode(),
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         raise VirtuosoError(f"isql on {host}:{port} did not finish within {timeout:g} s") from None
     output = done.stdout.decode("utf-8", "replace")
@@ -190,8 +219,16 @@ def run_isql(port: int, script: str, *, host: str = "127.0.0.1", user: str = DBA
     return output
 
 
-def bulk_load(port: int, path: Path, graph: str, *, host: str = "127.0.0.1", user: str = DBA[0],
-              password: str = DBA[1], timeout: float = 3600.0) -> None:
+def bulk_load(
+    port: int,
+    path: Path,
+    graph: str,
+    *,
+    host: str = "127.0.0.1",
+    user: str = DBA[0],
+    password: str = DBA[1],
+    timeout: float = 3600.0,
+) -> None:
     """Replace ``graph`` with the N-Triples or Turtle file ``path`` through Virtuoso's bulk loader.
 
     The server must read ``path`` itself: it must be on the server's host, in a folder its ini's
@@ -201,14 +238,16 @@ def bulk_load(port: int, path: Path, graph: str, *, host: str = "127.0.0.1", use
     for text in (folder, name, graph):
         if "'" in text or "\n" in text:
             raise VirtuosoError(f"cannot bulk load: {text!r} contains a quote or a line break")
-    script = (f"SPARQL CLEAR GRAPH <{graph}>;\n"
-              f"DELETE FROM DB.DBA.load_list WHERE ll_graph = '{graph}';\n"
-              f"ld_dir('{folder}', '{name}', '{graph}');\n"
-              "rdf_loader_run();\n"
-              "checkpoint;\n"
-              f"SELECT 'kg-loaded', COUNT(*) FROM DB.DBA.load_list WHERE ll_graph = '{graph}' AND ll_state = 2;\n"
-              f"SELECT 'kg-failed', ll_error FROM DB.DBA.load_list WHERE ll_graph = '{graph}' "
-              "AND ll_error IS NOT NULL;\n")
+    script = (
+        f"SPARQL CLEAR GRAPH <{graph}>;\n"
+        f"DELETE FROM DB.DBA.load_list WHERE ll_graph = '{graph}';\n"
+        f"ld_dir('{folder}', '{name}', '{graph}');\n"
+        "rdf_loader_run();\n"
+        "checkpoint;\n"
+        f"SELECT 'kg-loaded', COUNT(*) FROM DB.DBA.load_list WHERE ll_graph = '{graph}' AND ll_state = 2;\n"
+        f"SELECT 'kg-failed', ll_error FROM DB.DBA.load_list WHERE ll_graph = '{graph}' "
+        "AND ll_error IS NOT NULL;\n"
+    )
     output = run_isql(port, script, host=host, user=user, password=password, timeout=timeout)
     failed = [line.split(None, 1)[1] for line in output.splitlines() if line.startswith("kg-failed")]
     loaded = [line.split()[1] for line in output.splitlines() if line.startswith("kg-loaded")]

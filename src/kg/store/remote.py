@@ -68,12 +68,23 @@ from kg.store.transport import (
 )
 from kg.terms import with_bindings
 
-__all__ = ["ENV_AUTH", "ENV_FILE", "ENV_PASSWORD", "ENV_TOKEN", "ENV_USER", "Credentials", "RemoteStore",
-           "credentials_for", "graph_iri"]
+__all__ = [
+    "ENV_AUTH",
+    "ENV_FILE",
+    "ENV_PASSWORD",
+    "ENV_TOKEN",
+    "ENV_USER",
+    "Credentials",
+    "RemoteStore",
+    "credentials_for",
+    "graph_iri",
+]
 
 #: What kg asks for: SPARQL results JSON for SELECT/ASK, N-Triples (else Turtle) for graphs.
-ACCEPT = ("application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8, "
-          "application/sparql-results+xml;q=0.5, application/rdf+xml;q=0.4")
+ACCEPT = (
+    "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8, "
+    "application/sparql-results+xml;q=0.5, application/rdf+xml;q=0.4"
+)
 
 _DECLARED_PREFIX = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?\s*:", re.IGNORECASE)
 _COMMENT_LINE = re.compile(r"(?m)^\s*#.*$")
@@ -110,8 +121,9 @@ def prologue_for(query: str) -> str:
     return "".join(line for line in lines if _PROLOGUE_NAME.match(line)[1] not in declared)  # type: ignore[index]
 
 
-def result_from_answer(body: bytes, media_type: str, *, ordered: bool, where: str,
-                       credentials: Credentials | None = None) -> QueryResult:
+def result_from_answer(
+    body: bytes, media_type: str, *, ordered: bool, where: str, credentials: Credentials | None = None
+) -> QueryResult:
     """Read an endpoint's answer (any SPARQL results format, or an RDF graph) into a QueryResult.
 
     >>> result_from_answer(b'{"head":{},"boolean":true}', "application/sparql-results+json",
@@ -126,8 +138,10 @@ def result_from_answer(body: bytes, media_type: str, *, ordered: bool, where: st
     except SyntaxError:
         pass  # raised below, once the half-read answer is released in this thread
     except ValueError:
-        raise EndpointError(f"{where}: unexpected answer of type {clean_text(media_type) or 'unknown'}: "
-                            f"{server_message(body, credentials)}") from None
+        raise EndpointError(
+            f"{where}: unexpected answer of type {clean_text(media_type) or 'unknown'}: "
+            f"{server_message(body, credentials)}"
+        ) from None
     reason = incomplete_reason(body)
     reason = redact(clean_text(reason), credentials) if reason else None
     if reason and _TIME_LIMIT.search(reason):
@@ -157,22 +171,25 @@ class RemoteStore(SparqlStore):
     answer; ``credentials`` override the environment and the credentials file.
     """
 
-    def __init__(self, endpoint: str, *, graph: str | None = None, timeout: float = 60.0,
-                 credentials: Credentials | None = None) -> None:
+    def __init__(
+        self, endpoint: str, *, graph: str | None = None, timeout: float = 60.0, credentials: Credentials | None = None
+    ) -> None:
         self.endpoint = check_url(endpoint)
         self.location = display_url(endpoint)
         self.graph = graph_iri(graph) if graph else None
         self.timeout = timeout
         self.credentials = credentials or credentials_for(endpoint)
 
-    def execute(self, query: str, *, bindings: Mapping[str, Term] | None = None,
-                source: str | None = None) -> QueryResult:
+    def execute(
+        self, query: str, *, bindings: Mapping[str, Term] | None = None, source: str | None = None
+    ) -> QueryResult:
         """Run a query on the endpoint; see :meth:`SparqlStore.execute`."""
         text = with_bindings(query, bindings)
         prologue = prologue_for(text)
         body, media_type, cap = self._send(prologue + text, source=source, prologue=prologue)
-        result = result_from_answer(body, media_type, ordered=is_ordered(query), where=self.location,
-                                    credentials=self.credentials)
+        result = result_from_answer(
+            body, media_type, ordered=is_ordered(query), where=self.location, credentials=self.credentials
+        )
         if cap is not None and result.kind == "select" and len(result.bindings) >= cap:
             self._check_complete(prologue + text, len(result.bindings), cap, source=source)
         return result
@@ -189,16 +206,18 @@ class RemoteStore(SparqlStore):
             warnings.simplefilter("ignore", RuntimeWarning)
             wrapper.setQuery(text)
         if wrapper.isSparqlUpdateRequest():
-            raise InputError("this is an update, and kg only sends queries; `kg push` loads the graph",
-                             path=source or "query")
+            raise InputError(
+                "this is an update, and kg only sends queries; `kg push` loads the graph", path=source or "query"
+            )
         wrapper.addCustomHttpHeader("Accept", ACCEPT)
         credentials = self.credentials
         if credentials and credentials.scheme == "bearer":
             wrapper.addCustomHttpHeader("Authorization", f"Bearer {credentials.token}")
         elif credentials:
             wrapper.setHTTPAuth(DIGEST if credentials.scheme == "digest" else BASIC)
-            wrapper.setCredentials(credentials.user, credentials.password,
-                                   **({"realm": credentials.realm} if credentials.realm else {}))
+            wrapper.setCredentials(
+                credentials.user, credentials.password, **({"realm": credentials.realm} if credentials.realm else {})
+            )
         if self.graph:
             wrapper.addDefaultGraph(self.graph)
         return wrapper
@@ -227,8 +246,10 @@ class RemoteStore(SparqlStore):
                 raise self._rejected(self._message(error), source, prologue) from None
             raise endpoint_error(self.endpoint, error, timeout=self.timeout, credentials=self.credentials) from None
         if final and not same_origin(final, self.endpoint):
-            raise EndpointError(f"{self.location}: the answer came from another origin, {display_url(final)}, "
-                                "after a redirect; kg does not accept it")
+            raise EndpointError(
+                f"{self.location}: the answer came from another origin, {display_url(final)}, "
+                "after a redirect; kg does not accept it"
+            )
         return body, media_type, int(cap) if cap and cap.strip().isdigit() else None
 
     def _message(self, error: BaseException) -> str:
@@ -249,23 +270,28 @@ class RemoteStore(SparqlStore):
         message = self._message(error)
         if isinstance(error, QueryBadFormed):
             return self._rejected(message, source, prologue)
-        code, reason = {Unauthorized: (401, "Unauthorized"), EndPointNotFound: (404, "Not Found"),
-                        URITooLong: (414, "URI Too Long"), EndPointInternalError: (500, "Internal Server Error"),
-                        }.get(type(error), (500, ""))
+        code, reason = {
+            Unauthorized: (401, "Unauthorized"),
+            EndPointNotFound: (404, "Not Found"),
+            URITooLong: (414, "URI Too Long"),
+            EndPointInternalError: (500, "Internal Server Error"),
+        }.get(type(error), (500, ""))
         return http_status_error(self.location, code, reason, message.encode(), self.credentials)
 
     def _check_complete(self, text: str, rows: int, cap: int, *, source: str | None) -> None:
         """Fail, naming the cap, when the server cut a SELECT answer at its row cap (counted with COUNT)."""
         declarations = _PROLOGUE.match(text)
         head = declarations[0] if declarations else ""
-        count = f"{head}SELECT (COUNT(*) AS ?kgRows) WHERE {{ {{ {text[len(head):]} }} }}"
+        count = f"{head}SELECT (COUNT(*) AS ?kgRows) WHERE {{ {{ {text[len(head) :]} }} }}"
         body, media_type, _ = self._send(count, source=source, prologue="")
         counted = result_from_answer(body, media_type, ordered=False, where=self.location).rows
         total = int(counted[0][0]) if counted and counted[0] and counted[0][0] is not None else rows
         if total > rows:
-            raise EndpointError(f"{self.location}: the endpoint cut the answer at its row cap of {cap} rows "
-                                f"({ROW_CAP_HEADER}; Virtuoso's ResultSetMaxRows) and {total} were due: raise the "
-                                "cap in the server's settings, or page the query with LIMIT and OFFSET")
+            raise EndpointError(
+                f"{self.location}: the endpoint cut the answer at its row cap of {cap} rows "
+                f"({ROW_CAP_HEADER}; Virtuoso's ResultSetMaxRows) and {total} were due: raise the "
+                "cap in the server's settings, or page the query with LIMIT and OFFSET"
+            )
 
     def _rejected(self, message: str, source: str | None, prologue: str) -> QuerySyntaxError:
         """Return the error for a query the endpoint refused to parse, at the query's own line."""
@@ -273,8 +299,11 @@ class RemoteStore(SparqlStore):
             # Oxigraph counts the PREFIX lines kg put before the query
             line, column, expected = match.groups()
             own_line = max(int(line) - prologue.count("\n"), 1)
-            return QuerySyntaxError(f"SPARQL syntax error at column {column}: {expected} (said {self.location})",
-                                    path=source or "query", line=own_line)
+            return QuerySyntaxError(
+                f"SPARQL syntax error at column {column}: {expected} (said {self.location})",
+                path=source or "query",
+                line=own_line,
+            )
         return QuerySyntaxError(f"{self.location} rejected the query: {message or 'HTTP 400'}", path=source or "query")
 
 

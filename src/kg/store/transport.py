@@ -132,8 +132,13 @@ def credentials_for(url: str) -> Credentials | None:
     if entry is None:
         return None
     try:
-        return Credentials(user=entry.get("user"), password=entry.get("password"), token=entry.get("token"),
-                           scheme=scheme or str(entry.get("auth", "")).lower(), realm=entry.get("realm"))
+        return Credentials(
+            user=entry.get("user"),
+            password=entry.get("password"),
+            token=entry.get("token"),
+            scheme=scheme or str(entry.get("auth", "")).lower(),
+            realm=entry.get("realm"),
+        )
     except InputError as error:
         raise InputError(str(error), path=str(config_file())) from None
 
@@ -180,8 +185,10 @@ def check_url(url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InputError(f"{display_url(url) if parts.netloc else clean_text(repr(url))} is not an http(s) URL")
     if "@" in parts.netloc:
-        raise InputError(f"{display_url(url)}: put credentials in {ENV_USER}/{ENV_PASSWORD}, {ENV_TOKEN} or "
-                         f"{config_file()}, not in the URL")
+        raise InputError(
+            f"{display_url(url)}: put credentials in {ENV_USER}/{ENV_PASSWORD}, {ENV_TOKEN} or "
+            f"{config_file()}, not in the URL"
+        )
     return url
 
 
@@ -245,8 +252,9 @@ class RedirectRefused(EndpointError):
 
 
 class _KeepErrorBodies(urllib.request.HTTPDefaultErrorHandler):
-    def http_error_default(self, req: urllib.request.Request, fp: IO[bytes] | None, code: int, msg: str,
-                           hdrs: Message) -> Any:
+    def http_error_default(
+        self, req: urllib.request.Request, fp: IO[bytes] | None, code: int, msg: str, hdrs: Message
+    ) -> Any:
         try:
             body = fp.read(ERROR_BODY_LIMIT) if fp else b""
         except OSError:
@@ -257,18 +265,23 @@ class _KeepErrorBodies(urllib.request.HTTPDefaultErrorHandler):
 class _GuardedRedirects(urllib.request.HTTPRedirectHandler):
     """Follow a redirect only within the request's origin, and never one that drops the request's body."""
 
-    def redirect_request(self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str, headers: Message,
-                         newurl: str) -> urllib.request.Request | None:
+    def redirect_request(
+        self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str, headers: Message, newurl: str
+    ) -> urllib.request.Request | None:
         target = urllib.parse.urljoin(req.full_url, newurl)
         where = display_url(req.full_url)
         if origin(target) != origin(req.full_url):
-            raise RedirectRefused(f"{where}: the server redirects (HTTP {code}) to another origin, "
-                                  f"{display_url(target)}; kg does not follow it (credentials stay with the "
-                                  "endpoint's origin): use that URL if you trust it")
+            raise RedirectRefused(
+                f"{where}: the server redirects (HTTP {code}) to another origin, "
+                f"{display_url(target)}; kg does not follow it (credentials stay with the "
+                "endpoint's origin): use that URL if you trust it"
+            )
         if req.get_method() not in ("GET", "HEAD"):
-            raise RedirectRefused(f"{where}: the server answers HTTP {code} {clean_text(msg)}, redirecting the "
-                                  f"{req.get_method()} to {display_url(target)} as a GET, so what was sent would "
-                                  "not arrive; use the URL the server names")
+            raise RedirectRefused(
+                f"{where}: the server answers HTTP {code} {clean_text(msg)}, redirecting the "
+                f"{req.get_method()} to {display_url(target)} as a GET, so what was sent would "
+                "not arrive; use the URL the server names"
+            )
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
@@ -285,8 +298,9 @@ def opener(url: str, credentials: Credentials | None = None) -> urllib.request.O
 def _digest_handler(url: str, credentials: Credentials) -> urllib.request.HTTPDigestAuthHandler:
     passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
     scheme, host, port = origin(url)
-    passwords.add_password(credentials.realm, f"{scheme}://{host}:{port}/", credentials.user or "",
-                           credentials.password or "")
+    passwords.add_password(
+        credentials.realm, f"{scheme}://{host}:{port}/", credentials.user or "", credentials.password or ""
+    )
     return urllib.request.HTTPDigestAuthHandler(passwords)
 
 
@@ -298,8 +312,9 @@ def _answer_digest_first(request: urllib.request.Request, credentials: Credentia
     mid-upload. So the challenge is fetched by the same request without a body, and answered with
     urllib's own Digest code.
     """
-    probe = urllib.request.Request(request.full_url, data=b"" if request.data is not None else None,
-                                   method=request.get_method())
+    probe = urllib.request.Request(
+        request.full_url, data=b"" if request.data is not None else None, method=request.get_method()
+    )
     try:
         with urllib.request.build_opener(_GuardedRedirects(), _KeepErrorBodies()).open(probe, timeout=timeout):
             return  # no challenge: nothing to answer
@@ -314,9 +329,16 @@ def _answer_digest_first(request: urllib.request.Request, credentials: Credentia
         request.add_unredirected_header("Authorization", f"Digest {answer}")
 
 
-def send(url: str, data: bytes | None, *, method: str, content_type: str | None = None,
-         credentials: Credentials | None = None, timeout: float | None = None,
-         accept: str | None = None) -> bytes:
+def send(
+    url: str,
+    data: bytes | None,
+    *,
+    method: str,
+    content_type: str | None = None,
+    credentials: Credentials | None = None,
+    timeout: float | None = None,
+    accept: str | None = None,
+) -> bytes:
     """Send ``data`` to ``url`` with ``method`` through :func:`opener` and return the response body.
 
     Errors become one-line :class:`~kg.errors.EndpointError` messages naming the URL.
@@ -338,8 +360,9 @@ def send(url: str, data: bytes | None, *, method: str, content_type: str | None 
         raise endpoint_error(url, error, timeout=timeout, credentials=credentials) from None
 
 
-def endpoint_error(url: str, error: BaseException, *, timeout: float | None = None,
-                   credentials: Credentials | None = None) -> KgError:
+def endpoint_error(
+    url: str, error: BaseException, *, timeout: float | None = None, credentials: Credentials | None = None
+) -> KgError:
     """Turn what urllib or http.client raised into a one-line kg error naming ``url``.
 
     >>> refused = urllib.error.URLError(ConnectionRefusedError(111, "Connection refused"))
@@ -360,16 +383,19 @@ def endpoint_error(url: str, error: BaseException, *, timeout: float | None = No
         within = f" within {timeout:g} s" if timeout else ""
         return EndpointError(f"{where}: no answer{within}; the query may be too costly, or the endpoint down")
     if isinstance(reason, BrokenPipeError):
-        return EndpointError(f"{where}: the server closed the connection while kg was sending; it may refuse "
-                             f"the request before reading it (credentials? {ENV_AUTH}=basic|digest|bearer)")
+        return EndpointError(
+            f"{where}: the server closed the connection while kg was sending; it may refuse "
+            f"the request before reading it (credentials? {ENV_AUTH}=basic|digest|bearer)"
+        )
     if isinstance(error, http.client.IncompleteRead | http.client.RemoteDisconnected | ConnectionResetError):
         return EndpointError(f"{where}: the connection closed before the answer was complete")
     detail = getattr(reason, "strerror", None) or str(reason) or type(reason).__name__
     return EndpointError(f"{where}: cannot reach the endpoint ({redact(clean_text(detail), credentials)})")
 
 
-def http_status_error(where: str, code: int, reason: str, body: bytes | None,
-                      credentials: Credentials | None = None) -> KgError:
+def http_status_error(
+    where: str, code: int, reason: str, body: bytes | None, credentials: Credentials | None = None
+) -> KgError:
     """Return the error for an HTTP error status, with the server's own one-line explanation."""
     message = server_message(body, credentials)
     status = f"HTTP {code}{' ' + redact(clean_text(reason), credentials) if reason else ''}"
@@ -377,8 +403,12 @@ def http_status_error(where: str, code: int, reason: str, body: bytes | None,
     if code == 400:
         return QuerySyntaxError(f"the endpoint rejected the request ({detail})", path=where)
     if code in (401, 403):
-        hint = (f"; set the credentials in {ENV_TOKEN}, {ENV_USER}/{ENV_PASSWORD} ({ENV_AUTH}=basic|digest|bearer) "
-                f"or {config_file()}" if code == 401 else "")
+        hint = (
+            f"; set the credentials in {ENV_TOKEN}, {ENV_USER}/{ENV_PASSWORD} ({ENV_AUTH}=basic|digest|bearer) "
+            f"or {config_file()}"
+            if code == 401
+            else ""
+        )
         return EndpointError(f"{where}: refused ({detail}){hint}")
     if _TIME_LIMIT.search(message):
         return EndpointError(f"{where}: the endpoint stopped the query at its time limit ({detail})")
@@ -388,4 +418,3 @@ def http_status_error(where: str, code: int, reason: str, body: bytes | None,
 def same_origin(first: str, second: str) -> bool:
     """Tell whether two URLs share scheme, host and port."""
     return origin(first) == origin(second)
-
