@@ -2,8 +2,8 @@
 
 ``python -m bench.virtuoso [--size 1m] [--repeat 3] [--work DIR] [--output bench/results/virtuoso.json]``
 
-It generates the graph (:mod:`bench.generate`, the same seed as ``bench.run``, the shipped graph included) into a scratch
-project whose ontology and queries are the real ones, builds it without validation, starts a
+It generates the graph (:mod:`bench.generate`, the same seed as ``bench.run``, the shipped graph
+included) into a scratch project whose ontology and queries are the real ones, builds it without validation, starts a
 private Virtuoso (:class:`kg.virtuoso.VirtuosoServer`, the settings printed with the figures)
 and measures, in this one run:
 
