@@ -17,13 +17,18 @@ $(BIN)/activate:
 setup: $(BIN)/activate ## create .venv and install kg into it
 	$(BIN)/pip install --quiet -e .
 
-setup-test: $(BIN)/activate ## install kg with the test tools, and Chromium for the browser tests
+setup-test: $(BIN)/activate ## install kg with the test tools, Chromium for the browser tests, Virtuoso for the remote tests
 	$(BIN)/pip install --quiet -e ".[test]"
 	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "noto sans cjk"; } || { \
 	  echo "installing Debian's chromium and Japanese fonts for the browser tests"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
 	    chromium chromium-driver fonts-noto-cjk >/dev/null; }
+	@{ command -v virtuoso-t >/dev/null 2>&1 && command -v isql-vt >/dev/null 2>&1; } || { \
+	  echo "installing Debian's virtuoso-opensource-7-bin for the remote-store tests (no service is started)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    virtuoso-opensource-7-bin >/dev/null; }
 
 run: setup ## build the graph, print a summary, answer an example question, write the HTML views
 	$(KG) build

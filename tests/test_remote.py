@@ -84,7 +84,9 @@ def test_push_sends_every_triple_and_a_second_push_replaces_not_adds(
     first = push(f"{oxigraph_server.url}/store", graph=target, store=store_home, progress=heard.append)
     second = push(f"{oxigraph_server.url}/store", graph=target, store=store_home)
     assert first.triples == second.triples == built.triples
-    assert heard[-1] == f"sent {built.triples}/{built.triples} triples (1 request)"
+    assert heard[-2:] == [f"sent {built.triples}/{built.triples} triples (1 request)",
+                          f"counting the triples of graph <{target}> at {oxigraph_server.url}/store"]
+    assert first.held == second.held == built.triples
     with kg.open_graph(endpoint=f"{oxigraph_server.url}/query", graph=target) as pushed:
         assert pushed.query(ALL_TRIPLES).rows == [(built.triples,)]
 
@@ -96,7 +98,8 @@ def test_a_push_in_many_batches_keeps_blank_nodes_whole(protocol: str, oxigraph_
     url = f"{oxigraph_server.url}/{'store' if protocol == 'gsp' else 'update'}"
     heard: list[str] = []
     for _ in range(2):
-        report = push(url, graph=target, protocol=protocol, store=store_home, batch_size=1000, progress=heard.append)
+        report = push(url, graph=target, protocol=protocol, store=store_home, batch_size=1000, progress=heard.append,
+                      count_url=f"{oxigraph_server.url}/query")
     assert report.requests > 2
     assert sum("sent" in line for line in heard) == 2 * report.requests
     with kg.open_graph(endpoint=f"{oxigraph_server.url}/query", graph=target) as pushed:
@@ -107,7 +110,10 @@ def test_a_push_in_many_batches_keeps_blank_nodes_whole(protocol: str, oxigraph_
 
 def test_push_into_the_default_graph(built: BuildReport, store_home: Path) -> None:
     with OxigraphServer(None) as server:
-        push(f"{server.url}/update", protocol="update", store=store_home)
+        # Oxigraph's update URL answers no queries: the count goes to its query URL
+        push(f"{server.url}/update", protocol="update", store=store_home, count_url=f"{server.url}/query")
+        with pytest.raises(EndpointError, match="give the server's query URL with --count-endpoint"):
+            push(f"{server.url}/update", protocol="update", store=store_home)
         with kg.open_graph(endpoint=f"{server.url}/query") as pushed:
             assert pushed.query(ALL_TRIPLES).rows == [(built.triples,)]
 

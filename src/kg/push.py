@@ -12,6 +12,13 @@ replaces, the others add — and ``progress`` hears of each; only a push that fi
 atomic on the server. Triples that mention a blank node all travel in the first request, because
 a blank node's label only means the same node within one request.
 
+Every triple of the built store goes into the one target graph, whichever graph of the store
+holds it (asserted and inferred alike). Afterwards kg asks the server how many triples the
+target graph holds — a ``COUNT`` query to ``count_url`` when given (the server's query URL),
+else the graph itself read back through the Graph Store Protocol (``gsp``) or a ``COUNT`` sent
+to the update URL (``update``) — and fails unless it is the number sent: a server that answered
+"success" without writing (or a redirect that dropped the data) is caught.
+
 >>> report = push("http://127.0.0.1:7878/store", graph="https://example.org/kg")   # doctest: +SKIP
 >>> report.triples                                                                  # doctest: +SKIP
 11943
@@ -19,6 +26,8 @@ a blank node's label only means the same node within one request.
 
 from __future__ import annotations
 
+import json
+import os
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -29,7 +38,8 @@ from typing import Any
 from kg.errors import InputError
 from kg.namespaces import PREFIXES
 from kg.results import QueryResult, Term
-from kg.store.remote import Credentials, check_url, credentials_for, display_url, graph_iri, send
+from kg.store.remote import graph_iri
+from kg.store.transport import Credentials, check_url, credentials_for, display_url, send
 from kg.terms import to_ntriples
 
 PROTOCOLS = ("gsp", "update")
@@ -49,13 +59,15 @@ class PushReport:
     triples: int
     requests: int
     seconds: float
+    #: How many triples the server said the graph holds afterwards (equal to ``triples``, or the push failed).
+    held: int = 0
 
     def summary(self) -> str:
         """One line for the user."""
         into = f"graph <{self.graph}>" if self.graph else "the default graph"
         requests = f"{self.requests} request{'s' if self.requests != 1 else ''}"
         how = f"{self.protocol}, {requests}, {self.seconds:.1f} s"
-        return f"pushed {self.triples} triples to {into} at {self.url} ({how})"
+        return f"pushed {self.triples} triples to {into} at {self.url} ({how}); the server holds {self.held}"
 
 
 def gsp_target(url: str, graph: str | None) -> str:
@@ -91,15 +103,25 @@ def update_request(triples: bytes, graph: str | None, *, replace: bool) -> str:
 
 
 def batches(store: Any, size: int) -> Iterator[list[Any]]:
-    """Yield the store's default-graph triples in lists of about ``size``, blank-node triples first.
+    """Yield the store's triples (of every graph, each once) in lists of about ``size``, blank-node triples first.
 
     Always yields at least one list, so that pushing an empty graph still replaces the remote one.
     """
     import pyoxigraph
 
+    graphs = [pyoxigraph.DefaultGraph(), *sorted(store.named_graphs(), key=str)]
+
     def triples() -> Iterator[Any]:
-        for quad in store.quads_for_pattern(None, None, None, pyoxigraph.DefaultGraph()):
-            yield quad.triple
+        # each distinct triple once: a triple in an earlier graph of the store is not sent again
+        for index, graph in enumerate(graphs):
+            for quad in store.quads_for_pattern(None, None, None, graph):
+                triple = quad.triple
+                if index and any(
+                    pyoxigraph.Quad(triple.subject, triple.predicate, triple.object, earlier) in store
+                    for earlier in graphs[:index]
+                ):
+                    continue
+                yield triple
 
     def blank(triple: Any) -> bool:
         return isinstance(triple.subject, pyoxigraph.BlankNode) or isinstance(triple.object, pyoxigraph.BlankNode)
@@ -126,14 +148,17 @@ def push(
     batch_size: int = DEFAULT_BATCH,
     timeout: float = DEFAULT_TIMEOUT,
     credentials: Credentials | None = None,
+    count_url: str | None = None,
     progress: Progress | None = None,
 ) -> PushReport:
     """Replace ``graph`` (None: the default graph) at ``url`` with the built store's triples.
 
     ``url`` is the graph store endpoint for ``protocol="gsp"`` and the update endpoint for
-    ``protocol="update"``. Credentials default to those :func:`kg.store.remote.credentials_for`
-    finds. Raises :class:`~kg.errors.EndpointError` (naming the URL and how far the push got)
-    when the server refuses or cannot be reached.
+    ``protocol="update"``; ``count_url`` the query URL on which the result is counted (see the
+    module's notes for the default). Credentials default to those
+    :func:`kg.store.transport.credentials_for` finds. Raises :class:`~kg.errors.EndpointError`
+    (naming the URL and how far the push got) when the server refuses or cannot be reached, or
+    holds another number of triples afterwards.
     """
     import pyoxigraph
 
@@ -145,6 +170,8 @@ def push(
     if batch_size < 1:
         raise InputError("the batch size must be at least 1 triple")
     check_url(url)
+    if count_url is not None:
+        check_url(count_url)
     graph = graph_iri(graph) if graph else None
     credentials = credentials or credentials_for(url)
     embedded = EmbeddedStore(Path(store) if store is not None else None)
@@ -154,8 +181,8 @@ def push(
     where = display_url(url)
     started = time.perf_counter()
     sent = requests = 0
+    into = f"graph <{graph}>" if graph else "the default graph"
     if progress:
-        into = f"graph <{graph}>" if graph else "the default graph"
         progress(f"pushing {total} triples into {into} at {where} ({protocol})")
     try:
         for batch in batches(embedded.store, batch_size):
@@ -194,7 +221,151 @@ def push(
         raise
     finally:
         embedded.close()
-    return PushReport(where, graph, protocol, sent, requests, time.perf_counter() - started)
+    if progress:
+        progress(f"counting the triples of {into} at {display_url(count_url or url)}")
+    held = remote_count(url, graph, protocol=protocol, count_url=count_url, credentials=credentials, timeout=timeout)
+    if held != sent:
+        raise EndpointError(
+            f"{where}: the server holds {held} triples in {into} after the push, not the {sent} "
+            "sent: it did not store the graph as sent (check its logs and permissions), then push "
+            "again"
+        )
+    return PushReport(where, graph, protocol, sent, requests, time.perf_counter() - started, held)
+
+
+def bulk_push(
+    url: str,
+    *,
+    graph: str,
+    folder: Path,
+    sql_port: int = 1111,
+    store: str | Path | None = None,
+    credentials: Credentials | None = None,
+    count_url: str | None = None,
+    timeout: float = 3600.0,
+    progress: Progress | None = None,
+) -> PushReport:
+    """Replace ``graph`` on a Virtuoso of this host with the built store through Virtuoso's bulk loader.
+
+    The store is written as Turtle into ``folder`` (which the server's ``DirsAllowed`` must list),
+    loaded with ``ld_dir`` + ``rdf_loader_run`` through ``isql-vt`` on ``sql_port`` as the
+    credentials' user, and removed; then the graph is counted as :func:`push` does (``url`` is the
+    graph store URL, ``count_url`` the query URL). Only for a server on this host: the server reads
+    the file itself, and isql takes the password on its command line.
+    """
+    import tempfile
+    import urllib.parse as parse
+
+    from kg.errors import EndpointError
+    from kg.export import export
+    from kg.virtuoso import bulk_load
+
+    check_url(url)
+    if count_url is not None:
+        check_url(count_url)
+    graph = graph_iri(graph)
+    host = parse.urlsplit(url).hostname or ""
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise InputError(f"--bulk loads a file the server reads itself: only for a server on this host, not {host}")
+    credentials = credentials or credentials_for(url)
+    if credentials is None or not credentials.user:
+        raise InputError(
+            "--bulk needs the Virtuoso account's user and password "
+            "(KG_ENDPOINT_USER/KG_ENDPOINT_PASSWORD or the credentials file)"
+        )
+    if not folder.is_dir():
+        raise InputError("not a folder", path=str(folder))
+    started = time.perf_counter()
+    descriptor, name = tempfile.mkstemp(prefix=".kg-bulk-", suffix=".ttl", dir=folder)
+    os.close(descriptor)
+    file = Path(name)
+    try:
+        if progress:
+            progress(f"writing the store as Turtle to {file}")
+        sent = export(file, fmt="turtle", store=store)
+        file.chmod(0o644)  # the server's own account reads it
+        if progress:
+            progress(f"bulk loading {sent} triples into graph <{graph}> through isql on port {sql_port}")
+        bulk_load(sql_port, file, graph, user=credentials.user, password=credentials.password or "", timeout=timeout)
+    finally:
+        file.unlink(missing_ok=True)
+    held = remote_count(url, graph, protocol="gsp", count_url=count_url, credentials=credentials, timeout=timeout)
+    if held != sent:
+        raise EndpointError(
+            f"{display_url(url)}: the server holds {held} triples in graph <{graph}> after the bulk "
+            f"load, not the {sent} written: check the server's log, then push again"
+        )
+    return PushReport(display_url(url), graph, "bulk", sent, 1, time.perf_counter() - started, held)
+
+
+def count_query(graph: str | None) -> str:
+    """Return the query that counts the triples of ``graph`` (None: the default graph).
+
+    >>> count_query("urn:g")
+    'SELECT (COUNT(*) AS ?n) WHERE { GRAPH <urn:g> { ?s ?p ?o } }'
+    """
+    target = to_ntriples({"type": "uri", "value": graph}) if graph else None
+    pattern = f"GRAPH {target} {{ ?s ?p ?o }}" if target else "?s ?p ?o"
+    return f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}"
+
+
+def remote_count(
+    url: str,
+    graph: str | None,
+    *,
+    protocol: str,
+    count_url: str | None = None,
+    credentials: Credentials | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> int:
+    """Return how many triples the server holds in ``graph``: a COUNT query to ``count_url`` (or, with
+    the update protocol, to ``url``), else the graph read back through the Graph Store Protocol."""
+    import pyoxigraph
+
+    from kg.errors import EndpointError, KgError
+
+    if count_url is None and protocol == "gsp":
+        body = send(
+            gsp_target(url, graph),
+            None,
+            method="GET",
+            credentials=credentials,
+            timeout=timeout,
+            accept="application/n-triples, text/turtle;q=0.9",
+        )
+        try:
+            # N-Triples is Turtle, and some servers answer Turtle whatever is asked
+            return sum(1 for _ in pyoxigraph.parse(body, format=pyoxigraph.RdfFormat.TURTLE))
+        except SyntaxError as error:
+            raise EndpointError(
+                f"{display_url(url)}: cannot count the pushed graph: the graph read back does not "
+                f"parse ({error}); give the server's query URL with --count-endpoint"
+            ) from None
+    target = count_url or url
+    form = urllib.parse.urlencode({"query": count_query(graph)}).encode("ascii")
+    try:
+        body = send(
+            target,
+            form,
+            method="POST",
+            content_type="application/x-www-form-urlencoded",
+            credentials=credentials,
+            timeout=timeout,
+            accept="application/sparql-results+json",
+        )
+        bindings = json.loads(body)["results"]["bindings"]
+        return int(bindings[0]["n"]["value"]) if bindings else 0
+    except (ValueError, KeyError, TypeError, IndexError):
+        raise EndpointError(
+            f"{display_url(target)}: cannot count the pushed graph: the answer to COUNT is not SPARQL "
+            "results JSON; give the server's query URL to count on (--count-endpoint)"
+        ) from None
+    except KgError as error:
+        if count_url is None:
+            raise EndpointError(
+                f"{error}; kg counts the pushed graph there: give the server's query URL with --count-endpoint"
+            ) from None
+        raise
 
 
 def answer_key(result: QueryResult) -> tuple[Any, ...]:

@@ -22,40 +22,63 @@ What it cannot do: it only runs queries (updates are refused, use ``kg push``); 
 in memory; it cannot make a server evaluate the same entailment regime as the build (push the
 materialised graph, and use a repository without its own reasoning, to get equal answers).
 
-Credentials come from the environment (``KG_ENDPOINT_TOKEN`` for a bearer token, or
-``KG_ENDPOINT_USER`` and ``KG_ENDPOINT_PASSWORD`` for basic authentication) or from a TOML file
-(``KG_ENDPOINTS_FILE``, default ``~/.config/kg/endpoints.toml``) with one table per endpoint URL
-(the longest URL that prefixes the endpoint applies)::
+Credentials, the checks on URLs, the guarded transport and the error messages are
+:mod:`kg.store.transport`'s; here SPARQLWrapper composes each request and authenticates it
+(``setCredentials`` and ``setHTTPAuth`` for Basic and Digest, a header for Bearer), and its
+exception classes are mapped to kg's one-line errors.
 
-    ["https://graphdb.example.org/repositories/kg"]
-    user = "analyst"
-    password = "…"
-
-They are sent only in the ``Authorization`` header and never appear in messages.
+A server that cuts answers at a row cap without an error (Virtuoso's ``ResultSetMaxRows``,
+announced in its ``X-SPARQL-MaxRows`` header) never yields a silently incomplete answer: when a
+SELECT comes back at the cap, kg counts the full answer with one ``COUNT`` query and fails,
+naming the cap, if rows are missing.
 """
 
 from __future__ import annotations
 
-import base64
-import os
 import re
-import urllib.parse
+import urllib.error
+import urllib.request
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
 from kg.errors import EndpointError, InputError, KgError, QuerySyntaxError
 from kg.namespaces import sparql_prologue
 from kg.results import QueryResult, Term
 from kg.store.base import SparqlStore, is_ordered
 from kg.store.embedded import ERROR_POSITION as _OXIGRAPH_POSITION
+from kg.store.transport import (
+    ENV_AUTH,
+    ENV_FILE,
+    ENV_PASSWORD,
+    ENV_TOKEN,
+    ENV_USER,
+    Credentials,
+    ServerError,
+    check_url,
+    clean_text,
+    credentials_for,
+    display_url,
+    endpoint_error,
+    http_status_error,
+    opener,
+    redact,
+    same_origin,
+    server_message,
+)
 from kg.terms import with_bindings
 
-ENV_USER = "KG_ENDPOINT_USER"
-ENV_PASSWORD = "KG_ENDPOINT_PASSWORD"
-ENV_TOKEN = "KG_ENDPOINT_TOKEN"
-ENV_FILE = "KG_ENDPOINTS_FILE"
+__all__ = [
+    "ENV_AUTH",
+    "ENV_FILE",
+    "ENV_PASSWORD",
+    "ENV_TOKEN",
+    "ENV_USER",
+    "Credentials",
+    "RemoteStore",
+    "credentials_for",
+    "graph_iri",
+]
 
 #: What kg asks for: SPARQL results JSON for SELECT/ASK, N-Triples (else Turtle) for graphs.
 ACCEPT = (
@@ -67,110 +90,12 @@ _DECLARED_PREFIX = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?\s*:", re.IGNORECAS
 _COMMENT_LINE = re.compile(r"(?m)^\s*#.*$")
 _PROLOGUE_NAME = re.compile(r"^PREFIX ([^:]*):")
 _TIME_LIMIT = re.compile(r"cancel|time ?out|timed out|time limit", re.IGNORECASE)
+#: The header in which Virtuoso says it applied its ResultSetMaxRows cap to the answer.
+ROW_CAP_HEADER = "X-SPARQL-MaxRows"
+_PROLOGUE = re.compile(r"\A(?:\s+|#[^\n]*\n|PREFIX\s+[^:\s]*:\s*<[^>]*>|BASE\s*<[^>]*>)*", re.IGNORECASE)
 # A reason a server appended to an answer it cut short: text after the last JSON punctuation or
 # line break, e.g. Oxigraph's `…}}The SPARQL operation has been cancelled`.
 _TRAILING_REASON = re.compile(r'[\[{},\n]\s*([A-Za-z][^"{}\[\]\n]{4,300}?)\s*$')
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """How to authenticate to an endpoint: a bearer ``token``, or ``user`` and ``password``.
-
-    The secrets never appear in ``repr`` or in any message:
-
-    >>> Credentials(user="analyst", password="s3cret")
-    Credentials(basic)
-    >>> Credentials(token="t0k3n").headers()
-    {'Authorization': 'Bearer t0k3n'}
-    """
-
-    user: str | None = None
-    password: str | None = None
-    token: str | None = None
-
-    def headers(self) -> dict[str, str]:
-        """Return the ``Authorization`` header these credentials send."""
-        if self.token:
-            return {"Authorization": f"Bearer {self.token}"}
-        pair = f"{self.user or ''}:{self.password or ''}".encode()
-        return {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
-
-    def __repr__(self) -> str:
-        return f"Credentials({'bearer' if self.token else 'basic'})"
-
-
-def config_file() -> Path:
-    """Return the credentials file: ``KG_ENDPOINTS_FILE``, else ``$XDG_CONFIG_HOME/kg/endpoints.toml``."""
-    if env := os.environ.get(ENV_FILE):
-        return Path(env)
-    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
-    return Path(base) / "kg" / "endpoints.toml"
-
-
-def credentials_for(url: str) -> Credentials | None:
-    """Return the credentials for ``url``: the environment variables if set, else the entry of the
-    credentials file whose URL is the longest one that equals or prefixes ``url``, else None."""
-    if os.environ.get(ENV_TOKEN):
-        return Credentials(token=os.environ[ENV_TOKEN])
-    if os.environ.get(ENV_USER):
-        return Credentials(user=os.environ[ENV_USER], password=os.environ.get(ENV_PASSWORD, ""))
-    path = config_file()
-    if not path.is_file():
-        return None
-    import tomllib
-
-    try:
-        entries = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        # the decoder's message gives line and column, never the file's content
-        raise InputError(f"not a valid credentials file: {error}", path=str(path)) from None
-    except OSError as error:
-        raise InputError(f"cannot read the credentials file: {error.strerror or error}", path=str(path)) from None
-    matching = [key for key in entries if url == key or url.startswith(key.rstrip("/") + "/")]
-    if not matching:
-        return None
-    entry = entries[max(matching, key=len)]
-    if not isinstance(entry, dict) or not ({"token", "user"} & entry.keys()):
-        raise InputError("each endpoint table needs `token`, or `user` and `password`", path=str(path))
-    return Credentials(user=entry.get("user"), password=entry.get("password"), token=entry.get("token"))
-
-
-def display_url(url: str) -> str:
-    """Return ``url`` as messages show it: without user information or query string.
-
-    >>> display_url("https://user:secret@example.org:8182/sparql?key=abc")
-    'https://example.org:8182/sparql'
-    """
-    parts = urllib.parse.urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
-
-
-def check_url(url: str) -> str:
-    """Return ``url`` if it is an http(s) URL without credentials in it; raise InputError if not.
-
-    >>> check_url("http://127.0.0.1:7878/query")
-    'http://127.0.0.1:7878/query'
-    """
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError(f"{display_url(url) if parts.netloc else url!r} is not an http(s) URL")
-    if "@" in parts.netloc:
-        raise InputError(
-            f"{display_url(url)}: put credentials in {ENV_USER}/{ENV_PASSWORD}, {ENV_TOKEN} or "
-            f"{config_file()}, not in the URL"
-        )
-    return url
-
-
-def server_message(body: bytes | str | None, limit: int = 300) -> str:
-    """Return the first non-empty line of a server's error text, shortened, for a one-line message.
-
-    >>> server_message(b"\\nerror at 1:8: expected DISTINCT\\n  at ...")
-    'error at 1:8: expected DISTINCT'
-    """
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else (body or "")
-    line = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    return line if len(line) <= limit else line[:limit] + "…"
 
 
 def incomplete_reason(body: bytes) -> str | None:
@@ -185,105 +110,6 @@ def incomplete_reason(body: bytes) -> str | None:
     return match[1] if match else None
 
 
-def http_status(error: BaseException) -> tuple[int, str, bytes] | None:
-    """Return the HTTP status, reason and body of an error response, or None for other errors.
-
-    SPARQLWrapper turns some statuses into its own exceptions, keeping the body only in the
-    message (as a bytes literal) and the original HTTPError as the exception's context.
-    """
-    import http.client
-    import urllib.error
-
-    from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
-
-    if isinstance(error, urllib.error.HTTPError):
-        try:
-            body = error.read()
-        except (OSError, http.client.HTTPException):
-            body = b""
-        return error.code, str(error.reason or ""), body
-    if isinstance(error, SPARQLWrapperException):
-        import ast
-
-        original = error.__context__
-        code = original.code if isinstance(original, urllib.error.HTTPError) else 500
-        reason = str(original.reason or "") if isinstance(original, urllib.error.HTTPError) else ""
-        _, found, literal = str(error).partition("Response:\n")
-        try:
-            body = ast.literal_eval(literal) if found else b""
-        except (ValueError, SyntaxError):
-            body = literal.encode()
-        return code, reason, body if isinstance(body, bytes) else b""
-    return None
-
-
-def endpoint_error(url: str, error: BaseException, *, timeout: float | None = None) -> KgError:
-    """Turn what urllib, http.client or SPARQLWrapper raised into a one-line kg error naming ``url``.
-
-    >>> import urllib.error
-    >>> refused = urllib.error.URLError(ConnectionRefusedError(111, "Connection refused"))
-    >>> print(endpoint_error("http://127.0.0.1:9/query", refused))
-    http://127.0.0.1:9/query: cannot reach the endpoint (Connection refused)
-    """
-    import http.client
-    import socket
-    import urllib.error
-
-    where = display_url(url)
-    if status := http_status(error):
-        return http_status_error(where, *status)
-    reason = error.reason if isinstance(error, urllib.error.URLError) else error
-    if isinstance(reason, TimeoutError | socket.timeout):
-        within = f" within {timeout:g} s" if timeout else ""
-        return EndpointError(f"{where}: no answer{within}; the query may be too costly, or the endpoint down")
-    if isinstance(error, http.client.IncompleteRead | http.client.RemoteDisconnected | ConnectionResetError):
-        return EndpointError(f"{where}: the connection closed before the answer was complete")
-    detail = getattr(reason, "strerror", None) or str(reason) or type(reason).__name__
-    return EndpointError(f"{where}: cannot reach the endpoint ({detail})")
-
-
-def http_status_error(where: str, code: int, reason: str, body: bytes | None) -> KgError:
-    """Return the error for an HTTP error status, with the server's own one-line explanation."""
-    message = server_message(body)
-    status = f"HTTP {code}{' ' + reason if reason else ''}"
-    detail = f"{status}: {message}" if message else status
-    if code == 400:
-        return QuerySyntaxError(f"the endpoint rejected the request ({detail})", path=where)
-    if code in (401, 403):
-        hint = (
-            f"; set the credentials in {ENV_TOKEN}, {ENV_USER}/{ENV_PASSWORD} or {config_file()}" if code == 401 else ""
-        )
-        return EndpointError(f"{where}: refused ({detail}){hint}")
-    if _TIME_LIMIT.search(message):
-        return EndpointError(f"{where}: the endpoint stopped the query at its time limit ({detail})")
-    return EndpointError(f"{where}: {detail}")
-
-
-def send(
-    url: str,
-    data: bytes,
-    *,
-    method: str,
-    content_type: str,
-    credentials: Credentials | None = None,
-    timeout: float | None = None,
-) -> bytes:
-    """Send ``data`` to ``url`` (``PUT``/``POST``) and return the response body.
-
-    Errors become one-line :class:`~kg.errors.EndpointError` messages naming the URL.
-    """
-    import http.client
-    import urllib.request
-
-    headers = {"Content-Type": content_type, **(credentials.headers() if credentials else {})}
-    request = urllib.request.Request(url, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.read()
-    except (OSError, http.client.HTTPException) as error:
-        raise endpoint_error(url, error, timeout=timeout) from None
-
-
 def prologue_for(query: str) -> str:
     """Return PREFIX lines for the project's prefixes that ``query`` does not declare itself.
 
@@ -295,7 +121,9 @@ def prologue_for(query: str) -> str:
     return "".join(line for line in lines if _PROLOGUE_NAME.match(line)[1] not in declared)  # type: ignore[index]
 
 
-def result_from_answer(body: bytes, media_type: str, *, ordered: bool, where: str) -> QueryResult:
+def result_from_answer(
+    body: bytes, media_type: str, *, ordered: bool, where: str, credentials: Credentials | None = None
+) -> QueryResult:
     """Read an endpoint's answer (any SPARQL results format, or an RDF graph) into a QueryResult.
 
     >>> result_from_answer(b'{"head":{},"boolean":true}', "application/sparql-results+json",
@@ -311,9 +139,11 @@ def result_from_answer(body: bytes, media_type: str, *, ordered: bool, where: st
         pass  # raised below, once the half-read answer is released in this thread
     except ValueError:
         raise EndpointError(
-            f"{where}: unexpected answer of type {media_type or 'unknown'}: {server_message(body)}"
+            f"{where}: unexpected answer of type {clean_text(media_type) or 'unknown'}: "
+            f"{server_message(body, credentials)}"
         ) from None
     reason = incomplete_reason(body)
+    reason = redact(clean_text(reason), credentials) if reason else None
     if reason and _TIME_LIMIT.search(reason):
         raise EndpointError(f"{where}: the endpoint stopped the query at its time limit ({reason})")
     raise EndpointError(f"{where}: the answer is incomplete" + (f": {reason}" if reason else " (it ends mid-way)"))
@@ -354,10 +184,19 @@ class RemoteStore(SparqlStore):
         self, query: str, *, bindings: Mapping[str, Term] | None = None, source: str | None = None
     ) -> QueryResult:
         """Run a query on the endpoint; see :meth:`SparqlStore.execute`."""
-        from SPARQLWrapper import POST, SPARQLWrapper
-
         text = with_bindings(query, bindings)
         prologue = prologue_for(text)
+        body, media_type, cap = self._send(prologue + text, source=source, prologue=prologue)
+        result = result_from_answer(
+            body, media_type, ordered=is_ordered(query), where=self.location, credentials=self.credentials
+        )
+        if cap is not None and result.kind == "select" and len(result.bindings) >= cap:
+            self._check_complete(prologue + text, len(result.bindings), cap, source=source)
+        return result
+
+    def _wrapper(self, text: str, source: str | None) -> Any:
+        from SPARQLWrapper import BASIC, DIGEST, POST, SPARQLWrapper
+
         wrapper = SPARQLWrapper(self.endpoint)
         wrapper.setMethod(POST)
         wrapper.setOnlyConneg(True)
@@ -365,28 +204,94 @@ class RemoteStore(SparqlStore):
         with warnings.catch_warnings():
             # SPARQLWrapper guesses the query form by regex and warns when it cannot; the server decides
             warnings.simplefilter("ignore", RuntimeWarning)
-            wrapper.setQuery(prologue + text)
+            wrapper.setQuery(text)
         if wrapper.isSparqlUpdateRequest():
             raise InputError(
                 "this is an update, and kg only sends queries; `kg push` loads the graph", path=source or "query"
             )
         wrapper.addCustomHttpHeader("Accept", ACCEPT)
-        for name, value in (self.credentials.headers() if self.credentials else {}).items():
-            wrapper.addCustomHttpHeader(name, value)
+        credentials = self.credentials
+        if credentials and credentials.scheme == "bearer":
+            wrapper.addCustomHttpHeader("Authorization", f"Bearer {credentials.token}")
+        elif credentials:
+            wrapper.setHTTPAuth(DIGEST if credentials.scheme == "digest" else BASIC)
+            wrapper.setCredentials(
+                credentials.user, credentials.password, **({"realm": credentials.realm} if credentials.realm else {})
+            )
         if self.graph:
             wrapper.addDefaultGraph(self.graph)
+        return wrapper
+
+    def _send(self, text: str, *, source: str | None, prologue: str) -> tuple[bytes, str, int | None]:
+        """Send one query; return the answer's body, media type and the row cap the server applied (if it says)."""
+        from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+        wrapper = self._wrapper(text, source)
+        # SPARQLWrapper opens through urllib's installed opener: kg's guards against cross-origin and
+        # body-dropping redirects. (For Digest SPARQLWrapper installs its own, which answers the
+        # challenge for the endpoint's URL only; the final URL is checked below.)
+        urllib.request.install_opener(opener(self.endpoint, None))
         try:
             response = wrapper.query().response
+            final = response.geturl()
             media_type = response.headers.get_content_type() if response.headers.get("Content-Type") else ""
+            cap = response.headers.get(ROW_CAP_HEADER)
             body = response.read()
-        except Exception as error:  # urllib, http.client and SPARQLWrapper errors alike
-            status = http_status(error)  # reads the error's body, which can be read only once
-            if status is None:
-                raise endpoint_error(self.endpoint, error, timeout=self.timeout) from None
-            if status[0] == 400:
-                raise self._rejected(server_message(status[2]), source, prologue) from None
-            raise http_status_error(self.location, *status) from None
-        return result_from_answer(body, media_type, ordered=is_ordered(query), where=self.location)
+        except SPARQLWrapperException as error:
+            raise self._refused(error, source, prologue) from None
+        except KgError:
+            raise
+        except Exception as error:  # urllib and http.client errors alike
+            if isinstance(error, urllib.error.HTTPError) and error.code == 400:
+                raise self._rejected(self._message(error), source, prologue) from None
+            raise endpoint_error(self.endpoint, error, timeout=self.timeout, credentials=self.credentials) from None
+        if final and not same_origin(final, self.endpoint):
+            raise EndpointError(
+                f"{self.location}: the answer came from another origin, {display_url(final)}, "
+                "after a redirect; kg does not accept it"
+            )
+        return body, media_type, int(cap) if cap and cap.strip().isdigit() else None
+
+    def _message(self, error: BaseException) -> str:
+        """Return the server's one-line reason for an error response, when kg's transport kept it."""
+        original = error if isinstance(error, ServerError) else error.__context__
+        return server_message(original.body, self.credentials) if isinstance(original, ServerError) else ""
+
+    def _refused(self, error: BaseException, source: str | None, prologue: str) -> KgError:
+        """Map SPARQLWrapper's exception classes (one per HTTP status it knows) to kg's errors."""
+        from SPARQLWrapper.SPARQLExceptions import (
+            EndPointInternalError,
+            EndPointNotFound,
+            QueryBadFormed,
+            Unauthorized,
+            URITooLong,
+        )
+
+        message = self._message(error)
+        if isinstance(error, QueryBadFormed):
+            return self._rejected(message, source, prologue)
+        code, reason = {
+            Unauthorized: (401, "Unauthorized"),
+            EndPointNotFound: (404, "Not Found"),
+            URITooLong: (414, "URI Too Long"),
+            EndPointInternalError: (500, "Internal Server Error"),
+        }.get(type(error), (500, ""))
+        return http_status_error(self.location, code, reason, message.encode(), self.credentials)
+
+    def _check_complete(self, text: str, rows: int, cap: int, *, source: str | None) -> None:
+        """Fail, naming the cap, when the server cut a SELECT answer at its row cap (counted with COUNT)."""
+        declarations = _PROLOGUE.match(text)
+        head = declarations[0] if declarations else ""
+        count = f"{head}SELECT (COUNT(*) AS ?kgRows) WHERE {{ {{ {text[len(head) :]} }} }}"
+        body, media_type, _ = self._send(count, source=source, prologue="")
+        counted = result_from_answer(body, media_type, ordered=False, where=self.location).rows
+        total = int(counted[0][0]) if counted and counted[0] and counted[0][0] is not None else rows
+        if total > rows:
+            raise EndpointError(
+                f"{self.location}: the endpoint cut the answer at its row cap of {cap} rows "
+                f"({ROW_CAP_HEADER}; Virtuoso's ResultSetMaxRows) and {total} were due: raise the "
+                "cap in the server's settings, or page the query with LIMIT and OFFSET"
+            )
 
     def _rejected(self, message: str, source: str | None, prologue: str) -> QuerySyntaxError:
         """Return the error for a query the endpoint refused to parse, at the query's own line."""
