@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kg.errors import InputError
-from kg.namespaces import DCTERMS, KG, OWL, PREFIXES, PROV, QB, RDF, RDFS, SKOS
+from kg.namespaces import DCTERMS, KG, KGR, OWL, PREFIXES, PROV, QB, RDF, RDFS, SKOS
 from kg.results import Term, compact_iri
 from kg.terms import expand_iri
 
@@ -86,16 +86,22 @@ __all__ = [
 
 LANGUAGES = ("en", "ja")
 
-#: The ontology's terms: labels, hierarchies, inverses, chains and symmetric properties.
+#: The ontology's terms: labels, hierarchies, inverses, chains and symmetric properties. It
+#: starts from the declared terms and the vocabularies' concepts, so that it costs the ontology's
+#: size, not the graph's.
 SCHEMA_QUERY = """
 SELECT ?term ?relation ?value WHERE {
-  VALUES ?relation { rdfs:label skos:prefLabel rdfs:subClassOf rdfs:subPropertyOf owl:inverseOf
-                     owl:propertyChainAxiom rdf:type }
+  {
+    VALUES ?declared { owl:Class owl:ObjectProperty owl:DatatypeProperty owl:AnnotationProperty rdf:Property
+                       owl:SymmetricProperty owl:TransitiveProperty skos:ConceptScheme rdfs:Class }
+    ?term a ?declared .
+  } UNION { ?term skos:inScheme ?scheme . }
   ?term ?relation ?value .
+  FILTER(?relation IN (rdfs:label, skos:prefLabel, rdfs:subClassOf, rdfs:subPropertyOf, owl:inverseOf,
+                       owl:propertyChainAxiom, rdf:type))
   FILTER(isIRI(?term) && !STRSTARTS(STR(?term), STR(kgr:)))
   FILTER(?relation != rdf:type || ?value = owl:SymmetricProperty)
 }"""
-
 #: Every statement about a thing; report quotations and corpus line numbers are left out
 #: because a view has no room for them.
 FACTS_QUERY = """
@@ -150,12 +156,15 @@ class _Schema:
         The drawn one is the one whose declaration says ``owl:inverseOf``; when both do, the one
         whose IRI sorts first.
         """
-        return {second: first for first, second in self.inverse_declared
-                if first != second and ((second, first) not in self.inverse_declared or first < second)}
+        return {
+            second: first
+            for first, second in self.inverse_declared
+            if first != second and ((second, first) not in self.inverse_declared or first < second)
+        }
 
 
 def _local(iri: str) -> str:
-    return iri[len(KG):] if iri.startswith(KG) else compact_iri(iri)
+    return iri[len(KG) :] if iri.startswith(KG) else compact_iri(iri)
 
 
 def _closure(start: Iterable[str], parents: Mapping[str, set[str]]) -> set[str]:
@@ -230,37 +239,120 @@ def _node_classes(direct: frozenset[str], schema: _Schema) -> tuple[str, str, li
 
 def _drop_super_properties(pairs: set[tuple[str, str]], schema: _Schema) -> set[tuple[str, str]]:
     """Drop (property, value) pairs implied by a (sub-property, value) pair of the same set."""
-    implied = {(parent, value) for prop, value in pairs
-               for parent in _closure(schema.super_properties.get(prop, ()), schema.super_properties) if parent != prop}
+    implied = {
+        (parent, value)
+        for prop, value in pairs
+        for parent in _closure(schema.super_properties.get(prop, ()), schema.super_properties)
+        if parent != prop
+    }
     return pairs - implied
 
 
-def instance_graph(source: KnowledgeGraph | SparqlStore, *, sources: bool = False) -> nx.MultiDiGraph:
+#: Facts about a given set of things (the subjects come in a ``VALUES`` block).
+FACTS_OF_QUERY = """
+SELECT ?subject ?predicate ?object WHERE {
+  ?subject ?predicate ?object .
+  FILTER(?predicate NOT IN (kg:quotedText, kg:sourceLine, kg:corpusFile))
+}"""
+#: The labels of things a view refers to without drawing them (a series, a category).
+LABELS_OF_QUERY = """
+SELECT ?subject ?predicate ?object WHERE {
+  ?subject ?predicate ?object .
+  FILTER(?predicate IN (rdfs:label, skos:prefLabel))
+}"""
+#: How many subjects go into one ``VALUES`` block.
+BATCH = 500
+DATASET = QB + "dataSet"
+CATEGORY = KG + "category"
+PERIOD, PERIOD_END = KG + "period", KG + "periodEnd"
+PRINTED, VALUE, UNIT, APPROXIMATE = KG + "printedText", KG + "value", KG + "unit", KG + "approximate"
+
+
+def values_block(variable: str, iris: Iterable[str]) -> str:
+    """Return a ``VALUES ?variable { … }`` block of IRIs, each written (and escaped) by Oxigraph,
+    so that no IRI can change the query's structure."""
+    from kg.terms import to_ntriples
+
+    terms = " ".join(to_ntriples({"type": "uri", "value": iri}) for iri in iris)
+    return f"VALUES ?{variable} {{ {terms} }}"
+
+
+def with_values(query: str, variable: str, iris: Iterable[str]) -> str:
+    """Return ``query`` with a ``VALUES`` block of ``iris`` for ``variable`` first in its WHERE group."""
+    from kg.terms import where_clause_start
+
+    start = where_clause_start(query)
+    assert start is not None, "the query has a WHERE group"
+    return f"{query[:start]} {values_block(variable, iris)}{query[start:]}"
+
+
+def rows_about(store: SparqlStore, query: str, iris: Iterable[str], variable: str = "subject") -> Iterable[Term]:
+    """Run ``query`` once per batch of ``iris`` bound to ``variable`` and yield every row."""
+    ordered = sorted(set(iris))
+    for start in range(0, len(ordered), BATCH):
+        yield from store.execute(with_values(query, variable, ordered[start : start + BATCH])).bindings
+
+
+def instance_graph(
+    source: KnowledgeGraph | SparqlStore, *, sources: bool = False, nodes: Collection[str] | None = None
+) -> nx.MultiDiGraph:
     """Read the things in ``source`` and the relations between them as a MultiDiGraph.
 
     ``source`` is a :class:`~kg.graph.KnowledgeGraph` or any :class:`~kg.store.base.SparqlStore`
     (so a remote endpoint works too). With ``sources=True`` report sections, figures and reports
     are nodes as well, linked by ``prov:wasDerivedFrom``, ``kg:inReport`` and ``dcterms:isPartOf``.
+    With ``nodes``, only those things are read (the store is asked about them alone, and about
+    the sections, figures and reports they cite), which is how views stay fast on a big graph.
     See the module documentation for the attributes.
     """
     import networkx as nx
 
     from kg.graph import KnowledgeGraph
+    from kg.terms import to_ntriples
 
     store = source.store if isinstance(source, KnowledgeGraph) else source
     schema = _read_schema(store)
     types: dict[str, set[str]] = defaultdict(set)
     literals: dict[str, list[tuple[str, Term]]] = defaultdict(list)
     links: set[tuple[str, str, str]] = set()
-    for row in store.execute(FACTS_QUERY).bindings:
-        subject, predicate, value = row["subject"]["value"], row["predicate"]["value"], row["object"]
-        if predicate == RDF + "type":
-            if value["type"] == "uri" and value["value"].startswith(KG):
-                types[subject].add(value["value"])
-        elif value["type"] == "literal":
-            literals[subject].append((predicate, value))
-        elif value["type"] == "uri":
-            links.add((subject, predicate, value["value"]))
+
+    def take(rows: Iterable[Term]) -> None:
+        for row in rows:
+            subject, predicate, value = row["subject"]["value"], row["predicate"]["value"], row["object"]
+            if predicate == RDF + "type":
+                if value["type"] == "uri" and value["value"].startswith(KG):
+                    types[subject].add(value["value"])
+            elif value["type"] == "literal":
+                literals[subject].append((predicate, value))
+            elif value["type"] == "uri":
+                links.add((subject, predicate, value["value"]))
+
+    if nodes is None:
+        take(store.execute(FACTS_QUERY).bindings)
+    else:
+        wanted = {node for node in nodes if node.startswith(KGR)}
+        # an inverse that inference added is read from the other side, which is in the view too:
+        # a hub's thousands of kg:issued links are never read
+        inverses = sorted(set(schema.primaries()) | schema.chains | {KG + "mentionedIn"})
+        facts_of = FACTS_OF_QUERY.replace(
+            "kg:corpusFile)",
+            "kg:corpusFile" + "".join(", " + to_ntriples({"type": "uri", "value": iri}) for iri in inverses) + ")",
+        )
+        take(rows_about(store, facts_of, wanted))
+        # the sections and figures they cite, and the reports those are in
+        parts = {target for subject, predicate, target in links if predicate == DERIVED_FROM} - set(types)
+        take(rows_about(store, FACTS_OF_QUERY, parts))
+        reports = {target for subject, predicate, target in links if predicate in (IN_REPORT, REPORTED_IN)}
+        take(rows_about(store, FACTS_OF_QUERY, reports - set(types)))
+        provenance = parts | reports
+        if sources:
+            wanted |= provenance
+        else:
+            # what the provenance itself points at (its publisher, its parent section) stays out
+            links = {link for link in links if link[0] in wanted or link[2] in provenance}
+        for thing in list(types):
+            if thing not in wanted and thing not in provenance:
+                del types[thing]
 
     graph = nx.MultiDiGraph(view="overview", classes={}, properties={}, reports={})
     classes_of: dict[frozenset[str], tuple[str, str, list[str]]] = {}
@@ -271,22 +363,29 @@ def instance_graph(source: KnowledgeGraph | SparqlStore, *, sources: bool = Fals
             for name in classes_of[direct][2]:
                 iri = KG + name
                 graph.graph["classes"][name] = {
-                    "iri": iri, "parents": sorted(_local(parent) for parent in schema.parents.get(iri, ())),
+                    "iri": iri,
+                    "parents": sorted(_local(parent) for parent in schema.parents.get(iri, ())),
                     **{f"label_{lang}": _in_language(schema.labels.get(iri, {}), lang, name) for lang in LANGUAGES},
                 }
         node_type, kind, classes = classes_of[direct]
         labels = _best_labels(literals[node])
         graph.add_node(
             node,
-            label_en=_in_language(labels, "en", compact_iri(node)),
-            label_ja=_in_language(labels, "ja", compact_iri(node)),
+            label_en=labels.get("en") or labels.get(""),
+            label_ja=labels.get("ja") or labels.get(""),
             aliases=sorted({value["value"] for prop, value in literals[node] if prop == ALIAS}),
-            type=node_type, kind=kind, classes=list(classes), properties=[], sources=[], reports=[],
+            type=node_type,
+            kind=kind,
+            classes=list(classes),
+            properties=[],
+            sources=[],
+            reports=[],
         )
 
     outgoing: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for subject, predicate, target in links:
         outgoing[subject].append((predicate, target))
+    _fill_labels(graph, store, literals, outgoing, schema)
     for subject, predicate, target in sorted(_relations(links, graph, schema)):
         graph.add_edge(subject, target, key=predicate, predicate=predicate, **_labels_for(predicate, graph, schema))
     _add_properties(graph, literals, outgoing, schema)
@@ -296,8 +395,101 @@ def instance_graph(source: KnowledgeGraph | SparqlStore, *, sources: bool = Fals
     return graph
 
 
+def _fill_labels(
+    graph: nx.MultiDiGraph,
+    store: SparqlStore,
+    literals: Mapping[str, list[tuple[str, Term]]],
+    outgoing: Mapping[str, list[tuple[str, str]]],
+    schema: _Schema,
+) -> None:
+    """Give every node a label in both languages, never an IRI.
+
+    A node labelled in one language only shows that label in the other. A node with no label
+    at all gets one composed from what it is: an observation from its series, period, breakdown
+    and value (``Ransomware reports 2023, VPN: 63 cases``), anything else from its class and
+    its date or title.
+    """
+    missing = [node for node, data in graph.nodes(data=True) if not (data["label_en"] and data["label_ja"])]
+    named = {target for node in missing for prop, target in outgoing.get(node, ()) if prop in (DATASET, CATEGORY)}
+    unknown = {target for target in named if target not in graph}
+    names: dict[str, dict[str, str]] = {
+        target: {"en": graph.nodes[target]["label_en"] or "", "ja": graph.nodes[target]["label_ja"] or ""}
+        for target in named
+        if target in graph
+    }
+    found: dict[str, list[tuple[str, Term]]] = defaultdict(list)
+    for row in rows_about(store, LABELS_OF_QUERY, unknown):
+        found[row["subject"]["value"]].append((row["predicate"]["value"], row["object"]))
+    names.update({target: _best_labels(pairs) for target, pairs in found.items()})
+    for node in missing:
+        data = graph.nodes[node]
+        if data["label_en"] or data["label_ja"]:
+            data["label_en"] = data["label_en"] or data["label_ja"]
+            data["label_ja"] = data["label_ja"] or data["label_en"]
+            continue
+        for lang in LANGUAGES:
+            data[f"label_{lang}"] = _composed_label(
+                graph, node, lang, literals.get(node, []), outgoing.get(node, []), names, schema
+            )
+
+
+def _literal_values(pairs: Iterable[tuple[str, Term]], prop: str) -> list[str]:
+    return sorted(value["value"] for key, value in pairs if key == prop)
+
+
+def _composed_label(
+    graph: nx.MultiDiGraph,
+    node: str,
+    lang: str,
+    pairs: list[tuple[str, Term]],
+    links: list[tuple[str, str]],
+    names: Mapping[str, Mapping[str, str]],
+    schema: _Schema,
+) -> str:
+    """Compose a label for a thing the graph does not label (see :func:`_fill_labels`)."""
+
+    def name(target: str) -> str:
+        return _in_language(names.get(target, {}), lang, "") or _in_language(
+            schema.labels.get(target, {}), lang, compact_iri(target).partition(":")[2]
+        )
+
+    data = graph.nodes[node]
+    period = "–".join(_literal_values(pairs, PERIOD)[:1] + _literal_values(pairs, PERIOD_END)[:1])
+    if data["kind"] == "Observation":
+        series = [name(target) for prop, target in sorted(links) if prop == DATASET]
+        categories = [name(target) for prop, target in sorted(links) if prop == CATEGORY]
+        printed = _literal_values(pairs, PRINTED)
+        if lang == "ja" and printed:
+            amount = printed[0]
+        else:
+            value = _literal_values(pairs, VALUE)
+            units = [name(target) for prop, target in links if prop == UNIT]
+            about = ("about " if lang == "en" else "約") if "true" in _literal_values(pairs, APPROXIMATE) else ""
+            amount = about + " ".join(filter(None, [_number(value[0]) if value else "", *units[:1]]))
+        head = " ".join(filter(None, [*series[:1], period]))
+        if categories:
+            head += (", " if lang == "en" else "、") + (" / " if lang == "en" else "・").join(categories)
+        return f"{head}: {amount}" if amount.strip() else head or class_label(graph, data["type"], lang)
+    when = (_literal_values(pairs, DCTERMS + "date") or [period])[:1]
+    titles = [
+        value["value"] for key, value in pairs if key == DCTERMS + "title" and value.get("xml:lang", lang) in (lang, "")
+    ]
+    return " ".join(filter(None, [class_label(graph, data["type"], lang), *titles[:1], *when]))
+
+
+def _number(text: str) -> str:
+    """Write a number with thousands separators (``8730000000`` → ``8,730,000,000``)."""
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return f"{int(number):,}" if number.is_integer() else f"{number:,}"
+
+
 def _labels_for(prop: str, graph: nx.MultiDiGraph, schema: _Schema) -> dict[str, str]:
     """Return a property's labels, remembering them in the graph's ``properties`` table."""
+    if prop in graph.graph["properties"]:
+        return graph.graph["properties"][prop]
     known = {**STANDARD_LABELS.get(prop, {}), **schema.labels.get(prop, {})}
     labels = {f"label_{lang}": _in_language(known, lang, compact_iri(prop)) for lang in LANGUAGES}
     graph.graph["properties"][prop] = labels
@@ -321,12 +513,19 @@ def _relations(links: set[tuple[str, str, str]], graph: nx.MultiDiGraph, schema:
     by_pair: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
     for subject, predicate, target in canonical:
         by_pair[subject, target].add((predicate, target))
-    return {(subject, predicate, target) for (subject, _), pairs in by_pair.items()
-            for predicate, target in _drop_super_properties(pairs, schema)}
+    return {
+        (subject, predicate, target)
+        for (subject, _), pairs in by_pair.items()
+        for predicate, target in _drop_super_properties(pairs, schema)
+    }
 
 
-def _add_properties(graph: nx.MultiDiGraph, literals: Mapping[str, list[tuple[str, Term]]],
-                    outgoing: Mapping[str, list[tuple[str, str]]], schema: _Schema) -> None:
+def _add_properties(
+    graph: nx.MultiDiGraph,
+    literals: Mapping[str, list[tuple[str, Term]]],
+    outgoing: Mapping[str, list[tuple[str, str]]],
+    schema: _Schema,
+) -> None:
     """Set each node's ``properties``: its literals (not labels) and its links to non-nodes."""
     for node, data in graph.nodes(data=True):
         values: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
@@ -334,8 +533,8 @@ def _add_properties(graph: nx.MultiDiGraph, literals: Mapping[str, list[tuple[st
             if prop not in LABELS and prop != ALIAS:
                 values[prop, value["value"]].add((value["value"], value.get("xml:lang", "")))
         for prop, target in outgoing.get(node, []):
-            if target in graph or prop in schema.chains:
-                continue
+            if target in graph or prop in schema.chains or target.startswith(KGR):
+                continue  # a thing outside the view is not a property of this one
             # a vocabulary term (a kind of measure, a unit) shows as its labels; anything else as its IRI
             named = schema.labels.get(target)
             values[prop, target] |= {(text, lang) for lang, text in named.items()} if named else {(target, "")}
@@ -345,9 +544,13 @@ def _add_properties(graph: nx.MultiDiGraph, literals: Mapping[str, list[tuple[st
             _labels_for(prop, graph, schema)
 
 
-def _add_provenance(graph: nx.MultiDiGraph, literals: Mapping[str, list[tuple[str, Term]]],
-                    outgoing: Mapping[str, list[tuple[str, str]]]) -> None:
+def _add_provenance(
+    graph: nx.MultiDiGraph,
+    literals: Mapping[str, list[tuple[str, Term]]],
+    outgoing: Mapping[str, list[tuple[str, str]]],
+) -> None:
     """Set each node's ``sources`` and ``reports``, and the graph's ``reports`` table."""
+
     def literal(node: str, prop: str) -> str | None:
         return min((value["value"] for key, value in literals.get(node, []) if key == prop), default=None)
 
@@ -358,19 +561,24 @@ def _add_provenance(graph: nx.MultiDiGraph, literals: Mapping[str, list[tuple[st
         if kind == "Report":
             graph.graph["reports"][node] = {
                 "year": literal(node, KG + "coversYear") or compact_iri(node),
-                "label_en": graph.nodes[node]["label_en"], "label_ja": graph.nodes[node]["label_ja"]}
+                "label_en": graph.nodes[node]["label_en"],
+                "label_ja": graph.nodes[node]["label_ja"],
+            }
     report_of = {node: min(targets(node, IN_REPORT)) for node in graph if targets(node, IN_REPORT)}
     for node, data in graph.nodes(data=True):
         parts = [part for part in targets(node, DERIVED_FROM) if part in graph]
-        data["sources"] = [{
-            "part": part,
-            "report": report_of.get(part),
-            "year": graph.graph["reports"].get(report_of.get(part, ""), {}).get("year"),
-            "path": literal(part, KG + "sectionPath"),
-            "figure": literal(part, KG + "figureNumber"),
-            "label_en": graph.nodes[part]["label_en"],
-            "label_ja": graph.nodes[part]["label_ja"],
-        } for part in parts]
+        data["sources"] = [
+            {
+                "part": part,
+                "report": report_of.get(part),
+                "year": graph.graph["reports"].get(report_of.get(part, ""), {}).get("year"),
+                "path": literal(part, KG + "sectionPath"),
+                "figure": literal(part, KG + "figureNumber"),
+                "label_en": graph.nodes[part]["label_en"],
+                "label_ja": graph.nodes[part]["label_ja"],
+            }
+            for part in parts
+        ]
         # sections in report order of their paths, then figures by number
         data["sources"].sort(key=_source_order)
         reports = {report_of[part] for part in [node, *parts] if part in report_of}
@@ -449,8 +657,11 @@ def communities(graph: nx.Graph, *, seed: int = 7) -> list[set[str]]:
     import networkx as nx
 
     simple = simple_graph(graph)
-    found = [set(part) for group in nx.community.louvain_communities(simple, seed=seed)
-             for part in nx.connected_components(simple.subgraph(group))]
+    found = [
+        set(part)
+        for group in nx.community.louvain_communities(simple, seed=seed)
+        for part in nx.connected_components(simple.subgraph(group))
+    ]
     return sorted(found, key=lambda group: (-len(group), min(group)))
 
 
@@ -556,8 +767,13 @@ def resolve_report(graph: nx.Graph, report: str) -> str:
     wanted = _normal(report)
     for iri, info in sorted(graph.graph["reports"].items()):
         local = compact_iri(iri).removeprefix("kgr:")
-        if wanted in {_normal(info["year"]), _normal(iri), _normal(compact_iri(iri)), _normal(local),
-                      _normal(local.removeprefix("report-"))}:
+        if wanted in {
+            _normal(info["year"]),
+            _normal(iri),
+            _normal(compact_iri(iri)),
+            _normal(local),
+            _normal(local.removeprefix("report-")),
+        }:
             return iri
     known = ", ".join(f"{info['year']} ({compact_iri(iri)})" for iri, info in sorted(graph.graph["reports"].items()))
     raise InputError(f"no report {report!r}; the graph has: {known or 'no reports'}")
@@ -572,8 +788,9 @@ def from_report(graph: nx.Graph, report: str) -> nx.Graph:
     iri = resolve_report(graph, report)
     facts = {node for node, reports in graph.nodes(data="reports") if iri in reports}
     undirected = graph.to_undirected(as_view=True) if graph.is_directed() else graph
-    involved = {neighbour for node in facts for neighbour in undirected.neighbors(node)
-                if not graph.nodes[neighbour]["reports"]}
+    involved = {
+        neighbour for node in facts for neighbour in undirected.neighbors(node) if not graph.nodes[neighbour]["reports"]
+    }
     view = graph.subgraph(facts | involved).copy()
     view.graph["report"] = graph.graph["reports"][iri]["year"]
     return view
@@ -602,15 +819,19 @@ def co_issuance_graph(graph: nx.MultiDiGraph) -> nx.Graph:
 
     for advisory in sorted(issuers, key=lambda item: (issued_on(item), item)):
         data = graph.nodes[advisory]
-        co.graph["advisories"][advisory] = {"label_en": data["label_en"], "label_ja": data["label_ja"],
-                                            "date": issued_on(advisory), "type": data["type"]}
+        co.graph["advisories"][advisory] = {
+            "label_en": data["label_en"],
+            "label_ja": data["label_ja"],
+            "date": issued_on(advisory),
+            "type": data["type"],
+        }
         agencies = sorted(set(issuers[advisory]))
         for agency in agencies:
             if agency not in co:
                 co.add_node(agency, **graph.nodes[agency], advisories=[])
             co.nodes[agency]["advisories"].append(advisory)
         for index, first in enumerate(agencies):
-            for second in agencies[index + 1:]:
+            for second in agencies[index + 1 :]:
                 if co.has_edge(first, second):
                     co.edges[first, second]["weight"] += 1
                     co.edges[first, second]["advisories"].append(advisory)
@@ -619,21 +840,101 @@ def co_issuance_graph(graph: nx.MultiDiGraph) -> nx.Graph:
     return co
 
 
-def view_graph(source: KnowledgeGraph | SparqlStore, *, focus: str | None = None, depth: int = 2,
-               types: Iterable[str] | None = None, report: str | None = None, co_issuance: bool = False,
-               sources: bool = False) -> nx.Graph:
-    """Return the graph one ``kg viz`` view shows: the instance graph, limited to one ``report``,
-    turned into the co-issuance network if asked, limited to some ``types`` and to the
-    neighbourhood of ``focus`` (a name or IRI, see :func:`find_nodes`) within ``depth`` steps."""
-    graph: nx.Graph = instance_graph(source, sources=sources)
-    if report:
-        graph = from_report(graph, report)
-    if co_issuance:
-        graph = co_issuance_graph(graph)
-    roots = find_nodes(graph, focus) if focus else []
-    if types is not None:
-        graph = only_classes(graph, types, keep=roots)
-    if focus:
-        graph = neighbourhood(graph, roots, depth)
-    return graph
+def view_graph(
+    source: KnowledgeGraph | SparqlStore,
+    *,
+    focus: str | None = None,
+    depth: int = 2,
+    types: Iterable[str] | None = None,
+    report: str | None = None,
+    co_issuance: bool = False,
+    sources: bool = False,
+    statistics: bool = False,
+    through_hubs: bool = False,
+    degree_cap: int | None = None,
+    max_nodes: int | None = None,
+) -> nx.Graph:
+    """Return the graph one ``kg viz`` view shows, cut in SPARQL first (:mod:`kg.viz.cut`) and
+    converted to networkx only for what it shows.
 
+    The overview is the threat-intelligence picture: statistics (series, observations,
+    categories) only with ``statistics``, report sections, figures and reports only with
+    ``sources``. ``report`` keeps the facts from one report and what they involve; ``types``
+    keeps things of some classes; ``focus`` (a label, alias, IRI, ATT&CK or CVE ID, see
+    :func:`kg.viz.lookup.find_things`) keeps the neighbourhood within ``depth`` steps, not
+    expanding through hubs (countries, sectors, things linked to more than ``degree_cap``
+    others) unless ``through_hubs``; ``co_issuance`` turns the advisories into the network of
+    their issuers. A view of more than ``max_nodes`` things shows a proportional sample of each
+    class and says so in its ``truncated`` attribute: ``{"shown": n, "total": N}``.
+    """
+    from kg.graph import KnowledgeGraph
+    from kg.viz import cut
+    from kg.viz.lookup import find_things
+
+    store = source.store if isinstance(source, KnowledgeGraph) else source
+    cap = cut.DEFAULT_DEGREE_CAP if degree_cap is None else degree_cap
+    limit = cut.MAX_NODES if max_nodes is None else max_nodes
+    if limit < 1:
+        raise InputError(f"the most nodes to draw must be 1 or more, not {limit}")
+    if depth < 0:
+        raise InputError(f"the depth must be 0 or more, not {depth}")
+    catalogue = cut.Catalogue(store)
+    excluded = cut.excluded_kinds(statistics=statistics or types is not None, sources=sources)
+    year = None
+    allowed: set[str] | None = None
+    if report:
+        report_iri, year = cut.resolve_report(store, report)
+        allowed = cut.report_nodes(store, report_iri)
+
+    if co_issuance:
+        graph: nx.Graph = co_issuance_graph(instance_graph(store, nodes=cut.issuer_nodes(store, within=allowed)))
+        if year:
+            graph.graph["report"] = year
+        roots = find_nodes(graph, focus) if focus else []
+        if types is not None:
+            graph = only_classes(graph, types, keep=roots)
+        if focus:
+            graph = neighbourhood(graph, roots, depth)
+        return graph
+
+    roots = find_things(store, focus) if focus else []
+    chosen: list[str] | None = None
+    total: int | None = None
+    hubs: set[str] = set()
+    cut_short = False
+    if types is not None:
+        type_nodes, chosen = cut.class_nodes(catalogue, types, max_nodes=limit if not focus else 10**9)
+    if focus:
+        nodes, hubs, cut_short = cut.focus_nodes(
+            catalogue,
+            roots,
+            depth,
+            allowed=allowed,
+            kinds=chosen,
+            excluded=excluded,
+            through_hubs=through_hubs,
+            degree_cap=None if through_hubs else cap,
+            max_nodes=limit,
+        )
+        total = None
+    elif chosen is not None:
+        nodes = type_nodes & allowed if allowed is not None else type_nodes
+        total = cut.class_total(catalogue, chosen) if allowed is None else len(nodes)
+    elif allowed is not None:
+        catalogue.learn(allowed)
+        nodes = {node for node in allowed if catalogue.kinds[node] and catalogue.kinds[node] not in excluded}
+        total = len(nodes)
+    else:
+        nodes, kinds = cut.overview_nodes(catalogue, statistics=statistics, sources=sources, max_nodes=limit)
+        total = sum(kinds.values())
+    nodes = cut.bounded(catalogue, nodes, roots, limit)
+    graph = instance_graph(store, nodes=nodes, sources=sources)
+    if year:
+        graph.graph["report"] = year
+    if chosen is not None:
+        graph.graph["types"] = chosen
+    if focus:
+        graph.graph.update(focus=sorted(roots), depth=depth, hubs=sorted(hubs & set(graph)))
+    if cut_short or (total is not None and total > limit):
+        graph.graph["truncated"] = {"shown": graph.number_of_nodes(), "total": total}
+    return graph

@@ -52,8 +52,15 @@ if TYPE_CHECKING:
     from pyvis.network import Network
 
 __all__ = [
-    "LARGE", "PRECOMPUTED", "STYLES", "node_tooltip", "page_title", "precomputed_layout", "render_html", "to_pyvis",
-    "write_html",
+    "LARGE",
+    "PRECOMPUTED",
+    "STYLES",
+    "node_tooltip",
+    "page_title",
+    "precomputed_layout",
+    "render_html",
+    "to_pyvis",
+    "write_html", "write_page",
 ]
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -77,69 +84,127 @@ SPACING = 70.0
 SPRING_LIMIT = 400
 #: Lines of key properties in a tooltip, and the longest value shown before "…".
 TOOLTIP_PROPERTIES = 8
+#: Kinds drawn bigger, with bigger labels, in views of at least PROMINENT_FROM nodes.
+PROMINENT = ("ThreatActor",)
+PROMINENT_FROM = 100
+#: The longest label drawn on the canvas before "…" (the whole label is in the tooltip).
+LABEL_LENGTH = 48
 TOOLTIP_VALUE = 160
 
 #: Colour and vis-network shape for each kind of node: its most general kg class, or its own
 #: class in views that say so with a ``colour_by`` graph attribute (the co-issuance view).
+#: Colours come from the Okabe–Ito and Paul Tol (muted, bright) palettes, which stay apart
+#: under the common colour-vision deficiencies; kinds whose colours are near each other get
+#: different shapes, so that no two kinds of a view look alike.
 STYLES: dict[str, tuple[str, str]] = {
-    "ThreatActor": ("#d62728", "diamond"),
-    "Malware": ("#9467bd", "triangle"),
-    "Tool": ("#8c6bb1", "triangleDown"),
-    "Technique": ("#ff7f0e", "triangle"),
-    "Vulnerability": ("#e377c2", "star"),
-    "Product": ("#c49c94", "square"),
-    "Organisation": ("#1f77b4", "dot"),
-    "Country": ("#17becf", "hexagon"),
-    "Sector": ("#6baed6", "square"),
-    "PartyType": ("#9ecae1", "square"),
-    "Advisory": ("#2ca02c", "star"),
-    "Countermeasure": ("#98df8a", "hexagon"),
-    "Measure": ("#bcbd22", "dot"),
-    "MeasureKind": ("#dbdb8d", "square"),
-    "Incident": ("#ff9896", "diamond"),
-    "Event": ("#f7b6d2", "diamond"),
-    "Operation": ("#393b79", "star"),
-    "Arrest": ("#843c39", "triangleDown"),
-    "Offender": ("#ad494a", "dot"),
-    "Law": ("#7f7f7f", "square"),
-    "StatisticalSeries": ("#637939", "hexagon"),
-    "Observation": ("#b5cf6b", "dot"),
-    "Category": ("#cedb9c", "square"),
-    "Dimension": ("#8ca252", "triangle"),
-    "Unit": ("#c7c7c7", "square"),
-    "SourcePart": ("#bdbdbd", "square"),
-    "Report": ("#525252", "star"),
+    "ThreatActor": ("#D55E00", "diamond"),  # Okabe–Ito vermillion
+    "Malware": ("#CC79A7", "triangle"),  # Okabe–Ito reddish purple
+    "Tool": ("#882255", "triangleDown"),  # Tol wine
+    "Technique": ("#E69F00", "triangle"),  # Okabe–Ito orange
+    "Vulnerability": ("#AA4499", "star"),  # Tol purple
+    "Product": ("#999933", "square"),  # Tol olive
+    "Organisation": ("#0072B2", "dot"),  # Okabe–Ito blue
+    "Country": ("#88CCEE", "hexagon"),  # Tol cyan
+    "Sector": ("#44AA99", "square"),  # Tol teal
+    "PartyType": ("#DDCC77", "square"),  # Tol sand
+    "Advisory": ("#009E73", "star"),  # Okabe–Ito bluish green
+    "Countermeasure": ("#117733", "hexagon"),  # Tol green
+    "Measure": ("#56B4E9", "diamond"),  # Okabe–Ito sky blue
+    "MeasureKind": ("#BBBBBB", "square"),  # Tol grey
+    "Incident": ("#CC6677", "dot"),  # Tol rose
+    "Event": ("#F0E442", "diamond"),  # Okabe–Ito yellow
+    "Operation": ("#332288", "star"),  # Tol indigo
+    "Arrest": ("#000000", "triangleDown"),  # black
+    "Offender": ("#666666", "dot"),  # dark grey
+    "Law": ("#DDDDDD", "square"),  # pale grey
+    "StatisticalSeries": ("#999933", "hexagon"),
+    "Observation": ("#DDCC77", "dot"),
+    "Category": ("#BBBBBB", "triangle"),
+    "Dimension": ("#666666", "triangle"),
+    "Unit": ("#DDDDDD", "triangleDown"),
+    "SourcePart": ("#BBBBBB", "square"),
+    "Report": ("#000000", "star"),
     # kinds of organisation, which the co-issuance view colours by
-    "PoliceOrganisation": ("#08519c", "dot"),
-    "GovernmentAgency": ("#4292c6", "dot"),
-    "InternationalOrganisation": ("#7b4173", "dot"),
-    "IndustryBody": ("#e6a532", "dot"),
-    "Company": ("#8c564b", "dot"),
+    "PoliceOrganisation": ("#0072B2", "dot"),
+    "GovernmentAgency": ("#56B4E9", "square"),
+    "InternationalOrganisation": ("#CC79A7", "diamond"),
+    "IndustryBody": ("#E69F00", "triangle"),
+    "Company": ("#009E73", "star"),
 }
-_SPARE_COLOURS = ("#e6550d", "#3182bd", "#31a354", "#756bb1", "#636363", "#fd8d3c", "#6baed6", "#74c476")
+_SPARE_COLOURS = ("#EE7733", "#0077BB", "#33BBEE", "#EE3377", "#CC3311", "#009988", "#BBBBBB", "#000000")
 _SPARE_SHAPES = ("dot", "square", "diamond", "triangle", "triangleDown", "star", "hexagon")
 
 #: The page's words in each language; ``{n}`` and friends are filled in by the page's script.
 STRINGS: dict[str, dict[str, str]] = {
     "en": {
-        "search": "Find a node by label", "find": "Find", "classes": "Classes", "all": "All", "none": "None",
-        "found": "{n} found", "notFound": "no shown node has that label",
+        "search": "Find a node by label",
+        "find": "Find",
+        "classes": "Classes",
+        "all": "All",
+        "none": "None",
+        "found": "{n} found",
+        "notFound": "no shown node has that label",
         "shown": "{nodes} of {total} nodes, {edges} edges",
-        "layout": "laying out…", "details": "Click a node or an edge to see its details here.",
-        "type": "Type", "aliases": "Also known as", "source": "Source", "issued": "Issued {n}",
-        "joint": "{n} joint issues", "overview": "Knowledge graph overview",
-        "focus": "Neighbourhood of {names} (depth {depth})", "co-issuance": "Agencies that issued advisories together",
-        "report": " — {year} report", "types": " — {names}", "separator": ", ",
+        "layout": "laying out…",
+        "details": "Click a node or an edge to see its details here.",
+        "type": "Type",
+        "aliases": "Also known as",
+        "source": "Source",
+        "issued": "Issued {n}",
+        "joint": "{n} joint issues",
+        "overview": "Knowledge graph overview",
+        "focus": "Neighbourhood of {names} (depth {depth})",
+        "co-issuance": "Agencies that issued advisories together",
+        "report": " — {year} report",
+        "types": " — {names}",
+        "separator": ", ",
+        "reading": "Reading the picture",
+        "size": "Node size: how many things a node is linked to.",
+        "sizeIssued": "Node size: how many advisories and attributions the agency issued.",
+        "width": "Edge width and number: advisories and attributions the two agencies issued together.",
+        "edges": "Edges: relations, labelled by name; hover for both languages.",
+        "hub": "Dashed outline: a hub (a country, a sector, or linked to many things); the view does not "
+        "expand through it (kg viz --through-hubs does).",
+        "left": "Statistics and report structure are left out: kg viz --statistics or --sources draws them.",
+        "truncated": "Showing {shown} of {total} things: a sample of each class. Narrow the view with --types, "
+        "--report or --focus, or raise --max-nodes.",
+        "truncatedFocus": "Showing the nearest {shown} things: the last step was cut short at --max-nodes.",
+        "hubNote": "hub: shown, not expanded",
     },
     "ja": {
-        "search": "ラベルでノードを検索", "find": "検索", "classes": "クラス", "all": "すべて", "none": "なし",
-        "found": "{n}件", "notFound": "表示中のノードに該当なし",
+        "search": "ラベルでノードを検索",
+        "find": "検索",
+        "classes": "クラス",
+        "all": "すべて",
+        "none": "なし",
+        "found": "{n}件",
+        "notFound": "表示中のノードに該当なし",
         "shown": "{total}ノード中{nodes}件表示、エッジ{edges}件",
-        "layout": "配置中…", "details": "ノードかエッジをクリックすると詳細をここに表示します。",
-        "type": "種別", "aliases": "別名", "source": "出典", "issued": "発出 {n}件",
-        "joint": "共同発出 {n}件", "overview": "ナレッジグラフの全体像",
-        "focus": "{names}の周辺（{depth}段階）", "co-issuance": "注意喚起を共同で発出した機関",
-        "report": "（{year}年の報告）", "types": "（{names}）", "separator": "、",
+        "layout": "配置中…",
+        "details": "ノードかエッジをクリックすると詳細をここに表示します。",
+        "type": "種別",
+        "aliases": "別名",
+        "source": "出典",
+        "issued": "発出 {n}件",
+        "joint": "共同発出 {n}件",
+        "overview": "ナレッジグラフの全体像",
+        "focus": "{names}の周辺（{depth}段階）",
+        "co-issuance": "注意喚起を共同で発出した機関",
+        "report": "（{year}年の報告）",
+        "types": "（{names}）",
+        "separator": "、",
+        "reading": "図の読み方",
+        "size": "ノードの大きさ：つながっている対象の数。",
+        "sizeIssued": "ノードの大きさ：その機関が発出した注意喚起・パブリック・アトリビューションの数。",
+        "width": "エッジの太さと数字：2機関が共同で発出した注意喚起・パブリック・アトリビューションの数。",
+        "edges": "エッジ：関係（名称を表示。マウスを重ねると日英両方）。",
+        "hub": "破線の枠：ハブ（国・地域、分野、多数の対象とつながるもの）。このビューはハブの先へは広げません"
+        "（kg viz --through-hubs で広げます）。",
+        "left": "統計と報告書の構成は省略しています（kg viz --statistics または --sources で表示）。",
+        "truncated": "{total}件中{shown}件を表示（各クラスから抽出）。--types、--report、--focus で絞り込むか、"
+        "--max-nodes を増やしてください。",
+        "truncatedFocus": "近い順に{shown}件を表示（最後の段階は --max-nodes で打ち切り）。",
+        "hubNote": "ハブ：表示のみ、先へは広げない",
     },
 }
 
@@ -153,7 +218,7 @@ def style(kind: str) -> tuple[str, str]:
     """Return the colour and shape of a kind of node; kinds without a style get a stable one.
 
     >>> style("ThreatActor")
-    ('#d62728', 'diamond')
+    ('#D55E00', 'diamond')
     >>> style("Spaceship") == style("Spaceship")
     True
     """
@@ -246,8 +311,13 @@ def page_title(graph: nx.Graph, lang: str = "en") -> str:
 def _sunflower(count: int, spacing: float) -> list[tuple[float, float]]:
     """Spread ``count`` points evenly over a disc, ``spacing`` apart, the first in the middle."""
     golden = math.pi * (3 - math.sqrt(5))
-    return [(spacing * math.sqrt(index + 0.5) * math.cos(index * golden),
-             spacing * math.sqrt(index + 0.5) * math.sin(index * golden)) for index in range(count)]
+    return [
+        (
+            spacing * math.sqrt(index + 0.5) * math.cos(index * golden),
+            spacing * math.sqrt(index + 0.5) * math.sin(index * golden),
+        )
+        for index in range(count)
+    ]
 
 
 def precomputed_layout(graph: nx.Graph, *, spacing: float = SPACING, seed: int = 7) -> dict[str, tuple[float, float]]:
@@ -304,8 +374,10 @@ def precomputed_layout(graph: nx.Graph, *, spacing: float = SPACING, seed: int =
         if overlap.max(initial=0) < 1:
             break
         centres += (offsets / distance[..., None] * overlap[..., None] / 2).sum(axis=1) * 0.5
-    return {node: (round(x + centres[index[node]][0], 1), round(y + centres[index[node]][1], 1))
-            for node, (x, y) in local.items()}
+    return {
+        node: (round(x + centres[index[node]][0], 1), round(y + centres[index[node]][1], 1))
+        for node, (x, y) in local.items()
+    }
 
 
 def _stabilisation(nodes: int) -> int:
@@ -330,13 +402,25 @@ def _options(nodes: int, *, directed: bool, weighted: bool) -> dict[str, Any]:
         "physics": {
             "enabled": 0 < nodes < PRECOMPUTED,
             "solver": "barnesHut",
-            "barnesHut": {"gravitationalConstant": -6000, "centralGravity": 0.3, "springLength": 140,
-                          "springConstant": 0.04, "damping": 0.4, "avoidOverlap": 0.1},
+            # small views get more room per node, so that their labels do not overlap
+            "barnesHut": {
+                "gravitationalConstant": -9000 if nodes < 80 else -6000,
+                "centralGravity": 0.3,
+                "springLength": 180 if nodes < 80 else 140,
+                "springConstant": 0.04,
+                "damping": 0.4,
+                "avoidOverlap": 0.6 if nodes < 80 else 0.1,
+            },
             "stabilization": {"enabled": True, "iterations": _stabilisation(nodes), "updateInterval": 25, "fit": True},
             "minVelocity": 1.0,
         },
-        "interaction": {"hover": not large, "tooltipDelay": 150, "hideEdgesOnDrag": large, "hideEdgesOnZoom": large,
-                        "multiselect": True},
+        "interaction": {
+            "hover": not large,
+            "tooltipDelay": 150,
+            "hideEdgesOnDrag": large,
+            "hideEdgesOnZoom": large,
+            "multiselect": True,
+        },
         "nodes": {"font": {"size": 14, "face": "sans-serif"}, "borderWidth": 1},
         "edges": edges,
     }
@@ -352,17 +436,49 @@ def to_pyvis(graph: nx.Graph, *, lang: str = "en", title: str | None = None) -> 
     weighted = not graph.is_directed()
     large = graph.number_of_nodes() >= LARGE
     focus = set(graph.graph.get("focus", ()))
+    hubs = set(graph.graph.get("hubs", ()))
     positions = precomputed_layout(graph) if graph.number_of_nodes() >= PRECOMPUTED else {}
     nodes = []
     colour_by = graph.graph.get("colour_by", "kind")
     for node, data in graph.nodes(data=True):
         colour, shape = style(data[colour_by])
         degree = len(data["advisories"]) if weighted and "advisories" in data else graph.degree(node)
-        entry = {"id": node, "label": data[f"label_{lang}"], "title": node_tooltip(graph, node, lang),
-                 "kind": data[colour_by], "color": colour, "shape": shape,
-                 "size": round(min(40.0, 8 + 3 * math.sqrt(degree)), 1), "search": _search_terms(data)}
+        entry = {
+            "id": node,
+            "label": _shorten(data[f"label_{lang}"], LABEL_LENGTH),
+            "name": data[f"label_{lang}"],
+            "title": node_tooltip(graph, node, lang),
+            "kind": data[colour_by],
+            "color": colour,
+            "shape": shape,
+            "size": round(min(40.0, 8 + 3 * math.sqrt(degree)), 1),
+            "search": _search_terms(data),
+        }
+        if data["kind"] in PROMINENT and node not in focus and graph.number_of_nodes() >= PROMINENT_FROM:
+            # in a big picture the actors are what an analyst looks for first
+            entry.update(size=entry["size"] + 10, font={"size": 22, "strokeWidth": 5})
         if node in focus:
-            entry.update(borderWidth=4, size=entry["size"] + 8, font={"size": 18})
+            # centred (fixed at the origin while the rest is laid out around it) and highlighted
+            entry.update(
+                borderWidth=5,
+                borderWidthSelected=6,
+                size=entry["size"] + 10,
+                font={"size": 20, "strokeWidth": 4},
+                color={
+                    "background": colour,
+                    "border": "#000000",
+                    "highlight": {"background": colour, "border": "#000000"},
+                },
+            )
+            if len(focus) == 1 and not positions:
+                entry.update(x=0, y=0, fixed=True)
+        elif node in hubs:
+            entry.update(
+                shapeProperties={"borderDashes": [4, 3]},
+                borderWidth=2,
+                color={"background": colour, "border": "#303840"},
+            )
+            entry["title"] += f"\n({STRINGS[lang]['hubNote']})"
         if node in positions:
             entry["x"], entry["y"] = positions[node]
         nodes.append(entry)
@@ -372,8 +488,15 @@ def to_pyvis(graph: nx.Graph, *, lang: str = "en", title: str | None = None) -> 
         for first, second, data in graph.edges(data=True):
             listed = "\n".join(f"• {_advisory_line(graph, advisory, lang)}" for advisory in data["advisories"])
             heading = f"{label(graph, first, lang)} — {label(graph, second, lang)}"
-            edges.append({"from": first, "to": second, "value": data["weight"], "label": str(data["weight"]),
-                          "title": f"{heading}\n{STRINGS[lang]['joint'].format(n=data['weight'])}:\n{listed}"})
+            edges.append(
+                {
+                    "from": first,
+                    "to": second,
+                    "value": data["weight"],
+                    "label": str(data["weight"]),
+                    "title": f"{heading}\n{STRINGS[lang]['joint'].format(n=data['weight'])}:\n{listed}",
+                }
+            )
     else:
         # one drawn edge per ordered pair, however many relations join it
         relations: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -385,8 +508,13 @@ def to_pyvis(graph: nx.Graph, *, lang: str = "en", title: str | None = None) -> 
                 entry["label"] = ", ".join(property_label(graph, key, lang) for key in keys)
             edges.append(entry)
 
-    network = Network(height="100%", width="100%", directed=graph.is_directed(),
-                      heading=title if title is not None else page_title(graph, lang), cdn_resources="in_line")
+    network = Network(
+        height="100%",
+        width="100%",
+        directed=graph.is_directed(),
+        heading=title if title is not None else page_title(graph, lang),
+        cdn_resources="in_line",
+    )
     network.nodes, network.edges = nodes, edges
     network.node_ids = [entry["id"] for entry in nodes]
     network.node_map = {entry["id"]: entry for entry in nodes}
@@ -397,8 +525,40 @@ def to_pyvis(graph: nx.Graph, *, lang: str = "en", title: str | None = None) -> 
 def _legend(graph: nx.Graph, lang: str) -> list[dict[str, Any]]:
     counts = Counter(kind for _, kind in graph.nodes(data=graph.graph.get("colour_by", "kind")))
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return [{"kind": kind, "label": class_label(graph, kind, lang), "color": style(kind)[0], "shape": style(kind)[1],
-             "count": count} for kind, count in ordered]
+    return [
+        {
+            "kind": kind,
+            "label": class_label(graph, kind, lang),
+            "color": style(kind)[0],
+            "shape": style(kind)[1],
+            "count": count,
+        }
+        for kind, count in ordered
+    ]
+
+
+def reading_notes(graph: nx.Graph, lang: str) -> list[str]:
+    """The legend's lines on how to read the picture: what node size and edge width mean."""
+    words = STRINGS[lang]
+    if not graph.is_directed():
+        return [words["sizeIssued"], words["width"]]
+    notes = [words["size"], words["edges"]]
+    if graph.graph.get("hubs"):
+        notes.append(words["hub"])
+    kinds = {kind for _, kind in graph.nodes(data="kind")}
+    if not kinds & {"Observation", "StatisticalSeries", "SourcePart", "Report"} and not graph.graph.get("types"):
+        notes.append(words["left"])
+    return notes
+
+
+def _notice(graph: nx.Graph, lang: str) -> str:
+    """What the page says when it shows only part of the view."""
+    truncated = graph.graph.get("truncated")
+    if not truncated:
+        return ""
+    if truncated.get("total") is None:
+        return STRINGS[lang]["truncatedFocus"].format(shown=f"{truncated['shown']:,}")
+    return STRINGS[lang]["truncated"].format(shown=f"{truncated['shown']:,}", total=f"{truncated['total']:,}")
 
 
 def _asset(path: Path) -> str:
@@ -428,21 +588,43 @@ def render_html(graph: nx.Graph, *, lang: str = "en", title: str | None = None) 
     nodes, edges, heading, _, _, options = network.get_network_data()
     vis_script, vis_style = _vis_assets()
     page_script, page_style = _asset(STATIC / "view.js"), _asset(STATIC / "view.css")
-    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(STATIC), autoescape=True,
-                                     undefined=jinja2.StrictUndefined)
-    data = {"nodes": nodes, "edges": edges, "options": json.loads(options), "classes": _legend(graph, lang),
-            "strings": STRINGS[lang], "lang": lang}
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(STATIC), autoescape=True, undefined=jinja2.StrictUndefined
+    )
+    data = {
+        "nodes": nodes,
+        "edges": edges,
+        "options": json.loads(options),
+        "classes": _legend(graph, lang),
+        "strings": STRINGS[lang],
+        "lang": lang,
+        "focus": list(graph.graph.get("focus", ())),
+        "reading": reading_notes(graph, lang),
+        "notice": _notice(graph, lang),
+    }
     return environment.get_template("view.html").render(
-        lang=lang, title=heading, data=data, vis_script=vis_script, vis_style=vis_style,
-        page_script=page_script, page_style=page_style, words=STRINGS[lang],
-        script_hashes=" ".join(_script_hash(script) for script in (vis_script, page_script)))
+        lang=lang,
+        title=heading,
+        data=data,
+        vis_script=vis_script,
+        vis_style=vis_style,
+        page_script=page_script,
+        page_style=page_style,
+        words=STRINGS[lang],
+        script_hashes=" ".join(_script_hash(script) for script in (vis_script, page_script)),
+    )
 
 
 def write_html(graph: nx.Graph, path: str | Path, *, lang: str = "en", title: str | None = None) -> Path:
     """Write the page for ``graph`` to ``path`` atomically (a temporary file beside it, renamed
     into place) and return the path; the folder is created if needed."""
+    return write_page(render_html(graph, lang=lang, title=title), path)
+
+
+def write_page(html: str, path: str | Path) -> Path:
+    """Write a page to ``path`` atomically (a temporary file beside it, renamed into place) and
+    return the path; the folder is created if needed."""
     target = Path(path)
-    html = render_html(graph, lang=lang, title=title)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, partial = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
