@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from kg.errors import KgError
 
 #: The commands, in the order ``kg --help`` lists them; each is a module of kg.commands.
-COMMANDS = ("build", "validate", "query", "queries", "stats", "export", "viz", "analyze", "serve", "push")
+COMMANDS = ("build", "validate", "query", "queries", "stats", "export", "viz", "show", "analyze", "serve", "push")
 
 EPILOG = """examples:
   kg build                                   build the store from ontology/ and graph/
