@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kg.errors import InputError
-from kg.namespaces import KG
-from kg.viz.network import LANGUAGES, class_label, instance_graph, rows_about
+from kg.namespaces import DCTERMS, KG
+from kg.viz.network import LANGUAGES, class_label, instance_graph, property_label, rows_about
 
 if TYPE_CHECKING:
     from kg.graph import KnowledgeGraph
@@ -285,15 +285,16 @@ WORDS: dict[str, dict[str, str]] = {
 
 
 def _details(graph: Any, fact: str, lang: str, dates: tuple[str, str | None]) -> str:
-    """The fact as the details panel shows it: both labels, type, date, key facts, citations."""
+    """The fact as the details panel shows it: both labels, type, key facts (as in the network
+    views' tooltips) and its citations, with its date sure to be there."""
     from kg.viz.render import node_tooltip
 
-    words = WORDS[lang]
-    date = dates[0] + (f" – {dates[1]}" if dates[1] else "")
     lines = node_tooltip(graph, fact, lang).split("\n")
-    # the date goes right after the type line, where a reader looks for it
-    where = next((index + 1 for index, line in enumerate(lines) if line.startswith(words["type"])), 1)
-    return "\n".join([*lines[:where], f"{words['date']}: {date}", *lines[where:]])
+    date_label = property_label(graph, DCTERMS + "date", lang)
+    if not any(line.startswith(f"{date_label}: ") for line in lines):
+        where = next((index + 1 for index, line in enumerate(lines) if line.startswith(WORDS[lang]["type"])), 1)
+        lines.insert(where, f"{date_label}: {dates[0]}" + (f" – {dates[1]}" if dates[1] else ""))
+    return "\n".join(lines)
 
 
 def _report_details(info: dict[str, str], lang: str) -> str:
