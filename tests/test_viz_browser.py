@@ -404,3 +404,66 @@ def test_kg_viz_errors_are_one_line_and_write_nothing(tmp_path: Path, fixture_en
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.startswith(f"kg viz: error: {message}") and result.stderr.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+# --- the focus view of the real graph ------------------------------------------------------
+
+
+def test_focus_is_centred_selected_and_legible(browser: Any, graph: kg.KnowledgeGraph, tmp_path: Path) -> None:
+    """The issue's example: BlackTech at depth 2 on the real graph, at 1400x900."""
+    view = view_graph(graph, focus="BlackTech", depth=2)
+    path = write_html(view, tmp_path / "focus-blacktech.html")
+    with opened(browser, path) as page:
+        assert page.evaluate("() => kgView.network.getSelectedNodes()") == [BLACKTECH]
+        box = page.evaluate("""(id) => {
+            const position = kgView.network.canvasToDOM(kgView.network.getPositions([id])[id]);
+            const area = document.getElementById('kg-network').getBoundingClientRect();
+            return {x: position.x, y: position.y, width: area.width, height: area.height,
+                    scale: kgView.network.getScale()};
+        }""", BLACKTECH)
+        # in view, and near the middle of the drawing
+        assert 0.3 * box["width"] < box["x"] < 0.7 * box["width"], box
+        assert 0.3 * box["height"] < box["y"] < 0.7 * box["height"], box
+        # legible: a 14 px label is drawn at 10 px or more
+        assert box["scale"] >= 0.75, box
+        # every node of the view is drawn inside the window at that scale
+        outside = page.evaluate("""() => {
+            const area = document.getElementById('kg-network').getBoundingClientRect();
+            return Object.entries(kgView.network.getPositions()).filter(([id, p]) => {
+                const d = kgView.network.canvasToDOM(p);
+                return d.x < 0 || d.y < 0 || d.x > area.width || d.y > area.height;
+            }).length;
+        }""")
+        assert outside <= view.number_of_nodes() // 4
+        assert "BlackTech" in page.page.text_content("#kg-details")
+        legend = page.page.text_content("#kg-reading")
+        assert "Node size" in legend and "hub" in legend
+        screenshot(page, "focus-blacktech-real")
+        assert page.problems() == {"requests": [], "errors": [], "dialogs": [], "csp": []}
+
+
+def test_co_issuance_legend_explains_edge_width(browser: Any, views: dict[str, tuple[nx.Graph, Path]]) -> None:
+    with opened(browser, views["co-issuance"][1]) as page:
+        legend = page.page.text_content("#kg-reading")
+        assert "Edge width and number: advisories and attributions the two agencies issued together" in legend
+        widths = page.evaluate("() => kgView.edges.get().map((edge) => [edge.value, edge.label])")
+        assert all(str(value) == label for value, label in widths) and max(value for value, _ in widths) == 2
+
+
+def test_class_colours_and_shapes_tell_every_kind_apart() -> None:
+    from kg.viz.render import STYLES
+
+    kinds = ["ThreatActor", "Malware", "Tool", "Technique", "Vulnerability", "Product", "Organisation", "Country",
+             "Sector", "PartyType", "Advisory", "Countermeasure", "Measure", "MeasureKind", "Incident", "Event",
+             "Operation", "Arrest", "Offender", "Law"]
+    assert len({STYLES[kind] for kind in kinds}) == len(kinds)
+
+    def rgb(colour: str) -> tuple[int, int, int]:
+        return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+    # two kinds with near colours (as a deuteranope might see them) never share a shape
+    for index, first in enumerate(kinds):
+        for second in kinds[index + 1:]:
+            (c1, s1), (c2, s2) = STYLES[first], STYLES[second]
+            near = sum(abs(a - b) for a, b in zip(rgb(c1), rgb(c2), strict=True)) < 120
+            assert not (near and s1 == s2), (first, second)

@@ -307,3 +307,66 @@ def test_real_graph_blacktech_advisory_issuers_all_co_issued(graph: kg.Knowledge
     co = co_issuance_graph(real)
     assert all(ADVISORY_2023 in co.edges[first, second]["advisories"]
                for index, first in enumerate(issuers) for second in issuers[index + 1:])
+
+
+# --- views cut in SPARQL ------------------------------------------------------------------
+
+
+def test_views_cut_in_sparql_match_the_networkx_cut(small: kg.KnowledgeGraph, instances: nx.MultiDiGraph) -> None:
+    """The SPARQL cut and the same cut of the whole instance graph give the same nodes and edges."""
+    for options, expected in [({"focus": "BlackTech", "depth": 2}, neighbourhood(instances, [BLACKTECH], 2)),
+                              ({"types": ["ThreatActor", "Advisory"]}, only_classes(instances, ["ThreatActor",
+                                                                                                 "Advisory"])),
+                              ({"report": "2021"}, from_report(instances, "2021"))]:
+        cut = view_graph(small, **options)
+        assert set(cut) == set(expected), options
+        assert relations(cut) == relations(expected), options
+        assert all(cut.nodes[node] == expected.nodes[node] for node in cut), options
+
+
+def test_focus_accepts_attack_and_cve_ids(graph: kg.KnowledgeGraph) -> None:
+    assert view_graph(graph, focus="G0098", depth=0).graph["focus"] == [BLACKTECH]
+    assert view_graph(graph, focus="cve-2023-27997", depth=0).graph["focus"] == [KGR + "vuln-cve-2023-27997"]
+
+
+def test_real_focus_does_not_run_through_hubs_unless_asked(graph: kg.KnowledgeGraph) -> None:
+    japan = KGR + "country-jp"
+    focused = view_graph(graph, focus="BlackTech", depth=2)
+    assert japan in focused.graph["hubs"] and focused.number_of_nodes() < 30
+    # nothing is there only because it is linked to Japan: every node but Japan has another link
+    undirected = focused.to_undirected()
+    assert all(any(other != japan for other in undirected.neighbors(node)) for node in focused if node != japan)
+    through = view_graph(graph, focus="BlackTech", depth=2, through_hubs=True)
+    assert through.number_of_nodes() > 3 * focused.number_of_nodes() and not through.graph["hubs"]
+    # one step further the NPA is met before the last step: linked to more than 25 things, it is a hub
+    deeper = view_graph(graph, focus="BlackTech", depth=3)
+    assert NPA in deeper.graph["hubs"] and deeper.number_of_nodes() < 40
+    capped = view_graph(graph, focus="BlackTech", depth=3, degree_cap=1000)  # only the kinds are hubs now
+    assert NPA not in capped.graph["hubs"] and capped.number_of_nodes() > deeper.number_of_nodes() + 30
+
+
+def test_real_overview_is_the_threat_picture_and_every_label_is_a_name(graph: kg.KnowledgeGraph) -> None:
+    overview = view_graph(graph)
+    kinds = {kind for _, kind in overview.nodes(data="kind")}
+    assert {"ThreatActor", "Malware", "Advisory", "Organisation", "Incident", "Measure", "Arrest"} <= kinds
+    assert not kinds & {"Observation", "StatisticalSeries", "Category", "SourcePart", "Report"}
+    everything = view_graph(graph, statistics=True)
+    assert "Observation" in {kind for _, kind in everything.nodes(data="kind")}
+    for view in (overview, everything):
+        for node, data in view.nodes(data=True):
+            for lang in ("en", "ja"):
+                text = data[f"label_{lang}"]
+                assert text and not text.startswith(("kgr:", "http://", "https://", "<")), (node, text)
+    observation = everything.nodes[KGR + "r5-obs-ib-fraud-losses-2023"]
+    assert observation["label_ja"] == "インターネットバンキングに係る不正送金事犯の被害額 2023: 約87億3,130万円"
+    assert observation["label_en"].endswith(" 2023: about 8.7313 billion yen"), observation["label_en"]
+
+
+def test_a_view_too_big_for_a_page_says_so_and_shows_a_sample(graph: kg.KnowledgeGraph) -> None:
+    sample = view_graph(graph, max_nodes=60)
+    assert sample.number_of_nodes() <= 60
+    whole = view_graph(graph).number_of_nodes()
+    assert sample.graph["truncated"] == {"shown": sample.number_of_nodes(), "total": whole}
+    assert len({kind for _, kind in sample.nodes(data="kind")}) >= 10  # every class has its share
+    with pytest.raises(InputError, match="the most nodes to draw must be 1 or more"):
+        view_graph(graph, max_nodes=0)

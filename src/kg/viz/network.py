@@ -478,11 +478,19 @@ def _composed_label(
 
 
 def _number(text: str) -> str:
-    """Write a number with thousands separators (``8730000000`` → ``8,730,000,000``)."""
+    """Write a number for an English label: thousands separators, and millions or billions for
+    big ones, all digits kept.
+
+    >>> _number("8731300000"), _number("1196390"), _number("27"), _number("94.9")
+    ('8.7313 billion', '1.19639 million', '27', '94.9')
+    """
     try:
         number = float(text)
     except ValueError:
         return text
+    for size, word in ((1e9, "billion"), (1e6, "million")):
+        if abs(number) >= size:
+            return f"{number / size:,.12g} {word}"
     return f"{int(number):,}" if number.is_integer() else f"{number:,}"
 
 

@@ -110,13 +110,13 @@ STYLES: dict[str, tuple[str, str]] = {
     "Advisory": ("#009E73", "star"),  # Okabe–Ito bluish green
     "Countermeasure": ("#117733", "hexagon"),  # Tol green
     "Measure": ("#56B4E9", "diamond"),  # Okabe–Ito sky blue
-    "MeasureKind": ("#BBBBBB", "square"),  # Tol grey
+    "MeasureKind": ("#BBBBBB", "triangleDown"),  # Tol grey
     "Incident": ("#CC6677", "dot"),  # Tol rose
     "Event": ("#F0E442", "diamond"),  # Okabe–Ito yellow
     "Operation": ("#332288", "star"),  # Tol indigo
     "Arrest": ("#000000", "triangleDown"),  # black
-    "Offender": ("#666666", "dot"),  # dark grey
-    "Law": ("#DDDDDD", "square"),  # pale grey
+    "Offender": ("#666666", "square"),  # dark grey
+    "Law": ("#DDDDDD", "dot"),  # pale grey
     "StatisticalSeries": ("#999933", "hexagon"),
     "Observation": ("#DDCC77", "dot"),
     "Category": ("#BBBBBB", "triangle"),
