@@ -397,6 +397,9 @@ def test_kg_viz_names_the_file_after_the_view(tmp_path: Path, fixture_env: dict[
     (["--report", "2022"], "no report '2022'; the graph has: 2021 (kgr:report-r3-2021), 2023 (kgr:report-r5-2023)"),
     (["--depth", "2"], "--depth needs --focus"),
     (["--focus", "BlackTech", "--depth", "-1"], "the depth must be 0 or more, not -1"),
+    (["--through-hubs"], "--through-hubs needs --focus"),
+    (["--focus", "BlackTech", "--degree-cap", "0"], "the degree cap must be 1 or more, not 0"),
+    (["--max-nodes", "0"], "the most nodes to draw must be 1 or more, not 0"),
 ])
 def test_kg_viz_errors_are_one_line_and_write_nothing(tmp_path: Path, fixture_env: dict[str, str],
                                                       arguments: list[str], message: str) -> None:
@@ -467,3 +470,11 @@ def test_class_colours_and_shapes_tell_every_kind_apart() -> None:
             (c1, s1), (c2, s2) = STYLES[first], STYLES[second]
             near = sum(abs(a - b) for a, b in zip(rgb(c1), rgb(c2), strict=True)) < 120
             assert not (near and s1 == s2), (first, second)
+
+
+def test_kg_viz_says_when_a_view_is_too_big_and_draws_a_sample(tmp_path: Path, fixture_env: dict[str, str]) -> None:
+    result = kg_in(tmp_path, "viz", "--max-nodes", "5", "--output", "small.html", env=fixture_env)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith("kg viz: the view is bigger than a page can draw: showing 5 of 13 things")
+    assert result.stdout.startswith("wrote small.html: 5 nodes")
+    assert "Showing 5 of 13 things: a sample of each class" in (tmp_path / "small.html").read_text(encoding="utf-8")

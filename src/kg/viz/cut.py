@@ -230,9 +230,19 @@ def _shares(counts: Mapping[str, int], limit: int) -> dict[str, int]:
 
     >>> _shares({"a": 900, "b": 90, "c": 10}, 100)
     {'a': 90, 'b': 9, 'c': 1}
+    >>> _shares({"a": 5, "b": 4, "c": 1}, 2)
+    {'a': 1, 'b': 1}
     """
     total = sum(counts.values())
-    return {kind: max(1, min(count, limit * count // total)) for kind, count in counts.items()}
+    shares = {kind: max(1, min(count, limit * count // total)) for kind, count in counts.items() if count}
+    while sum(shares.values()) > limit:
+        # over the limit by the "at least one" rule: take from the biggest share, then drop the rarest kinds
+        biggest = max(shares, key=lambda kind: (shares[kind], kind))
+        if shares[biggest] > 1:
+            shares[biggest] -= 1
+        else:
+            del shares[min(shares, key=lambda kind: (counts[kind], kind))]
+    return shares
 
 
 def class_nodes(
@@ -245,7 +255,8 @@ def class_nodes(
     shares = _shares(wanted, max_nodes) if sum(wanted.values()) > max_nodes else None
     nodes: set[str] = set()
     for name in chosen:
-        nodes.update(_members(catalogue.store, name, shares[name] if shares else None))
+        if shares is None or shares.get(name):
+            nodes.update(_members(catalogue.store, name, shares[name] if shares else None))
     return nodes, chosen
 
 
@@ -371,7 +382,7 @@ def bounded(catalogue: Catalogue, nodes: set[str], keep: Collection[str], max_no
     for node in sorted(nodes - set(keep)):
         by_kind[catalogue.kinds[node]].append(node)
     shares = _shares({kind: len(members) for kind, members in by_kind.items()}, max(1, max_nodes - len(keep)))
-    return set(keep) | {node for kind, members in by_kind.items() for node in members[: shares[kind]]}
+    return set(keep) | {node for kind, members in by_kind.items() for node in members[: shares.get(kind, 0)]}
 
 
 def class_total(catalogue: Catalogue, chosen: Iterable[str]) -> int:

@@ -618,7 +618,8 @@ def class_label(graph: nx.Graph, name: str, lang: str) -> str:
 
 def property_label(graph: nx.Graph, iri: str, lang: str) -> str:
     """Return the label of a property in ``lang``."""
-    return graph.graph["properties"].get(iri, {}).get(f"label_{lang}", compact_iri(iri))
+    labels = graph.graph["properties"].get(iri)
+    return labels[f"label_{lang}"] if labels and f"label_{lang}" in labels else compact_iri(iri)
 
 
 def citations(graph: nx.Graph, node: str, lang: str) -> list[str]:
