@@ -60,7 +60,8 @@ __all__ = [
     "precomputed_layout",
     "render_html",
     "to_pyvis",
-    "write_html", "write_page",
+    "write_html",
+    "write_page",
 ]
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -582,15 +583,10 @@ def _script_hash(script: str) -> str:
 def render_html(graph: nx.Graph, *, lang: str = "en", title: str | None = None) -> str:
     """Return the page showing ``graph`` (see the module documentation): search box, class
     filter with legend, details panel and the vis-network drawing, all inline."""
-    import jinja2
-
     network = to_pyvis(graph, lang=lang, title=title)
     nodes, edges, heading, _, _, options = network.get_network_data()
     vis_script, vis_style = _vis_assets()
     page_script, page_style = _asset(STATIC / "view.js"), _asset(STATIC / "view.css")
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(STATIC), autoescape=True, undefined=jinja2.StrictUndefined
-    )
     data = {
         "nodes": nodes,
         "edges": edges,
@@ -602,17 +598,30 @@ def render_html(graph: nx.Graph, *, lang: str = "en", title: str | None = None) 
         "reading": reading_notes(graph, lang),
         "notice": _notice(graph, lang),
     }
-    return environment.get_template("view.html").render(
+    return render_page(
+        "view.html",
         lang=lang,
         title=heading,
         data=data,
-        vis_script=vis_script,
-        vis_style=vis_style,
+        library=vis_script,
+        library_style=vis_style,
         page_script=page_script,
         page_style=page_style,
         words=STRINGS[lang],
-        script_hashes=" ".join(_script_hash(script) for script in (vis_script, page_script)),
     )
+
+
+def render_page(template: str, **context: Any) -> str:
+    """Render one of the page templates (``static/*.html``, each extending ``page.html``) with
+    ``context``; the content-security policy lets exactly its two scripts, ``library`` and
+    ``page_script``, run (by hash). The templates escape every value they insert."""
+    import jinja2
+
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(STATIC), autoescape=True, undefined=jinja2.StrictUndefined
+    )
+    hashes = " ".join(_script_hash(context[name]) for name in ("library", "page_script"))
+    return environment.get_template(template).render(script_hashes=hashes, **context)
 
 
 def write_html(graph: nx.Graph, path: str | Path, *, lang: str = "en", title: str | None = None) -> Path:

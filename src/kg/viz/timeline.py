@@ -305,9 +305,7 @@ def _report_details(info: dict[str, str], lang: str) -> str:
 
 def render_timeline(timeline: Timeline, *, lang: str = "en") -> str:
     """Return the timeline page (see the module documentation)."""
-    import jinja2
-
-    from kg.viz.render import STATIC, _asset, _check_lang, _script_hash
+    from kg.viz.render import STATIC, _asset, _check_lang, render_page
 
     _check_lang(lang)
     words = WORDS[lang]
@@ -329,10 +327,8 @@ def render_timeline(timeline: Timeline, *, lang: str = "en") -> str:
         "lang": lang,
         "strings": words,
     }
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(STATIC), autoescape=True, undefined=jinja2.StrictUndefined
-    )
-    return environment.get_template("timeline.html").render(
+    return render_page(
+        "timeline.html",
         lang=lang,
         title=title,
         data=data,
@@ -342,7 +338,6 @@ def render_timeline(timeline: Timeline, *, lang: str = "en") -> str:
         library_style=library_style,
         page_script=page_script,
         page_style=page_style,
-        script_hashes=" ".join(_script_hash(script) for script in (library, page_script)),
     )
 
 
