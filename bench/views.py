@@ -85,8 +85,9 @@ def project(size: int, work: Path) -> tuple[Path, int]:
         for name in ("ontology", "queries"):
             if not (folder / name).exists():
                 (folder / name).symlink_to(PROJECT / name)
-        generated = generate(size, folder, include=PROJECT / "graph")
-        log(f"building {generated.triples:,} triples")
+        if not (folder / "graph").is_dir():
+            generate(size, folder, include=PROJECT / "graph")
+        log(f"building the {size_label(size)} graph")
         built = run(kg("build", "--no-validate", "--quiet"), env(folder), folder)
         if built["exit"]:
             raise SystemExit(f"kg build failed: {built['stderr'].strip()}")

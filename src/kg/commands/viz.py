@@ -117,5 +117,9 @@ def _timeline(arguments: argparse.Namespace, types: list[str] | None, started: f
         facts = timeline_facts(graph, report=arguments.report, types=types)
     output = arguments.output or "views/timeline" + (f"-{facts.year}" if facts.year else "") + ".html"
     written = write_timeline(facts, output, lang=arguments.lang)
+    if facts.total > len(facts.items):
+        print(f"kg viz: the timeline is bigger than a page can draw: showing {len(facts.items):,} of "
+              f"{facts.total:,} dated facts, a sample of each kind; narrow it with --report or --types",
+              file=sys.stderr)
     print(f"wrote {written}: {len(facts.items)} dated facts ({time.perf_counter() - started:.1f}s)")
     return 0
