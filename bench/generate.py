@@ -299,7 +299,7 @@ MALWARE_KINDS = [
 
 TECHNIQUES = [
     ("vpn-exploitation", "Exploitation of VPN devices", "VPN機器のぜい弱性の悪用", True),
-    ("remote-desktop", "Intrusion through remote desktop", "リモートデスクトップからの侵入", True),
+    ("remote-desktop", "Remote-desktop intrusion", "リモートデスクトップ経由の侵入", True),
     ("phishing-email", "Phishing e-mail", "フィッシングメール", True),
     ("double-extortion", "Double extortion", "二重恐喝", False),
     ("ddos", "DDoS attack", "DDoS攻撃", False),
@@ -346,17 +346,27 @@ PARTIES = [
     ("students", "students", "学生"),
 ]
 LAWS = [
-    ("unauthorized-access-act", "Act on the Prohibition of Unauthorized Computer Access", "不正アクセス禁止法"),
-    ("penal-code-fraud", "Penal Code: fraud", "刑法（詐欺）"),
-    ("penal-code-computer-fraud", "Penal Code: computer fraud", "刑法（電子計算機使用詐欺）"),
-    ("penal-code-malware", "Penal Code: crimes relating to malware", "刑法（不正指令電磁的記録に関する罪）"),
+    # the real graph's laws where they are the same law (same IRI and labels), so that a generated
+    # graph holds no near-twins (queries/qc/likely-duplicate-violation)
     (
-        "penal-code-obstruction",
-        "Penal Code: obstruction of business by damaging a computer",
-        "刑法（電子計算機損壊等業務妨害）",
+        "unauthorized-access-act",
+        "Act on the Prohibition of Unauthorized Computer Access",
+        "不正アクセス行為の禁止等に関する法律",
     ),
+    ("fraud", "fraud", "詐欺罪"),
+    ("computer-fraud", "computer fraud (Penal Code)", "電子計算機使用詐欺罪"),
+    (
+        "unauthorized-command-records",
+        "crimes relating to electromagnetic records of unauthorised commands (Penal Code)",
+        "不正指令電磁的記録に関する罪",
+    ),
+    ("computer-sabotage", "obstruction of business by damaging a computer (Penal Code)", "電子計算機損壊等業務妨害罪"),
     ("copyright-act", "Copyright Act", "著作権法"),
-    ("act-on-punishment-of-organised-crime", "Act on Punishment of Organized Crimes", "組織的犯罪処罰法"),
+    (
+        "organized-crime-punishment-act",
+        "Act on Punishment of Organized Crimes and Control of Proceeds of Crime",
+        "組織的犯罪処罰法",
+    ),
 ]
 #: Statistical series the real graph defines (kept with their IRIs) and the unit each counts in.
 KNOWN_SERIES = [
@@ -709,7 +719,7 @@ class _Generator:
                 ("rdfs:label", [en(english), ja(japanese)]),
                 ("skos:altLabel", en(f"{english} Team") if index % 3 == 0 else []),
                 ("kg:attackId", string(f"G{1001 + index:04d}")),
-                ("kg:attributedTo", f"kgr:country-{sponsor}" if sponsor else []),
+                ("kg:backedBy", f"kgr:country-{sponsor}" if sponsor else []),
                 ("kg:active", typed(str(2005 + index % 18), "gYear")),
                 ("kg:motivation", [ja("情報窃取" if sponsor else "金銭目的")]),
                 ("kg:targets", [f"kgr:{self.random.choice(pools.sectors)}" for _ in range(2)]),
@@ -887,7 +897,11 @@ class _Generator:
                     [
                         ja(
                             "国内の組織のシステムが攻撃を受け、業務に影響が生じた事案。攻撃者は窃取した認証情報を用いて侵入したとみられる。"
-                        )
+                        ),
+                        en(
+                            "A Japanese organisation's systems were attacked and its business disrupted;"
+                            " the attacker apparently got in with stolen credentials."
+                        ),
                     ],
                 ),
                 ("kg:victimDescription", [ja(f"{sector[7:]}分野の事業者"), en(f"a business in {sector[7:]}")]),
@@ -895,7 +909,13 @@ class _Generator:
                 ("kg:uses", [f"kgr:{self.skewed(pools.malware)}", f"kgr:{self.skewed(pools.techniques)}"]),
                 ("kg:exploits", [f"kgr:{self.skewed(pools.vulnerabilities)}"] if index % 3 == 0 else []),
                 ("kg:attributedTo", [f"kgr:{actor}"] if index % 2 == 0 else []),
-                ("kg:impact", [ja("サーバのデータが暗号化され、数日間業務が停止した。")]),
+                (
+                    "kg:impact",
+                    [
+                        ja("サーバのデータが暗号化され、数日間業務が停止した。"),
+                        en("Server data were encrypted and business stopped for several days."),
+                    ],
+                ),
                 ("prov:wasDerivedFrom", cite()),
             )
 
@@ -921,8 +941,8 @@ class _Generator:
                     (
                         "rdfs:label",
                         [
-                            en(f"Counter {technique[10:]} (advice {countermeasures})"),
-                            ja(f"{technique[10:]}への対策（{countermeasures}）"),
+                            en(f"Counter {technique[10:]} ({prefix} advice {countermeasures})"),
+                            ja(f"{technique[10:]}への対策（{prefix}、{countermeasures}）"),
                         ],
                     ),
                     ("kg:recommendedFor", [f"kgr:{self.random.choice(pools.parties)}"]),
@@ -947,7 +967,13 @@ class _Generator:
                 ("kg:recommends", advice),
                 (
                     "dcterms:description",
-                    [ja("関係機関による合同の注意喚起。攻撃の手口を公表し、標的となり得る組織に対策を呼び掛けた。")],
+                    [
+                        ja("関係機関による合同の注意喚起。攻撃の手口を公表し、標的となり得る組織に対策を呼び掛けた。"),
+                        en(
+                            "A joint advisory that published the attack methods"
+                            " and urged possible targets to take measures."
+                        ),
+                    ],
                 ),
                 ("prov:wasDerivedFrom", cite()),
             )
@@ -971,7 +997,13 @@ class _Generator:
                 ("kg:partner", [f"kgr:{self.skewed(pools.organisations)}" for _ in range(index % 3)]),
                 ("kg:directedAt", [f"kgr:{self.random.choice(pools.sectors + pools.parties)}"]),
                 ("kg:addresses", [f"kgr:{self.skewed(pools.techniques)}"]),
-                ("kg:outcome", [ja("関係事業者に対策の実施を要請し、被害の未然防止を図った。")]),
+                (
+                    "kg:outcome",
+                    [
+                        ja("関係事業者に対策の実施を要請し、被害の未然防止を図った。"),
+                        en("Asked the businesses concerned to take measures, to prevent damage."),
+                    ],
+                ),
                 ("prov:wasDerivedFrom", cite(0.1)),
             )
 

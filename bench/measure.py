@@ -21,6 +21,11 @@ Tasks:
     (``kg.viz.write_html``) of views cut from it at the asked numbers of nodes.
 ``imports``
     Run the ``kg`` command line in-process and list the heavy modules it imported.
+``validate``
+    Load and infer the project's sources, then validate them with ``options["engine"]``
+    (``sparql``, the default, or ``pyshacl``, the reference), timing each part.
+``write``
+    Load and infer the sources, then write the on-disk store each way Oxigraph offers, timed.
 """
 
 from __future__ import annotations
@@ -137,6 +142,70 @@ def task_build(options: dict[str, Any]) -> None:
     )
 
 
+def task_validate(options: dict[str, Any]) -> None:
+    """Validate the loaded, inferred sources with one engine; report its parts' seconds."""
+    from kg.build import prepare
+    from kg.paths import shapes_file
+    from kg.store.embedded import OxigraphStore
+    from kg.validate import quality_violations, shacl_violations
+
+    store, _, asserted, inferred, seconds = prepare()
+    shapes_seconds, violations = timed(lambda: shacl_violations(store, shapes_file(), engine=options["engine"]))
+    quality_seconds, quality = timed(lambda: quality_violations(OxigraphStore(store)))
+    emit(
+        "done",
+        engine=options["engine"],
+        seconds={**seconds, "shapes": shapes_seconds, "quality": quality_seconds},
+        asserted=asserted,
+        inferred=inferred,
+        violations=len(violations) + len(quality),
+    )
+
+
+#: The ways of writing the built in-memory store to disk that ``write`` compares.
+WRITE_STRATEGIES = ("bulk_extend in batches", "N-Quads file, bulk_load", "N-Quads in memory, bulk_load")
+
+
+def task_write(options: dict[str, Any]) -> None:
+    """Time each way of writing the in-memory store to a new on-disk store (``backup`` works only
+    from an on-disk store, so it is not a way to write an in-memory one)."""
+    import shutil
+    import tempfile
+
+    import pyoxigraph
+
+    from kg.build import copy_quads, prepare
+
+    store, *_ = prepare()
+    folder = Path(tempfile.mkdtemp(prefix="kg-write-", dir=options.get("dir")))
+
+    def write(strategy: str) -> None:
+        target = pyoxigraph.Store(str(folder / "store"))
+        if strategy == "bulk_extend in batches":
+            copy_quads(store, target)
+        elif strategy == "N-Quads file, bulk_load":
+            dump = folder / "dump.nq"
+            store.dump(str(dump), format=pyoxigraph.RdfFormat.N_QUADS)
+            target.bulk_load(path=str(dump), format=pyoxigraph.RdfFormat.N_QUADS)
+            dump.unlink()
+        else:
+            target.bulk_load(store.dump(format=pyoxigraph.RdfFormat.N_QUADS), format=pyoxigraph.RdfFormat.N_QUADS)
+        target.flush()
+        del target
+
+    try:
+        for strategy in WRITE_STRATEGIES:
+            times = []
+            for _ in range(options.get("repeat", 1)):
+                shutil.rmtree(folder / "store", ignore_errors=True)
+                seconds, _ = timed(lambda strategy=strategy: write(strategy))
+                times.append(seconds)
+            emit("write", strategy=strategy, seconds=round(statistics.median(times), 3), runs=len(times))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    emit("done", quads=len(store))
+
+
 def task_compare(options: dict[str, Any]) -> None:
     """Time every query on the kg store and on plain in-memory rdflib, interleaved."""
     import resource
@@ -169,6 +238,17 @@ def task_compare(options: dict[str, Any]) -> None:
 
     namespaces = dict(PREFIXES)
     budget, repeat, limit = options["budget"], options["repeat"], options.get("rdflib_limit", 0)
+    # the same store in memory: what the on-disk store's lookups cost (the query process's own
+    # memory target rules this out as the default at a million triples)
+    from kg.paging import page
+    from kg.store.embedded import OxigraphStore
+
+    with kg.open_graph(options["store"]) as disk:
+        import pyoxigraph
+
+        memory_store = pyoxigraph.Store()
+        memory_store.bulk_extend(disk.store.store)
+    in_memory = OxigraphStore(memory_store)
     with kg.open_graph(options["store"]) as graph:
         for query in options["queries"]:
             text = Path(query["path"]).read_text(encoding="utf-8")
@@ -181,6 +261,14 @@ def task_compare(options: dict[str, Any]) -> None:
                 "kg_runs": len(kg_times),
                 "kg_rows": kg_rows,
             }
+            memory_times, _ = repeated(lambda text=text: len(in_memory.execute(text)), repeat, budget)
+            fields["kg_memory_ms"] = median_ms(memory_times)
+            if kg_rows > options.get("page_rows", 1_000) and query["kind"] == "cq":
+                # a listing that grows with the graph: its first page, as `kg query --limit` asks for it
+                paged = page(text, limit=options.get("page_rows", 1_000) // 10)
+                page_times, _ = repeated(lambda paged=paged: len(graph.store.execute(paged)), repeat, budget)
+                fields["kg_first_page_ms"] = median_ms(page_times)
+                fields["kg_page_rows"] = options.get("page_rows", 1_000) // 10
             # kg's side is reported before rdflib starts, so it survives an rdflib query that never ends
             emit("kg", **fields)
             try:
@@ -263,6 +351,8 @@ TASKS: dict[str, Callable[[dict[str, Any]], None]] = {
     "queries": task_queries,
     "viz": task_viz,
     "imports": task_imports,
+    "validate": task_validate,
+    "write": task_write,
 }
 
 

@@ -8,7 +8,7 @@ import sys
 
 
 def run_kg(
-    *arguments: str, env: dict[str, str] | None = None, timeout: float = 300
+    *arguments: str, env: dict[str, str] | None = None, timeout: float = 300, cwd: str | os.PathLike[str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run the ``kg`` command in a fresh process (as a user would) and capture its output."""
     return subprocess.run(
@@ -17,4 +17,5 @@ def run_kg(
         text=True,
         env=env or os.environ.copy(),
         timeout=timeout,
+        cwd=cwd,
     )

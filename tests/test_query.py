@@ -80,9 +80,12 @@ def test_bindings_are_typed_terms_not_text(built_small: Path) -> None:
     # a string is not a date, so it matches nothing
     assert run_kg("query", query, "--bind", 'day="2023-09-27"', "--format", "csv").stdout.splitlines() == ["advisory"]
     # an attempt at injection stays one literal value
-    hostile = 'day="x" } ?s ?p ?o { '
-    result = run_kg("query", query, "--bind", hostile, "--format", "csv")
-    assert result.returncode == 0 and result.stdout.splitlines() == ["advisory"]
+    for hostile in ('day="x } ?s ?p ?o { "', "day=x } ?s ?p ?o {"):
+        result = run_kg("query", query, "--bind", hostile, "--format", "csv")
+        assert result.returncode == 0 and result.stdout.splitlines() == ["advisory"]
+    # and a malformed literal is refused, naming it, instead of being read as some other string
+    result = run_kg("query", query, "--bind", 'day="x" } ?s ?p ?o { ', "--format", "csv")
+    assert result.returncode == 2 and result.stderr.startswith("kg query: error: malformed literal '\"x\" }")
 
 
 def test_api_accepts_bindings_in_cli_syntax(built_small: Path) -> None:

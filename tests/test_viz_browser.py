@@ -344,7 +344,7 @@ def test_write_html_is_atomic(tmp_path: Path) -> None:
     assert target.read_bytes() == before and [path.name for path in target.parent.iterdir()] == ["view.html"]
     occupied = tmp_path / "occupied.html"
     occupied.mkdir()
-    with pytest.raises(InputError, match=r"occupied\.html: cannot write there"):
+    with pytest.raises(InputError, match=r"occupied\.html: is a folder: name a file to write"):
         write_html(graph, occupied)
     assert sorted(path.name for path in tmp_path.iterdir()) == ["new", "occupied.html"] and occupied.is_dir()
 

@@ -56,7 +56,7 @@ THINGS = {BLACKTECH, HOSTILE, CHINA, USA, TECHNIQUE, NPA, NISC, FBI, ADVISORY_20
 SOURCES = {KGR + "report-r5-2023", KGR + "report-r3-2021", KGR + "r5-sec-p1-topic1", KGR + "r5-fig-1",
            KGR + "r3-sec-1-1"}
 RELATIONS = {
-    (BLACKTECH, KG + "attributedTo", CHINA),
+    (BLACKTECH, KG + "backedBy", CHINA),
     (BLACKTECH, KG + "uses", TECHNIQUE),
     (HOSTILE, KG + "targets", NPA),
     (FBI, KG + "country", USA),

@@ -7,20 +7,43 @@ The Python API that the ``kg`` command, the notebooks and the tests share:
 >>> graph.select("cq-r5a-blacktech-advisory-issuers").rows   # doctest: +SKIP
 
 Heavy dependencies (rdflib, pySHACL, networkx, pyvis) are imported only by the functions that
-need them, so that opening the store and running a query start fast.
+need them, and the names below only when first used (``kg.__version__`` reads the installed
+package's metadata, which alone took a third of ``kg query``'s start), so that opening the store
+and running a query start fast.
 """
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
 from kg.errors import KgError
-from kg.graph import KnowledgeGraph, open_graph
-from kg.results import QueryResult
 
-try:
-    __version__ = version("kg")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0+unknown"
+if TYPE_CHECKING:
+    from kg.graph import KnowledgeGraph, open_graph
+    from kg.results import QueryResult
+
+    __version__: str
+
+_LAZY = {"KnowledgeGraph": "kg.graph", "open_graph": "kg.graph", "QueryResult": "kg.results"}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("kg")
+        except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+            found = "0+unknown"
+        globals()["__version__"] = found
+        return found
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'kg' has no attribute {name!r}")
+
 
 __all__ = ["KgError", "KnowledgeGraph", "QueryResult", "__version__", "open_graph"]

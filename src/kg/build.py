@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -59,10 +60,11 @@ def display_path(path: Path) -> str:
     """Return ``path`` relative to the project folder where it lies inside it."""
     from kg.paths import project_home
 
-    try:
-        return str(path.resolve().relative_to(project_home()))
-    except ValueError:
-        return str(path)
+    home = project_home()
+    for candidate in (Path(os.path.abspath(path)), path.resolve()):  # the link's own name first
+        if candidate.is_relative_to(home):
+            return str(candidate.relative_to(home))
+    return str(path)
 
 
 def source_files(*, ontology: Path | None = None, graph: Path | None = None) -> list[Path]:
@@ -80,7 +82,15 @@ def inputs_digest(files: list[Path], shapes: Path) -> str:
     digest = hashlib.sha256(f"{PIPELINE_VERSION}|{__version__}".encode())
     for path in [*files, shapes]:
         digest.update(display_path(path).encode())
-        digest.update(path.read_bytes())
+        try:
+            digest.update(path.read_bytes())
+        except IsADirectoryError:
+            raise InputError("is a folder, not a Turtle file: rename it", path=display_path(path)) from None
+        except FileNotFoundError:
+            what = "the SHACL shapes file is missing" if path == shapes else "broken link or missing file"
+            raise InputError(what, path=display_path(path)) from None
+        except OSError as error:
+            raise InputError(f"cannot read: {error.strerror or error}", path=display_path(path)) from None
     return digest.hexdigest()
 
 
@@ -115,18 +125,27 @@ def class_counts(store: Any) -> dict[str, int]:
     return {compact_iri(str(row[0])): int(row[1]) for row in result.rows}
 
 
-def check(store: Any, *, progress: Progress | None = None, shapes: Path | None = None) -> ValidationReport:
-    """Validate a loaded, inferred in-memory store: SHACL shapes and quality queries."""
+def check(
+    store: Any, *, progress: Progress | None = None, shapes: Path | None = None, engine: str = "sparql"
+) -> ValidationReport:
+    """Validate a loaded, inferred in-memory store: SHACL shapes (checked by ``engine``, see
+    :data:`kg.validate.ENGINES`) and quality queries."""
     from kg.store.embedded import OxigraphStore
     from kg.validate import ValidationReport, quality_violations, shacl_violations
 
+    shapes = shapes or shapes_file()
+    if not shapes.is_file():
+        raise InputError("the SHACL shapes file is missing", path=display_path(shapes))
+    load_sources([shapes])  # a malformed shapes file is one line naming its line, as any Turtle file
     if progress:
-        progress("validating against the SHACL shapes")
-    violations = shacl_violations(store, shapes or shapes_file())
+        progress(f"validating against the SHACL shapes ({engine})")
+    violations = shacl_violations(store, shapes, engine=engine)
     if progress:
         progress("running the quality queries")
     violations += quality_violations(OxigraphStore(store))
-    return ValidationReport(violations, checked_triples=len(store))
+    from kg.infer import triple_count
+
+    return ValidationReport(violations, checked_triples=triple_count(store))
 
 
 def prepare(*, progress: Progress | None = None) -> tuple[Any, list[Path], int, int, dict[str, float]]:
@@ -134,6 +153,11 @@ def prepare(*, progress: Progress | None = None) -> tuple[Any, list[Path], int, 
     from kg.infer import materialise
 
     seconds: dict[str, float] = {}
+    if not ontology_dir().is_dir():
+        raise InputError(
+            "no ontology/ folder here: set KG_HOME to the folder holding ontology/, graph/ and queries/",
+            path=str(ontology_dir()),
+        )
     files = source_files()
     if not files:
         raise InputError("no Turtle files found", path=str(graph_dir()))
@@ -170,20 +194,97 @@ def copy_quads(source: Any, target: Any, *, batch: int = WRITE_BATCH) -> None:
         target.bulk_extend(chunk)
 
 
+#: How much smaller than the live store a new build may be before it is refused (``--max-drop``).
+DEFAULT_MAX_DROP = 0.5
+
+
+def shrink_guard(home: Path, *, graph_files: int, triples: int, max_drop: float) -> None:
+    """Refuse a build that has no facts, or fewer triples than the live store by more than ``max_drop``."""
+    from kg.store.embedded import read_manifest
+
+    if graph_files == 0:
+        raise InputError(
+            "no facts to build: graph/ has no Turtle files (is KG_HOME right?); "
+            "use --allow-shrink to build an ontology-only store anyway",
+            path=display_path(graph_dir()),
+        )
+    try:
+        manifest = read_manifest(home)
+    except (StoreMissingError, OSError, ValueError):
+        return
+    live = int(manifest.get("asserted_triples", 0)) + int(manifest.get("inferred_triples", 0))
+    if live and triples < live * (1 - max_drop):
+        raise InputError(
+            f"refusing to replace the live store of {live} triples with {triples} "
+            f"({1 - triples / live:.0%} fewer, more than --max-drop {max_drop:g} allows): is graph/ complete? "
+            "use --allow-shrink to build it anyway"
+        )
+
+
 def build(
-    *, force: bool = False, validate: bool = True, home: Path | None = None, progress: Progress | None = None
+    *,
+    force: bool = False,
+    validate: bool = True,
+    home: Path | None = None,
+    progress: Progress | None = None,
+    wait: bool = False,
+    allow_shrink: bool = False,
+    max_drop: float = DEFAULT_MAX_DROP,
+    notice: Progress | None = None,
 ) -> BuildReport:
     """Build the store under ``home`` (default ``KG_STORE``) unless its inputs are unchanged.
 
+    One build at a time writes a store: another one running raises
+    :class:`~kg.store.builds.BuildLocked` at once, or is waited for with ``wait``. Folders left by
+    interrupted builds are removed first (``notice`` hears of each). A build without facts, or
+    with fewer triples than the live store by more than ``max_drop`` (a fraction), raises
+    :class:`~kg.errors.InputError` unless ``allow_shrink``.
+
     Raises :class:`~kg.errors.InputError` for a file that does not parse and
     :class:`~kg.errors.ValidationFailed` (carrying ``.report``) when the graph breaks the
-    shapes; in both cases the previous store is left as it was.
+    shapes; in every case the previous store is left as it was.
     """
+    from kg.store.builds import build_lock, remove_unused
+
+    if not 0 <= max_drop <= 1:
+        raise InputError(f"--max-drop is a fraction from 0 to 1, got {max_drop:g}")
+    home = home or store_home()
+    if home.exists() and not home.is_dir():
+        raise InputError("is not a folder: the store home must be a folder", path=str(home))
+    if not ontology_dir().is_dir():
+        raise InputError(
+            "no ontology/ folder here: set KG_HOME to the folder holding ontology/, graph/ and queries/",
+            path=str(ontology_dir()),
+        )
+    with build_lock(home, wait=wait):
+        remove_unused(home, keep=None, say=notice)
+        return _build_locked(
+            home,
+            force=force,
+            validate=validate,
+            progress=progress,
+            allow_shrink=allow_shrink,
+            max_drop=max_drop,
+            notice=notice,
+        )
+
+
+def _build_locked(
+    home: Path,
+    *,
+    force: bool,
+    validate: bool,
+    progress: Progress | None,
+    allow_shrink: bool,
+    max_drop: float,
+    notice: Progress | None,
+) -> BuildReport:
     import pyoxigraph
 
-    from kg.store.embedded import BUILDS, DATABASE, MANIFEST, publish_build, read_manifest
+    from kg.atomic import write_text
+    from kg.store.builds import DATABASE, MANIFEST, new_build_folder, publish, remove_unused
+    from kg.store.embedded import read_manifest
 
-    home = home or store_home()
     files = source_files()
     digest = inputs_digest(files, shapes_file())
     if not force:
@@ -202,6 +303,9 @@ def build(
             )
 
     store, files, asserted, inferred, seconds = prepare(progress=progress)
+    if not allow_shrink:
+        graph_files = sum(1 for path in files if path.is_relative_to(graph_dir()))
+        shrink_guard(home, graph_files=graph_files, triples=asserted + inferred, max_drop=max_drop)
     if validate:
         started = time.perf_counter()
         report = check(store, progress=progress)
@@ -211,11 +315,10 @@ def build(
 
     started = time.perf_counter()
     counts = class_counts(store)
-    folder = home / BUILDS / f"{time.strftime('%Y%m%dT%H%M%S')}-{digest[:8]}"
+    folder = new_build_folder(home, digest)
     if progress:
         progress(f"writing the store to {folder}")
     try:
-        folder.mkdir(parents=True, exist_ok=False)
         disk = pyoxigraph.Store(str(folder / DATABASE))
         copy_quads(store, disk)
         disk.flush()
@@ -225,15 +328,16 @@ def build(
         manifest = asdict(result)
         del manifest["built"], manifest["store"]
         manifest["built_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-        (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-        publish_build(home, folder)
+        write_text(folder / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
+        publish(home, folder)
     except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)  # only the folder this build made
         raise
+    remove_unused(home, keep=folder, say=notice)
     return result
 
 
-def validate_sources(*, progress: Progress | None = None) -> ValidationReport:
+def validate_sources(*, progress: Progress | None = None, engine: str = "sparql") -> ValidationReport:
     """Load, infer and validate the sources without writing a store (``kg validate``)."""
     store, *_ = prepare(progress=progress)
-    return check(store, progress=progress)
+    return check(store, progress=progress, engine=engine)

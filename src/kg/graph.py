@@ -32,13 +32,24 @@ class KnowledgeGraph:
         self.store = store
         self.queries_folder = queries_folder
 
-    def query(self, spec: str, *, bindings: Mapping[str, Any] | None = None) -> QueryResult:
+    def query(
+        self,
+        spec: str,
+        *,
+        bindings: Mapping[str, Any] | None = None,
+        limit: int | None = None,
+        offset: int | None = None,
+    ) -> QueryResult:
         """Run a named query, a ``.rq`` file or SPARQL text.
 
         ``bindings`` map variable names to terms (dicts as in SPARQL results JSON) or to
         strings in ``kg query --bind`` syntax (``kgr:actor-blacktech``, ``"警察庁"@ja``, ``2023``).
+        ``limit`` and ``offset`` return one page of the answer (:func:`kg.paging.page`).
         """
+        from kg.paging import page
+
         text, source = queries.resolve(spec, folder=self.queries_folder)
+        text = page(text, limit=limit, offset=offset)
         terms = {
             name: value if isinstance(value, Mapping) else parse_value(str(value))
             for name, value in (bindings or {}).items()
@@ -78,17 +89,22 @@ class KnowledgeGraph:
         self.close()
 
 
-def open_graph(store: str | Path | None = None, *, endpoint: str | None = None, **remote: Any) -> KnowledgeGraph:
+def open_graph(store: str | Path | None = None, *, endpoint: str | None = None, **options: Any) -> KnowledgeGraph:
     """Open the graph: the embedded store (``store`` folder, default ``KG_STORE`` or ``.kg``) or,
     with ``endpoint``, a remote SPARQL 1.1 endpoint (keyword arguments go to
-    :class:`~kg.store.remote.RemoteStore`)."""
+    :class:`~kg.store.remote.RemoteStore`).
+
+    The embedded store takes ``timeout`` (seconds a query may run, default 60; None: no limit)
+    and ``max_result_mb`` (the largest answer, default 100), see
+    :class:`~kg.store.embedded.EmbeddedStore`.
+    """
     if endpoint:
         from kg.store.remote import RemoteStore
 
-        return KnowledgeGraph(RemoteStore(endpoint, **remote))
+        return KnowledgeGraph(RemoteStore(endpoint, **options))
     from kg.store.embedded import EmbeddedStore
 
-    return KnowledgeGraph(EmbeddedStore(Path(store) if store is not None else None))
+    return KnowledgeGraph(EmbeddedStore(Path(store) if store is not None else None, **options))
 
 
 __all__ = ["KnowledgeGraph", "Term", "open_graph"]

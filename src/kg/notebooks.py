@@ -35,9 +35,10 @@ def execute(path: Path, *, write: bool = False) -> object:
     )
     client.execute()
     if write:
-        partial = path.with_name(f".{path.name}.partial")
-        nbformat.write(notebook, partial)
-        partial.replace(path)
+        from kg.atomic import atomic_write
+
+        with atomic_write(path, text=True) as handle:
+            nbformat.write(notebook, handle)
     return notebook
 
 

@@ -140,7 +140,9 @@ def push(url: str, *, graph: str | None = None, protocol: str = "gsp", store: st
     graph = graph_iri(graph) if graph else None
     credentials = credentials or credentials_for(url)
     embedded = EmbeddedStore(Path(store) if store is not None else None)
-    total = len(embedded.store)
+    from kg.infer import triple_count
+
+    total = triple_count(embedded.store)  # the default graph: asserted and inferred triples
     where = display_url(url)
     started = time.perf_counter()
     sent = requests = 0

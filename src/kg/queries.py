@@ -14,19 +14,22 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from kg.errors import InputError
 from kg.paths import queries_dir
 
 _HEADER = re.compile(r"^#\s*(question \(en\)|question \(ja\)|source)\s*:\s*(.*)$")
-_LOOKS_LIKE_SPARQL = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE|PREFIX|BASE)\b", re.IGNORECASE)
+_LOOKS_LIKE_SPARQL = re.compile(
+    r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE|PREFIX|BASE|INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b",
+    re.IGNORECASE,
+)
 
 
-@dataclass(frozen=True)
-class NamedQuery:
-    """One named query file and what its header says."""
+class NamedQuery(NamedTuple):
+    """One named query file and what its header says (a NamedTuple, not a dataclass: see
+    :class:`kg.results.QueryResult`)."""
 
     name: str
     path: Path
@@ -38,7 +41,7 @@ class NamedQuery:
     @property
     def text(self) -> str:
         """The query text."""
-        return self.path.read_text(encoding="utf-8")
+        return read_query_file(self.path)
 
     @property
     def expected_path(self) -> Path:
@@ -52,10 +55,25 @@ class NamedQuery:
         return header, [tuple(row) for row in rows]
 
 
+def read_query_file(path: Path) -> str:
+    """Return the text of a query file; a file that is not UTF-8 is an error naming its line."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise InputError(f"cannot read: {error.strerror or error}", path=str(path)) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise InputError(
+            f"not UTF-8 text (byte 0x{data[error.start]:02x}); save the query as UTF-8", path=str(path), line=line
+        ) from None
+
+
 def read_named_query(path: Path, kind: str) -> NamedQuery:
     """Read a query file and its header."""
     fields = {"question (en)": "", "question (ja)": "", "source": ""}
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in read_query_file(path).splitlines():
         if not line.startswith("#"):
             if line.strip():
                 break
@@ -68,6 +86,11 @@ def read_named_query(path: Path, kind: str) -> NamedQuery:
 def catalog(folder: Path | None = None) -> dict[str, NamedQuery]:
     """Return every named query, by name: competency queries first, then quality checks."""
     folder = folder or queries_dir()
+    if not folder.is_dir():
+        raise InputError(
+            "no queries/ folder here: set KG_HOME to the folder holding ontology/, graph/ and queries/",
+            path=str(folder),
+        )
     found: dict[str, NamedQuery] = {}
     for kind in ("cq", "qc"):
         for path in sorted((folder / kind).glob("*.rq")):
@@ -88,18 +111,19 @@ def resolve(spec: str, *, folder: Path | None = None) -> tuple[str, str]:
     >>> resolve("SELECT * WHERE { ?s ?p ?o }")
     ('SELECT * WHERE { ?s ?p ?o }', 'query')
     """
-    named = catalog(folder)
+    folder = folder or queries_dir()
+    named = catalog(folder) if folder.is_dir() else {}
     if spec in named:
         return named[spec].text, str(named[spec].path)
     path = Path(spec)
     if path.suffix in (".rq", ".sparql"):
         if not path.is_file():
             raise InputError("no such query file; `kg queries` lists the named queries", path=spec)
-        return path.read_text(encoding="utf-8"), str(path)
+        return read_query_file(path), str(path)
     if _LOOKS_LIKE_SPARQL.search(spec):
         return spec, "query"
     if _is_file(path):
-        return path.read_text(encoding="utf-8"), str(path)
+        return read_query_file(path), str(path)
     raise InputError(
         f"{spec!r} is neither a named query, a .rq file nor SPARQL text; `kg queries` lists the named queries"
     )

@@ -18,10 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import unicodedata
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -65,6 +62,8 @@ def term_to_python(term: Term | None) -> Any:
         if datatype == XSD + "boolean":
             return value == "true"
         if datatype == XSD + "date":
+            from datetime import date
+
             return date.fromisoformat(value)
     except ValueError:
         return value
@@ -73,19 +72,48 @@ def term_to_python(term: Term | None) -> Any:
 
 def display_width(text: str) -> int:
     """Return how many terminal columns ``text`` takes (Japanese characters take two)."""
+    import unicodedata
+
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
-@dataclass
 class QueryResult:
     """The answer to one query: ``variables`` and ``bindings`` (SELECT), ``boolean`` (ASK) or
-    ``graph`` (CONSTRUCT/DESCRIBE, as N-Triples)."""
+    ``graph`` (CONSTRUCT/DESCRIBE, as N-Triples).
 
-    variables: list[str] = field(default_factory=list)
-    bindings: list[dict[str, Term]] = field(default_factory=list)
-    boolean: bool | None = None
-    graph: bytes | None = None
-    ordered: bool = False
+    A plain class rather than a dataclass: ``dataclasses`` imports ``inspect``, a tenth of
+    ``kg query``'s start.
+    """
+
+    __slots__ = ("bindings", "boolean", "graph", "ordered", "variables")
+
+    def __init__(
+        self,
+        variables: list[str] | None = None,
+        bindings: list[dict[str, Term]] | None = None,
+        boolean: bool | None = None,
+        graph: bytes | None = None,
+        ordered: bool = False,
+    ) -> None:
+        self.variables: list[str] = variables if variables is not None else []
+        self.bindings: list[dict[str, Term]] = bindings if bindings is not None else []
+        self.boolean = boolean
+        self.graph = graph
+        self.ordered = ordered
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (self.variables, self.bindings, self.boolean, self.graph, self.ordered)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, QueryResult) and self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        fields = ", ".join(
+            f"{name}={getattr(self, name)!r}" for name in ("variables", "bindings", "boolean", "graph", "ordered")
+        )
+        return f"QueryResult({fields})"
 
     @classmethod
     def from_json(cls, document: Mapping[str, Any], *, ordered: bool = False) -> QueryResult:

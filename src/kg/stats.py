@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kg.infer import INFERRED_GRAPH
 from kg.results import compact_iri
 from kg.store.base import SparqlStore
 
@@ -22,14 +23,24 @@ SELECT ?class ?report (COUNT(DISTINCT ?item) AS ?count) WHERE {
 
 TOTAL = "SELECT (COUNT(*) AS ?triples) WHERE { ?s ?p ?o }"
 
+#: The inferred triples of a store kg built (a pushed copy holds them in its one graph).
+INFERRED = f"SELECT (COUNT(*) AS ?triples) WHERE {{ GRAPH <{INFERRED_GRAPH}> {{ ?s ?p ?o }} }}"
+
 
 @dataclass
 class GraphStats:
-    """Triples in all, instances per class, and per class per report."""
+    """Triples in all (and how many of them inference added), instances per class, and per
+    class per report."""
 
     triples: int
     per_class: dict[str, int]
     per_report: dict[str, dict[str, int]]
+    inferred: int = 0
+
+    @property
+    def asserted(self) -> int:
+        """The triples the sources state (ontology and graph/)."""
+        return self.triples - self.inferred
 
     def table(self) -> str:
         """Render the counts as an aligned table: one row per class, one column per report."""
@@ -48,14 +59,16 @@ class GraphStats:
                 for row in rows
             ],
         )
-        return f"{self.triples} triples\n" + result.format("table")
+        split = f" ({self.asserted} asserted, {self.inferred} inferred)" if self.inferred else ""
+        return f"{self.triples} triples{split}\n" + result.format("table")
 
 
 def graph_stats(store: SparqlStore) -> GraphStats:
     """Count the store's triples, instances per kg class, and instances per class per report."""
     triples = store.execute(TOTAL).rows[0][0]
+    inferred = store.execute(INFERRED).rows[0][0]
     per_class = {compact_iri(name): count for name, count in store.execute(PER_CLASS).rows}
     per_report: dict[str, dict[str, int]] = {}
     for name, report, count in store.execute(PER_REPORT).rows:
         per_report.setdefault(compact_iri(name), {})[compact_iri(report).removeprefix("kgr:report-")] = count
-    return GraphStats(triples, per_class, per_report)
+    return GraphStats(triples, per_class, per_report, inferred)

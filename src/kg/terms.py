@@ -22,10 +22,12 @@ from typing import Any
 from kg.errors import InputError
 from kg.namespaces import PREFIXES, XSD
 from kg.results import Term
+from kg.sparql_text import variables
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TYPED = re.compile(r'^"(?P<text>.*)"\^\^(?P<datatype><[^>]*>|[A-Za-z][\w-]*:[\w.-]*)$', re.S)
 _TAGGED = re.compile(r'^"(?P<text>.*)"@(?P<lang>[A-Za-z]+(?:-[A-Za-z0-9]+)*)$', re.S)
+_PREFIXED = re.compile(r"^[A-Za-z][\w.-]*:\S*$")
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^[+-]?\d+$"), XSD + "integer"),
     (re.compile(r"^[+-]?\d*\.\d+$"), XSD + "decimal"),
@@ -60,9 +62,18 @@ def parse_value(text: str) -> Term:
     for pattern, datatype in _PATTERNS:
         if pattern.match(text):
             return {"type": "literal", "value": text, "datatype": datatype}
-    prefix, colon, _ = text.partition(":")
-    if colon and prefix in PREFIXES:
-        return {"type": "uri", "value": expand_iri(text)}
+    if text.startswith("_:"):
+        raise InputError(
+            f"cannot bind the blank node {text!r}: a blank node names nothing outside its own "
+            "answer; bind an IRI or a literal"
+        )
+    if text.startswith('"'):
+        raise InputError(
+            f'malformed literal {text!r}: write "text", "text"@lang (a language tag such '
+            'as en or ja) or "text"^^xsd:type'
+        )
+    if _PREFIXED.match(text):
+        return {"type": "uri", "value": expand_iri(text)}  # an unknown prefix is an error, not a string
     return {"type": "literal", "value": text}
 
 
@@ -152,6 +163,10 @@ def with_bindings(query: str, bindings: Mapping[str, Term] | None) -> str:
     """
     if not bindings:
         return query
+    mentioned = variables(query)
+    for name in bindings:
+        if name not in mentioned:
+            raise InputError(f"cannot bind {name}: the query has no variable ?{name}")
     names = " ".join(f"?{name}" for name in bindings)
     values = " ".join(to_ntriples(term) for term in bindings.values())
     block = f"VALUES ({names}) {{ ({values}) }}"

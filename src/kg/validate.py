@@ -1,4 +1,7 @@
-"""Check the graph against the SHACL shapes (pySHACL) and the quality queries.
+"""Check the graph against the SHACL shapes and the quality queries.
+
+Two engines check the shapes: ``sparql`` (the default), the shapes translated into SPARQL that
+Oxigraph runs on the store (:mod:`kg.shacl_sparql`), and ``pyshacl``, the reference.
 
 :func:`validate_store` returns a :class:`ValidationReport`; the CLI turns it into exit codes
 0 (conforms), 1 (violations) and 2 (an error that stopped the check).
@@ -55,8 +58,24 @@ class ValidationReport:
         return f"{len(self.violations)} violation{plural} in {self.checked_triples} triples"
 
 
-def shacl_violations(store: pyoxigraph.Store, shapes: Path) -> list[Violation]:
-    """Validate the default graph of pyoxigraph store ``store`` against a shapes file with pySHACL.
+#: The engines that check the SHACL shapes; the first is the default.
+ENGINES = ("sparql", "pyshacl")
+
+
+def shacl_violations(store: pyoxigraph.Store, shapes: Path, *, engine: str = "sparql") -> list[Violation]:
+    """Validate the default graph of pyoxigraph store ``store`` (asserted and inferred triples)
+    against a shapes file, with ``engine`` (see :data:`ENGINES`)."""
+    if engine == "sparql":
+        from kg.shacl_sparql import sparql_violations
+
+        return sparql_violations(store, shapes)
+    if engine == "pyshacl":
+        return pyshacl_violations(store, shapes)
+    raise ValueError(f"unknown validation engine {engine!r}; choose from {', '.join(ENGINES)}")
+
+
+def pyshacl_violations(store: pyoxigraph.Store, shapes: Path) -> list[Violation]:
+    """Validate pyoxigraph store ``store`` against a shapes file with pySHACL, the reference engine.
 
     pySHACL reads the store in place (through oxrdflib), so validation needs no second copy of
     the graph: at a million triples an rdflib copy took 2 GB more than the store itself.
@@ -73,16 +92,21 @@ def shacl_violations(store: pyoxigraph.Store, shapes: Path) -> list[Violation]:
         return []
     sh = rdflib.Namespace(SH)
     found = []
+
+    def text(result: rdflib.term.Node, key: rdflib.URIRef, default: str = "") -> str:
+        value = results.value(result, key)  # not `or`: the literal 0 is false in rdflib
+        return default if value is None else str(value)
+
     for result in results.subjects(rdflib.RDF.type, sh.ValidationResult):
         if results.value(result, sh.resultSeverity) != sh.Violation:
             continue
         found.append(
             Violation(
-                focus=str(results.value(result, sh.focusNode)),
-                path=str(results.value(result, sh.resultPath) or ""),
-                message=str(results.value(result, sh.resultMessage) or "violates a shape"),
-                value=str(results.value(result, sh.value) or ""),
-                rule=str(results.value(result, sh.sourceShape) or ""),
+                focus=text(result, sh.focusNode),
+                path=text(result, sh.resultPath),
+                message=text(result, sh.resultMessage, "violates a shape"),
+                value=text(result, sh.value),
+                rule=text(result, sh.sourceShape),
             )
         )
     return sorted(set(found), key=lambda violation: (violation.focus, violation.path, violation.message))

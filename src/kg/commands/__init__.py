@@ -24,9 +24,25 @@ def open_from(arguments: argparse.Namespace) -> Any:
     from kg.graph import open_graph
 
     endpoint = getattr(arguments, "endpoint", None)
+    timeout = getattr(arguments, "timeout", None)
     if endpoint:
-        return open_graph(endpoint=endpoint, graph=getattr(arguments, "graph", None))
-    return open_graph(arguments.store)
+        options = {"timeout": timeout} if timeout is not None else {}
+        return open_graph(endpoint=endpoint, graph=getattr(arguments, "graph", None), **options)
+    limits = {name: getattr(arguments, name) for name in ("timeout", "max_result_mb") if hasattr(arguments, name)}
+    return open_graph(arguments.store, **limits)
+
+
+def positive_number(text: str) -> float:
+    """Parse a finite number above 0 (argparse type, for time limits and sizes)."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"a number above 0, got {text!r}")
+    return value
 
 
 def progress_printer(quiet: bool = False) -> Any:
@@ -38,3 +54,10 @@ def progress_printer(quiet: bool = False) -> Any:
         print(f"  {message}", file=sys.stderr, flush=True)
 
     return show
+
+
+def positive_integer(text: str) -> int:
+    """Parse a whole number above 0 (argparse type, for counts such as batch sizes)."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"a whole number above 0, got {text!r}")
+    return int(text)

@@ -5,7 +5,21 @@ from __future__ import annotations
 import argparse
 import sys
 
+from kg.build import DEFAULT_MAX_DROP
 from kg.commands import progress_printer
+
+
+def fraction(text: str) -> float:
+    """Parse a fraction from 0 to 1 (argparse type)."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"a fraction from 0 to 1, got {text!r}")
+    return value
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -20,6 +34,23 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--store", metavar="DIR", help="store folder (default: $KG_STORE or .kg)")
     parser.add_argument("--force", action="store_true", help="rebuild even when the inputs are unchanged")
     parser.add_argument("--no-validate", action="store_true", help="skip SHACL validation (not recommended)")
+    parser.add_argument(
+        "--wait",
+        action="store_true",
+        help="when another build is writing the same store, wait for it instead of refusing",
+    )
+    parser.add_argument(
+        "--allow-shrink",
+        action="store_true",
+        help="build even when there are no facts or far fewer triples than the live store",
+    )
+    parser.add_argument(
+        "--max-drop",
+        type=fraction,
+        default=DEFAULT_MAX_DROP,
+        metavar="FRACTION",
+        help=f"refuse a build smaller than the live store by more than this fraction (default {DEFAULT_MAX_DROP:g})",
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="print no progress")
     parser.set_defaults(run=run)
 
@@ -36,6 +67,10 @@ def run(arguments: argparse.Namespace) -> int:
             validate=not arguments.no_validate,
             home=Path(arguments.store) if arguments.store else None,
             progress=progress_printer(arguments.quiet),
+            wait=arguments.wait,
+            allow_shrink=arguments.allow_shrink,
+            max_drop=arguments.max_drop,
+            notice=progress_printer(False),
         )
     except ValidationFailed as failure:
         for violation in failure.report.violations:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from kg.export import FORMATS
 
@@ -16,7 +17,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--format", "-f", choices=tuple(FORMATS), default="turtle", help="RDF format (default turtle)")
-    parser.add_argument("--output", "-o", required=True, metavar="FILE", help="file to write")
+    parser.add_argument("--output", "-o", required=True, metavar="FILE", help="file to write (- for standard output)")
     parser.add_argument("--store", metavar="DIR", help="store folder (default: $KG_STORE or .kg)")
     parser.set_defaults(run=run)
 
@@ -26,6 +27,9 @@ def run(arguments: argparse.Namespace) -> int:
 
     from kg.export import export
 
-    count = export(Path(arguments.output), fmt=arguments.format, store=arguments.store)
-    print(f"wrote {count} triples to {arguments.output}")
+    to_stdout = arguments.output == "-"
+    count = export(arguments.output if to_stdout else Path(arguments.output), fmt=arguments.format,
+                   store=arguments.store)
+    # the message goes where it does not mix with the data: stderr when the data went to stdout
+    print(f"wrote {count} triples to {arguments.output}", file=sys.stderr if to_stdout else sys.stdout)
     return 0

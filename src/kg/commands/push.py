@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from kg.commands import positive_integer, positive_number
+
 
 def register(commands: argparse._SubParsersAction) -> None:
     from kg.push import DEFAULT_BATCH, DEFAULT_TIMEOUT, PROTOCOLS
@@ -26,9 +28,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--graph", metavar="IRI", help="named graph to replace (default: the default graph)")
     parser.add_argument("--protocol", choices=PROTOCOLS, default="gsp", help="how to send the graph (default gsp)")
     parser.add_argument("--store", metavar="DIR", help="store folder written by `kg build` (default: $KG_STORE or .kg)")
-    parser.add_argument("--batch", type=int, default=DEFAULT_BATCH, metavar="TRIPLES",
+    parser.add_argument("--batch", type=positive_integer, default=DEFAULT_BATCH, metavar="TRIPLES",
                         help=f"triples per request (default {DEFAULT_BATCH}); one batch is an atomic replace")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+    parser.add_argument("--timeout", type=positive_number, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                         help=f"seconds to wait for each request (default {DEFAULT_TIMEOUT:g})")
     parser.add_argument("--quiet", "-q", action="store_true", help="print no progress")
     parser.set_defaults(run=run)

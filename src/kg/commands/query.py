@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from kg.commands import add_store_options, open_from
+from kg.commands import add_store_options, open_from, positive_number
+from kg.store.embedded import DEFAULT_MAX_RESULT_MB, DEFAULT_TIMEOUT
 
 FORMATS = ("table", "csv", "tsv", "json", "turtle", "nt")
 
@@ -17,6 +18,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         description="Run SPARQL given as text, a .rq file or the name of a named query (see `kg queries`). "
         "The kg, kgr, kgv, rdfs, skos, dcterms, prov, qb, owl and xsd prefixes are predeclared.",
         epilog="examples:\n  kg query cq-r5a-blacktech-advisory-issuers --lang en\n"
+        "  kg query cq-r5a-co-issued-advisories --limit 20 --offset 20\n"
         "  kg query my.rq --format csv\n  kg query 'SELECT ?l WHERE { ?a rdfs:label ?l }' --bind a=kgr:actor-lockbit",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -37,6 +39,22 @@ def register(commands: argparse._SubParsersAction) -> None:
         metavar="NAME=VALUE",
         help='bind a variable: kgr:x, <iri>, "text"@ja, 2023, 2023-09-27 (repeatable)',
     )
+    parser.add_argument("--limit", type=int, metavar="N", help="print at most N rows (one page of the answer)")
+    parser.add_argument("--offset", type=int, metavar="N", help="skip the first N rows (with --limit: the next page)")
+    parser.add_argument(
+        "--timeout",
+        type=positive_number,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"stop the query after this many seconds (default {DEFAULT_TIMEOUT:g}); Ctrl-C stops it at once",
+    )
+    parser.add_argument(
+        "--max-result-mb",
+        type=positive_number,
+        default=DEFAULT_MAX_RESULT_MB,
+        metavar="MB",
+        help=f"refuse answers larger than this from the built store (default {DEFAULT_MAX_RESULT_MB:g})",
+    )
     add_store_options(parser)
     parser.set_defaults(run=run)
 
@@ -46,7 +64,7 @@ def run(arguments: argparse.Namespace) -> int:
 
     bindings = dict(parse_binding(text) for text in arguments.bind)
     with open_from(arguments) as graph:
-        result = graph.query(arguments.query, bindings=bindings)
+        result = graph.query(arguments.query, bindings=bindings, limit=arguments.limit, offset=arguments.offset)
         labels = graph.labels(result.iris(), arguments.lang) if arguments.lang and result.kind == "select" else None
     fmt = arguments.format or ("turtle" if result.kind == "graph" else "table")
     sys.stdout.write(result.format(fmt, labels=labels))

@@ -17,13 +17,20 @@ def register(commands: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--quiet", "-q", action="store_true", help="print no progress")
+    parser.add_argument(
+        "--engine",
+        choices=("sparql", "pyshacl"),
+        default="sparql",
+        help="what checks the shapes: sparql (default: the shapes as SPARQL run by Oxigraph, fast) "
+        "or pyshacl (the reference SHACL engine, slow on big graphs)",
+    )
     parser.set_defaults(run=run)
 
 
 def run(arguments: argparse.Namespace) -> int:
     from kg.build import validate_sources
 
-    report = validate_sources(progress=progress_printer(arguments.quiet))
+    report = validate_sources(progress=progress_printer(arguments.quiet), engine=arguments.engine)
     for violation in report.violations:
         print(violation)
     print(report.summary())

@@ -63,10 +63,24 @@ def default_output(view: Any) -> str:
 
     name = "co-issuance" if view.graph["view"] == "co-issuance" else "overview"
     if focus := view.graph.get("focus"):
-        name = "focus-" + "-".join(compact_iri(node).partition(":")[2] or "entity" for node in focus[:3])
+        name = "focus-" + "-".join(slug(compact_iri(node).rpartition(":")[2]) for node in focus[:3])
     if year := view.graph.get("report"):
-        name += f"-{year}"
+        name += f"-{slug(str(year))}"
     return f"views/{name}.html"
+
+
+def slug(text: str, *, limit: int = 60) -> str:
+    """Return ``text`` as a file-name slug: lowercase ASCII letters and digits joined by ``-``.
+
+    Names made from data never leave their folder: no ``/``, no ``..``, no hidden file.
+
+    >>> slug("../../../../outside"), slug("actor-blacktech"), slug("ブラックテック")
+    ('outside', 'actor-blacktech', 'entity')
+    """
+    import re
+
+    cleaned = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:limit].strip("-")
+    return cleaned or "entity"
 
 
 def run(arguments: argparse.Namespace) -> int:

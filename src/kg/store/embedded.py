@@ -1,51 +1,30 @@
 """The embedded store: an on-disk Oxigraph database written by ``kg build``.
 
-Layout of the store home (``KG_STORE``, default ``.kg/``)::
-
-    .kg/
-      current -> builds/20261122T040000-1a2b3c4d   (symlink, swapped atomically)
-      builds/20261122T040000-1a2b3c4d/
-        oxigraph/        the database
-        manifest.json    what was built from what (input digest, counts, times)
-
-A build writes a new folder beside the current one and then replaces the ``current`` link in
-one rename, so a failed or interrupted build never leaves a half-written store behind.
+The store home's layout, and the rules that keep builds and readers from stepping on each other,
+are in :mod:`kg.store.builds`: ``current`` links to the build to read, and a reader holds that
+build (a shared lock) for as long as it is open, so a rebuild never removes it under the reader.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from kg.errors import KgError, QuerySyntaxError, StoreMissingError
+from kg.errors import InputError, KgError, QuerySyntaxError, StoreMissingError
 from kg.namespaces import PREFIXES
+from kg.outbound import refuse_outbound
 from kg.results import QueryResult, Term
+from kg.sparql_text import is_update, undeclared_prefixes
 from kg.store.base import SparqlStore, is_ordered
+from kg.store.builds import BUILDS, CURRENT, DATABASE, MANIFEST, current_build, hold_current
 from kg.terms import with_bindings
 
-CURRENT = "current"
-BUILDS = "builds"
-DATABASE = "oxigraph"
-MANIFEST = "manifest.json"
+__all__ = ["BUILDS", "CURRENT", "DATABASE", "MANIFEST", "EmbeddedStore", "OxigraphStore", "current_build"]
 
 ERROR_POSITION = re.compile(r"^error at (\d+):(\d+): (.*)$", re.S)
-
-
-def current_build(home: Path) -> Path:
-    """Return the folder of the current build under ``home``.
-
-    Raises :class:`~kg.errors.StoreMissingError` saying how to build one when there is none.
-    """
-    link = home / CURRENT
-    target = link.resolve() if link.is_symlink() else None
-    if target is None or not (target / DATABASE).is_dir():
-        raise StoreMissingError(f"no built store in {home}: run `kg build` to build it")
-    return target
 
 
 def read_manifest(home: Path) -> dict[str, Any]:
@@ -53,27 +32,37 @@ def read_manifest(home: Path) -> dict[str, Any]:
     return json.loads((current_build(home) / MANIFEST).read_text(encoding="utf-8"))
 
 
-def publish_build(home: Path, build: Path) -> None:
-    """Make ``build`` the current build in one atomic step and remove older builds."""
-    temporary_link = home / f".{CURRENT}.{os.getpid()}"
-    if temporary_link.is_symlink():
-        temporary_link.unlink()
-    temporary_link.symlink_to(build.relative_to(home))
-    os.replace(temporary_link, home / CURRENT)
-    for old in (home / BUILDS).iterdir():
-        if old != build and old.is_dir():
-            shutil.rmtree(old, ignore_errors=True)
+def syntax_error(error: SyntaxError, source: str | None, query: str = "") -> QuerySyntaxError:
+    """Turn Oxigraph's SPARQL syntax error into a one-line error with line and column.
 
-
-def syntax_error(error: SyntaxError, source: str | None) -> QuerySyntaxError:
-    """Turn Oxigraph's SPARQL syntax error into a one-line error with line and column."""
+    A prefix that is neither declared nor one of kg's is named as such, instead of the
+    parser's list of the characters it expected.
+    """
     message = str(error.msg if hasattr(error, "msg") else error)
+    where = source or "query"
+    if "Prefix not found" in message and (unknown := undeclared_prefixes(query, known=frozenset(PREFIXES))):
+        return QuerySyntaxError(
+            f"unknown prefix {unknown[0]}: (declare it with PREFIX, or use one of kg's: "
+            f"{', '.join(f'{name}:' for name in PREFIXES)})",
+            path=where,
+        )
+    message = " ".join(message.split())
+    if len(message) > 300:
+        message = message[:300] + " …"
     if match := ERROR_POSITION.match(message):
         line, column, expected = match.groups()
-        return QuerySyntaxError(
-            f"SPARQL syntax error at column {column}: {expected}", path=source or "query", line=int(line)
+        return QuerySyntaxError(f"SPARQL syntax error at column {column}: {expected}", path=where, line=int(line))
+    return QuerySyntaxError(f"SPARQL syntax error: {message}", path=where)
+
+
+def check_query(query: str, where: str) -> None:
+    """Refuse what a query on the built store must not do: update it, or contact another server."""
+    if is_update(query):
+        raise InputError(
+            "updates are not accepted: kg reads the built store only; change the files in graph/ and run `kg build`",
+            path=where,
         )
-    return QuerySyntaxError(f"SPARQL syntax error: {message}", path=source or "query")
+    refuse_outbound(query, where=where)
 
 
 class OxigraphStore(SparqlStore):
@@ -87,10 +76,11 @@ class OxigraphStore(SparqlStore):
         self, query: str, *, bindings: Mapping[str, Term] | None = None, source: str | None = None
     ) -> QueryResult:
         """Run a query on the store; see :meth:`SparqlStore.execute`."""
+        check_query(query, source or "query")
         try:
             answer = self.store.query(with_bindings(query, bindings), prefixes=PREFIXES)
         except SyntaxError as error:
-            raise syntax_error(error, source) from None
+            raise syntax_error(error, source, query) from None
         except (OSError, ValueError, RuntimeError) as error:
             raise KgError(f"{source or 'query'}: query failed: {error}") from None
         return QueryResult.from_oxigraph(answer, ordered=is_ordered(query))
@@ -100,25 +90,181 @@ class OxigraphStore(SparqlStore):
         self.store = None
 
 
+#: Seconds a query on the built store may run before it is stopped (``kg query --timeout``).
+DEFAULT_TIMEOUT = 60.0
+#: The largest answer a query on the built store may give, in MB (``kg query --max-result-mb``).
+DEFAULT_MAX_RESULT_MB = 100.0
+
+
+class QueryTimeout(KgError):
+    """A query ran past its time limit and was stopped."""
+
+
 class EmbeddedStore(OxigraphStore):
     """The built Oxigraph store, opened read-only so that several readers can share it.
+
+    Queries run in a child process (:mod:`kg.store.worker`) that is killed when a query passes
+    ``timeout`` seconds or the user presses Ctrl-C, so the work really stops; an answer larger
+    than ``max_result_mb`` is refused with a message instead of filling the memory.
 
     >>> store = EmbeddedStore()                       # doctest: +SKIP
     >>> store.execute("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows   # doctest: +SKIP
     [(12345,)]
     """
 
-    def __init__(self, home: Path | None = None) -> None:
+    def __init__(
+        self,
+        home: Path | None = None,
+        *,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        max_result_mb: float | None = DEFAULT_MAX_RESULT_MB,
+    ) -> None:
+        import math
+        import threading
+
         import pyoxigraph
 
         from kg.paths import store_home
 
+        if timeout is not None and not (math.isfinite(timeout) and timeout > 0):
+            raise InputError(f"the time limit is a number of seconds above 0, got {timeout!r}")
+        if max_result_mb is not None and not (math.isfinite(max_result_mb) and max_result_mb > 0):
+            raise InputError(f"the answer size limit is a number of MB above 0, got {max_result_mb!r}")
+        self.timeout = timeout
+        self.max_bytes = int(max_result_mb * 1_000_000) if max_result_mb else None
+        self._hold = None
+        self._worker: Any = None
+        self._worker_log: Any = None
+        self._lock = threading.Lock()
         self.home = Path(home) if home is not None else store_home()
-        self.build = current_build(self.home)
+        if self.home.exists() and not self.home.is_dir():
+            raise StoreMissingError(
+                f"{self.home} is not a store folder: point --store or KG_STORE at the folder "
+                "`kg build` writes (default .kg)"
+            )
+        self.build, self._hold = hold_current(self.home)
         try:
             store = pyoxigraph.Store.read_only(str(self.build / DATABASE))
-        except OSError as error:
+        except (OSError, ValueError, RuntimeError) as error:
+            self._hold.close()
+            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
             raise KgError(
-                f"cannot open the store in {self.build}: {error}; run `kg build --force` to rebuild it"
-            ) from error
+                f"cannot open the store in {self.build}: {reason}; run `kg build --force` to rebuild it"
+            ) from None
         super().__init__(store, str(self.home))
+
+    def execute(
+        self, query: str, *, bindings: Mapping[str, Term] | None = None, source: str | None = None
+    ) -> QueryResult:
+        """Run a query in the worker process; see :meth:`SparqlStore.execute`.
+
+        Raises :class:`QueryTimeout` at the time limit; Ctrl-C stops the query at once.
+        """
+        where = source or "query"
+        check_query(query, where)
+        text = with_bindings(query, bindings)
+        with self._lock:
+            header, body = self._ask(text, where)
+        if "error" in header:
+            if header.get("syntax"):
+                raise syntax_error(SyntaxError(header["error"]), source, query)
+            if header["error"] == "too large":
+                raise KgError(
+                    f"{where}: the answer is larger than {self.max_bytes / 1_000_000:g} MB "
+                    "(--max-result-mb); add a LIMIT to the query, or raise the limit"
+                )
+            raise KgError(f"{where}: query failed: {header['error']}")
+        ordered = is_ordered(query)
+        if header["kind"] == "ask":
+            return QueryResult(boolean=bool(header["boolean"]))
+        if header["kind"] == "graph":
+            return QueryResult(graph=body)
+        return QueryResult.from_json(json.loads(body), ordered=ordered)
+
+    def _start_worker(self) -> Any:
+        import subprocess
+        import sys
+        import tempfile
+
+        self._worker_log = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the worker
+        self._worker = subprocess.Popen(
+            [sys.executable, "-m", "kg.store.worker", str(self.build / DATABASE)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._worker_log,
+            bufsize=0,
+        )
+        return self._worker
+
+    def _ask(self, text: str, where: str) -> tuple[dict[str, Any], bytes]:
+        import time
+
+        worker = self._worker if self._worker is not None and self._worker.poll() is None else self._start_worker()
+        deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        try:
+            worker.stdin.write(json.dumps({"query": text, "max_bytes": self.max_bytes}).encode() + b"\n")
+            header = json.loads(self._read(worker, None, deadline, where))
+            body = self._read(worker, int(header.get("size", 0)), deadline, where) if "size" in header else b""
+        except BaseException:
+            self._stop_worker()
+            raise
+        return header, body
+
+    def _read(self, worker: Any, size: int | None, deadline: float | None, where: str) -> bytes:
+        """Read a line (``size`` None) or ``size`` bytes from the worker, before ``deadline``."""
+        import os
+        import select
+        import time
+
+        chunks: list[bytes] = []
+        got = 0
+        descriptor = worker.stdout.fileno()
+        while True:
+            if size is None and chunks and chunks[-1].endswith(b"\n"):
+                break
+            if size is not None and got >= size:
+                break
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                raise QueryTimeout(
+                    f"{where}: stopped at the time limit of {self.timeout:g} s (--timeout); "
+                    "make the query cheaper (a LIMIT, fewer cross joins) or raise the limit"
+                )
+            ready, _, _ = select.select([descriptor], [], [], left)
+            if not ready:
+                continue
+            want = 1 if size is None else min(size - got, 1 << 20)
+            chunk = os.read(descriptor, want) if size is not None else os.read(descriptor, 1)
+            if not chunk:
+                raise KgError(f"{where}: the query process ended unexpectedly: {self._worker_message()}")
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
+
+    def _worker_message(self) -> str:
+        if self._worker_log is None:
+            return "no message"
+        self._worker_log.seek(0)
+        lines = [line for line in self._worker_log.read().decode("utf-8", "replace").splitlines() if line.strip()]
+        return lines[-1] if lines else "no message"
+
+    def _stop_worker(self) -> None:
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            if worker.poll() is None:
+                worker.kill()
+            worker.wait()
+            for stream in (worker.stdin, worker.stdout):
+                if stream is not None:
+                    stream.close()
+        if self._worker_log is not None:
+            self._worker_log.close()
+            self._worker_log = None
+
+    def close(self) -> None:
+        """Stop the worker, release the database and the build it reads (a later build may remove it)."""
+        self._stop_worker()
+        super().close()
+        if self._hold is not None:
+            self._hold.close()
+            self._hold = None

@@ -35,8 +35,6 @@ import base64
 import hashlib
 import json
 import math
-import os
-import tempfile
 import unicodedata
 import zlib
 from collections import Counter, defaultdict
@@ -631,21 +629,16 @@ def write_html(graph: nx.Graph, path: str | Path, *, lang: str = "en", title: st
 
 
 def write_page(html: str, path: str | Path) -> Path:
-    """Write a page to ``path`` atomically (a temporary file beside it, renamed into place) and
-    return the path; the folder is created if needed."""
+    """Write a page to ``path`` atomically (kg.atomic: a temporary file beside it, renamed into
+    place) and return the path; the folder is created if needed."""
+    from kg.atomic import atomic_write
+
     target = Path(path)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, partial = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
-    except OSError as error:
-        raise InputError(f"cannot write there: {error.strerror or error}", path=str(target)) from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(html)
-        os.chmod(partial, 0o644)  # mkstemp makes it private; a view is meant to be shared
-        os.replace(partial, target)
-    except OSError as error:
-        raise InputError(f"cannot write there: {error.strerror or error}", path=str(target)) from None
-    finally:
-        Path(partial).unlink(missing_ok=True)
+    if str(target) != "-":
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise InputError(f"cannot write there: {error.strerror or error}", path=str(target)) from None
+    with atomic_write(target, text=True) as stream:
+        stream.write(html)
     return target

@@ -1,0 +1,82 @@
+"""SPARQL text split into tokens, so that checks on a query never mistake the inside of an IRI,
+a string, a comment or a name for a keyword, a variable or a prefix.
+
+>>> keywords('SELECT ?service WHERE { ?s <urn:SERVICE> "LOAD" } # INSERT')
+['SELECT', 'WHERE']
+>>> sorted(variables("SELECT ?a WHERE { ?a ?b $c }"))
+['a', 'b', 'c']
+>>> undeclared_prefixes("PREFIX ex: <urn:x#> SELECT * WHERE { _:b ex:p foo:bar ; kg:q [] }", known={"kg"})
+['foo']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+_TOKEN = re.compile(
+    r"""
+      (?P<comment>\#[^\n\r]*)
+    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\" | '''(?:[^'\\]|\\.|'(?!''))*'''
+                | "(?:[^"\\\n\r]|\\.)*" | '(?:[^'\\\n\r]|\\.)*')
+    | (?P<variable>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
+    | (?P<bnode>_:[\w.-]*)
+    | (?P<pname>(?:[^\W\d_][\w.-]*)?:(?:[\w:%.\\-]|\\.)*)
+    | (?P<word>[^\W\d][\w-]*)
+    | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+#: The keywords that start a SPARQL Update operation.
+UPDATE_OPERATIONS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"})
+#: The keywords that start a query.
+QUERY_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
+
+
+def tokens(text: str) -> Iterator[tuple[str, str]]:
+    """Yield ``(kind, text)`` for each token: comment, iri, string, variable, bnode, pname, word or other."""
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup or "other"
+        if kind != "other" or not match.group().isspace():
+            yield kind, match.group()
+
+
+def keywords(text: str) -> list[str]:
+    """Return the bare words of ``text`` (keywords and function names), upper-cased, in order."""
+    return [value.upper() for kind, value in tokens(text) if kind == "word"]
+
+
+def variables(text: str) -> set[str]:
+    """Return the names of the variables ``text`` mentions (without ``?`` or ``$``)."""
+    return {value[1:] for kind, value in tokens(text) if kind == "variable"}
+
+
+def is_update(text: str) -> bool:
+    """Tell whether ``text`` is a SPARQL Update rather than a query (its first operation keyword)."""
+    for word in keywords(text):
+        if word in QUERY_FORMS:
+            return False
+        if word in UPDATE_OPERATIONS:
+            return True
+    return False
+
+
+def undeclared_prefixes(text: str, *, known: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """Return the prefixes ``text`` uses in prefixed names without declaring them (nor being ``known``)."""
+    declared = set(known)
+    found: list[str] = []
+    previous = ""
+    for kind, value in tokens(text):
+        if kind != "pname":
+            if kind == "word":
+                previous = value.upper()
+            continue
+        prefix = value.split(":", 1)[0]
+        if previous == "PREFIX":
+            declared.add(prefix)
+        elif prefix not in declared and prefix not in found:
+            found.append(prefix)
+        previous = ""
+    return found

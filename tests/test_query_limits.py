@@ -1,0 +1,103 @@
+"""`kg query` and the Python API on the built store are bounded: a time limit that stops the work,
+Ctrl-C that stops it at once, an answer-size cap with a message, and no outbound requests.
+
+Real `kg query` processes and the real worker process; CPU and processes are read from /proc."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import kg
+from kg.build import BuildReport
+from kg.errors import KgError
+from kg.store.embedded import QueryTimeout
+from tests.helpers import run_kg
+from tests.oxigraph_server import child_processes, process_exists
+
+CROSS_JOIN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+def wait_for_child(pid: int, within: float = 20) -> int:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if children := child_processes(pid):
+            return children[0]
+        time.sleep(0.05)
+    pytest.fail(f"process {pid} started no query process within {within:g} s")
+
+
+def test_a_query_past_its_time_limit_stops_frees_the_cpu_and_exits_non_zero(kg_env: dict[str, str]) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kg.cli", "query", CROSS_JOIN, "--timeout", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=kg_env,
+    )
+    worker = wait_for_child(process.pid)
+    started = time.monotonic()
+    out, err = process.communicate(timeout=30)
+    assert time.monotonic() - started < 5
+    assert process.returncode == 2 and out == ""
+    assert err == (
+        "kg query: error: query: stopped at the time limit of 2 s (--timeout); make the query cheaper "
+        "(a LIMIT, fewer cross joins) or raise the limit\n"
+    )
+    assert not process_exists(worker)
+
+
+def test_ctrl_c_stops_a_running_query_at_once(kg_env: dict[str, str]) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kg.cli", "query", CROSS_JOIN],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=kg_env,
+    )
+    worker = wait_for_child(process.pid)
+    time.sleep(1)  # the query is computing now
+    process.send_signal(signal.SIGINT)
+    sent = time.monotonic()
+    _, err = process.communicate(timeout=30)
+    assert time.monotonic() - sent < 1.5
+    assert process.returncode == 130 and err == "kg query: interrupted\n"
+    assert not process_exists(worker)
+
+
+def test_the_api_has_a_time_limit_too_and_the_graph_answers_afterwards(built: BuildReport, store_home: Path) -> None:
+    with kg.open_graph(store_home, timeout=1) as graph:
+        graph.query("ASK { ?s ?p ?o }")
+        worker = graph.store._worker.pid  # type: ignore[attr-defined]
+        started = time.monotonic()
+        with pytest.raises(QueryTimeout, match="stopped at the time limit of 1 s"):
+            graph.query(CROSS_JOIN)
+        assert time.monotonic() - started < 3
+        assert not process_exists(worker)
+        assert graph.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows == [(built.triples,)]
+
+
+def test_a_huge_answer_is_refused_with_a_message_not_an_out_of_memory_crash(kg_env: dict[str, str]) -> None:
+    result = run_kg("query", "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }", "--max-result-mb", "5", env=kg_env)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "kg query: error: query: the answer is larger than 5 MB (--max-result-mb); "
+        "add a LIMIT to the query, or raise the limit\n"
+    )
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "soon"])
+def test_bad_limits_are_refused(value: str, kg_env: dict[str, str]) -> None:
+    for option in ("--timeout", "--max-result-mb"):
+        result = run_kg("query", "ASK {}", option, value, env=kg_env)
+        assert result.returncode == 2
+        assert result.stderr.strip().splitlines()[-1] == (
+            f"kg query: error: argument {option}: a number above 0, got {value!r}"
+        )
+    with pytest.raises(KgError):
+        kg.open_graph(timeout=float(value) if value != "soon" else -1)

@@ -1,0 +1,106 @@
+"""Rules of issue #19 §3-§5, each tested on a small FAIL fixture that the old pattern trips:
+likely duplicates, description-like texts in one language only, and attribution vs backing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kg.build import load_sources, source_files
+from kg.infer import materialise
+from kg.namespaces import KG, PROV, RDFS
+from kg.paths import shapes_file
+from kg.queries import catalog
+from kg.store.embedded import OxigraphStore
+from kg.validate import shacl_violations
+
+DATA = Path(__file__).parent / "data" / "structure"
+KGR = "https://w3id.org/npa-cyber-kg/id/"
+ONTOLOGY = [path for path in source_files() if path.parent.name == "ontology"]
+GRAPH = Path(__file__).resolve().parents[1] / "graph"
+
+
+def store_of(data: Path):
+    store = load_sources([*ONTOLOGY, data])
+    materialise(store)
+    return store
+
+
+def rows_of(query_name: str, data: Path) -> set[tuple[str, ...]]:
+    query = catalog()[query_name]
+    result = OxigraphStore(store_of(data)).execute(query.text, source=str(query.path))
+    return set(result.lexical_rows())
+
+
+def test_likely_duplicates_are_found_and_only_they() -> None:
+    rows = rows_of("likely-duplicate-violation", DATA / "twins-fail.ttl")
+    pairs = {(focus, other) for focus, other, *_ in rows}
+    # not the different date, not the other class family, not the linked measure/advisory
+    assert pairs == {(KGR + "test-incident-a", KGR + "test-incident-b"), (KGR + "test-cm-a", KGR + "test-cm-b")}
+
+
+def test_the_allow_listed_near_twins_exist() -> None:
+    # the allow-list names real pairs: a renamed node would leave a stale entry behind
+    text = catalog()["likely-duplicate-violation"].text
+    for iri in (
+        "r3-measure-c2-takedown-2021",
+        "r5-measure-c2-takedown",
+        "r3-measure-cii-network",
+        "r5-measure-cci-network",
+    ):
+        assert f"kgr:{iri}" in text
+        assert any(f"kgr:{iri} a " in path.read_text() for path in GRAPH.rglob("*.ttl")), iri
+
+
+def test_description_in_one_language_or_twice_in_one_is_a_violation() -> None:
+    rows = rows_of("description-language-violation", DATA / "languages-fail.ttl")
+    found = {(focus, path, ja, en) for focus, path, ja, en, _message in rows}
+    assert found == {
+        (KGR + "test-japanese-only", "http://purl.org/dc/terms/description", "1", "0"),
+        (KGR + "test-two-english", KG + "impact", "1", "2"),
+    }
+
+
+def test_attribution_points_to_an_actor_and_backing_to_a_state() -> None:
+    store = store_of(DATA / "backing-fail.ttl")
+    rules = {KG + "attributedTo", KG + "backedBy"}
+    violations = {(v.focus, v.path) for v in shacl_violations(store, shapes_file()) if v.path in rules}
+    assert violations == {
+        (KGR + "test-incident-state", KG + "attributedTo"),
+        (KGR + "test-actor-bad", KG + "backedBy"),
+    }
+
+
+def test_the_shipped_graph_has_no_state_in_attributed_to(graph) -> None:
+    # state backing was moved from kg:attributedTo to kg:backedBy: no incident or actor names a
+    # country or a government body as what it is attributed to
+    result = graph.query(
+        "SELECT ?x ?y WHERE { ?x kg:attributedTo ?y . { ?y a kg:Country } UNION { ?y a kg:GovernmentAgency } }"
+    )
+    assert len(result) == 0, result.format("table")
+
+
+def test_every_arrest_has_a_law_or_says_the_report_gives_none() -> None:
+    rows = rows_of("arrest-without-charge-violation", DATA / "arrests-fail.ttl")
+    assert {row[0] for row in rows} == {KGR + "test-arrest-no-charge"}
+
+
+def test_offence_periods_have_one_start_and_an_end_after_it() -> None:
+    rows = rows_of("offence-period-violation", DATA / "arrests-fail.ttl")
+    assert {(row[0], row[2]) for row in rows} == {
+        (KGR + "test-arrest-two-starts", "2"),
+        (KGR + "test-arrest-backwards", "2023-02"),
+    }
+
+
+def test_a_finding_needs_kind_status_source_labels_and_a_typed_date() -> None:
+    store = store_of(DATA / "finding-fail.ttl")
+    found = {(v.focus, v.path) for v in shacl_violations(store, shapes_file())}
+    finding = KGR + "test-finding"
+    assert {
+        (finding, KG + "findingKind"),
+        (finding, KG + "findingStatus"),
+        (finding, PROV + "wasDerivedFrom"),
+        (finding, RDFS + "label"),
+        (finding, KG + "asOf"),
+        (KGR + "test-lure", KG + "impersonates"),
+    } == found
