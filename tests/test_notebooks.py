@@ -13,8 +13,8 @@ from kg.notebooks import execute, notebook_paths
 NOTEBOOKS = notebook_paths()
 
 
-def test_the_four_analyses_exist() -> None:
-    assert [path.name[:3] for path in NOTEBOOKS] == ["01-", "02-", "03-", "04-"]
+def test_the_five_analyses_exist() -> None:
+    assert [path.name[:3] for path in NOTEBOOKS] == ["01-", "02-", "03-", "04-", "05-"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)

@@ -13,8 +13,8 @@ from kg.errors import KgError
 
 #: The commands, in the order ``kg --help`` lists them; each is a module of kg.commands.
 COMMANDS = (
-    "build", "validate", "query", "queries", "stats", "export", "docs", "viz", "analyze", "serve", "push", "tables",
-    "draft",
+    "build", "validate", "query", "queries", "stats", "export", "docs", "viz", "show", "analyze", "serve", "push",
+    "tables", "draft",
 )  # fmt: skip
 
 EPILOG = """examples:

@@ -1,6 +1,7 @@
-"""Interactive views of the graph (``kg viz``): a pure conversion from the store to networkx
-(:mod:`kg.viz.network`) and a thin pyvis renderer writing offline HTML pages
-(:mod:`kg.viz.render`).
+"""Interactive views of the graph (``kg viz``): views cut in SPARQL on the store
+(:mod:`kg.viz.cut`, names looked up by :mod:`kg.viz.lookup`), a pure conversion of what they
+show to networkx (:mod:`kg.viz.network`), a thin pyvis renderer writing offline HTML pages
+(:mod:`kg.viz.render`) and the timeline of dated facts (:mod:`kg.viz.timeline`).
 
 >>> import kg                                                    # doctest: +SKIP
 >>> from kg.viz import view_graph, write_html                    # doctest: +SKIP

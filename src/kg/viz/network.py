@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kg.errors import InputError
-from kg.namespaces import DCTERMS, KG, OWL, PREFIXES, PROV, QB, RDF, RDFS, SKOS
+from kg.namespaces import DCTERMS, KG, KGR, OWL, PREFIXES, PROV, QB, RDF, RDFS, SKOS
 from kg.results import Term, compact_iri
 from kg.terms import expand_iri
 
@@ -86,16 +86,22 @@ __all__ = [
 
 LANGUAGES = ("en", "ja")
 
-#: The ontology's terms: labels, hierarchies, inverses, chains and symmetric properties.
+#: The ontology's terms: labels, hierarchies, inverses, chains and symmetric properties. It
+#: starts from the declared terms and the vocabularies' concepts, so that it costs the ontology's
+#: size, not the graph's.
 SCHEMA_QUERY = """
 SELECT ?term ?relation ?value WHERE {
-  VALUES ?relation { rdfs:label skos:prefLabel rdfs:subClassOf rdfs:subPropertyOf owl:inverseOf
-                     owl:propertyChainAxiom rdf:type }
+  {
+    VALUES ?declared { owl:Class owl:ObjectProperty owl:DatatypeProperty owl:AnnotationProperty rdf:Property
+                       owl:SymmetricProperty owl:TransitiveProperty skos:ConceptScheme rdfs:Class }
+    ?term a ?declared .
+  } UNION { ?term skos:inScheme ?scheme . }
   ?term ?relation ?value .
+  FILTER(?relation IN (rdfs:label, skos:prefLabel, rdfs:subClassOf, rdfs:subPropertyOf, owl:inverseOf,
+                       owl:propertyChainAxiom, rdf:type))
   FILTER(isIRI(?term) && !STRSTARTS(STR(?term), STR(kgr:)))
   FILTER(?relation != rdf:type || ?value = owl:SymmetricProperty)
 }"""
-
 #: Every statement about a thing; report quotations and corpus line numbers are left out
 #: because a view has no room for them.
 FACTS_QUERY = """
@@ -242,32 +248,111 @@ def _drop_super_properties(pairs: set[tuple[str, str]], schema: _Schema) -> set[
     return pairs - implied
 
 
-def instance_graph(source: KnowledgeGraph | SparqlStore, *, sources: bool = False) -> nx.MultiDiGraph:
+#: Facts about a given set of things (the subjects come in a ``VALUES`` block).
+FACTS_OF_QUERY = """
+SELECT ?subject ?predicate ?object WHERE {
+  ?subject ?predicate ?object .
+  FILTER(?predicate NOT IN (kg:quotedText, kg:sourceLine, kg:corpusFile))
+}"""
+#: The labels of things a view refers to without drawing them (a series, a category).
+LABELS_OF_QUERY = """
+SELECT ?subject ?predicate ?object WHERE {
+  ?subject ?predicate ?object .
+  FILTER(?predicate IN (rdfs:label, skos:prefLabel))
+}"""
+#: How many subjects go into one ``VALUES`` block.
+BATCH = 500
+DATASET = QB + "dataSet"
+CATEGORY = KG + "category"
+PERIOD, PERIOD_END = KG + "period", KG + "periodEnd"
+PRINTED, VALUE, UNIT, APPROXIMATE = KG + "printedText", KG + "value", KG + "unit", KG + "approximate"
+
+
+def values_block(variable: str, iris: Iterable[str]) -> str:
+    """Return a ``VALUES ?variable { … }`` block of IRIs, each written (and escaped) by Oxigraph,
+    so that no IRI can change the query's structure."""
+    from kg.terms import to_ntriples
+
+    terms = " ".join(to_ntriples({"type": "uri", "value": iri}) for iri in iris)
+    return f"VALUES ?{variable} {{ {terms} }}"
+
+
+def with_values(query: str, variable: str, iris: Iterable[str]) -> str:
+    """Return ``query`` with a ``VALUES`` block of ``iris`` for ``variable`` first in its WHERE group."""
+    from kg.terms import where_clause_start
+
+    start = where_clause_start(query)
+    assert start is not None, "the query has a WHERE group"
+    return f"{query[:start]} {values_block(variable, iris)}{query[start:]}"
+
+
+def rows_about(store: SparqlStore, query: str, iris: Iterable[str], variable: str = "subject") -> Iterable[Term]:
+    """Run ``query`` once per batch of ``iris`` bound to ``variable`` and yield every row."""
+    ordered = sorted(set(iris))
+    for start in range(0, len(ordered), BATCH):
+        yield from store.execute(with_values(query, variable, ordered[start : start + BATCH])).bindings
+
+
+def instance_graph(
+    source: KnowledgeGraph | SparqlStore, *, sources: bool = False, nodes: Collection[str] | None = None
+) -> nx.MultiDiGraph:
     """Read the things in ``source`` and the relations between them as a MultiDiGraph.
 
     ``source`` is a :class:`~kg.graph.KnowledgeGraph` or any :class:`~kg.store.base.SparqlStore`
     (so a remote endpoint works too). With ``sources=True`` report sections, figures and reports
     are nodes as well, linked by ``prov:wasDerivedFrom``, ``kg:inReport`` and ``dcterms:isPartOf``.
+    With ``nodes``, only those things are read (the store is asked about them alone, and about
+    the sections, figures and reports they cite), which is how views stay fast on a big graph.
     See the module documentation for the attributes.
     """
     import networkx as nx
 
     from kg.graph import KnowledgeGraph
+    from kg.terms import to_ntriples
 
     store = source.store if isinstance(source, KnowledgeGraph) else source
     schema = _read_schema(store)
     types: dict[str, set[str]] = defaultdict(set)
     literals: dict[str, list[tuple[str, Term]]] = defaultdict(list)
     links: set[tuple[str, str, str]] = set()
-    for row in store.execute(FACTS_QUERY).bindings:
-        subject, predicate, value = row["subject"]["value"], row["predicate"]["value"], row["object"]
-        if predicate == RDF + "type":
-            if value["type"] == "uri" and value["value"].startswith(KG):
-                types[subject].add(value["value"])
-        elif value["type"] == "literal":
-            literals[subject].append((predicate, value))
-        elif value["type"] == "uri":
-            links.add((subject, predicate, value["value"]))
+
+    def take(rows: Iterable[Term]) -> None:
+        for row in rows:
+            subject, predicate, value = row["subject"]["value"], row["predicate"]["value"], row["object"]
+            if predicate == RDF + "type":
+                if value["type"] == "uri" and value["value"].startswith(KG):
+                    types[subject].add(value["value"])
+            elif value["type"] == "literal":
+                literals[subject].append((predicate, value))
+            elif value["type"] == "uri":
+                links.add((subject, predicate, value["value"]))
+
+    if nodes is None:
+        take(store.execute(FACTS_QUERY).bindings)
+    else:
+        wanted = {node for node in nodes if node.startswith(KGR)}
+        # an inverse that inference added is read from the other side, which is in the view too:
+        # a hub's thousands of kg:issued links are never read
+        inverses = sorted(set(schema.primaries()) | schema.chains | {KG + "mentionedIn"})
+        facts_of = FACTS_OF_QUERY.replace(
+            "kg:corpusFile)",
+            "kg:corpusFile" + "".join(", " + to_ntriples({"type": "uri", "value": iri}) for iri in inverses) + ")",
+        )
+        take(rows_about(store, facts_of, wanted))
+        # the sections and figures they cite, and the reports those are in
+        parts = {target for subject, predicate, target in links if predicate == DERIVED_FROM} - set(types)
+        take(rows_about(store, FACTS_OF_QUERY, parts))
+        reports = {target for subject, predicate, target in links if predicate in (IN_REPORT, REPORTED_IN)}
+        take(rows_about(store, FACTS_OF_QUERY, reports - set(types)))
+        provenance = parts | reports
+        if sources:
+            wanted |= provenance
+        else:
+            # what the provenance itself points at (its publisher, its parent section) stays out
+            links = {link for link in links if link[0] in wanted or link[2] in provenance}
+        for thing in list(types):
+            if thing not in wanted and thing not in provenance:
+                del types[thing]
 
     graph = nx.MultiDiGraph(view="overview", classes={}, properties={}, reports={})
     classes_of: dict[frozenset[str], tuple[str, str, list[str]]] = {}
@@ -286,8 +371,8 @@ def instance_graph(source: KnowledgeGraph | SparqlStore, *, sources: bool = Fals
         labels = _best_labels(literals[node])
         graph.add_node(
             node,
-            label_en=_in_language(labels, "en", compact_iri(node)),
-            label_ja=_in_language(labels, "ja", compact_iri(node)),
+            label_en=labels.get("en") or labels.get(""),
+            label_ja=labels.get("ja") or labels.get(""),
             aliases=sorted({value["value"] for prop, value in literals[node] if prop == ALIAS}),
             type=node_type,
             kind=kind,
@@ -300,6 +385,7 @@ def instance_graph(source: KnowledgeGraph | SparqlStore, *, sources: bool = Fals
     outgoing: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for subject, predicate, target in links:
         outgoing[subject].append((predicate, target))
+    _fill_labels(graph, store, literals, outgoing, schema)
     for subject, predicate, target in sorted(_relations(links, graph, schema)):
         graph.add_edge(subject, target, key=predicate, predicate=predicate, **_labels_for(predicate, graph, schema))
     _add_properties(graph, literals, outgoing, schema)
@@ -309,8 +395,109 @@ def instance_graph(source: KnowledgeGraph | SparqlStore, *, sources: bool = Fals
     return graph
 
 
+def _fill_labels(
+    graph: nx.MultiDiGraph,
+    store: SparqlStore,
+    literals: Mapping[str, list[tuple[str, Term]]],
+    outgoing: Mapping[str, list[tuple[str, str]]],
+    schema: _Schema,
+) -> None:
+    """Give every node a label in both languages, never an IRI.
+
+    A node labelled in one language only shows that label in the other. A node with no label
+    at all gets one composed from what it is: an observation from its series, period, breakdown
+    and value (``Ransomware reports 2023, VPN: 63 cases``), anything else from its class and
+    its date or title.
+    """
+    missing = [node for node, data in graph.nodes(data=True) if not (data["label_en"] and data["label_ja"])]
+    named = {target for node in missing for prop, target in outgoing.get(node, ()) if prop in (DATASET, CATEGORY)}
+    unknown = {target for target in named if target not in graph}
+    names: dict[str, dict[str, str]] = {
+        target: {"en": graph.nodes[target]["label_en"] or "", "ja": graph.nodes[target]["label_ja"] or ""}
+        for target in named
+        if target in graph
+    }
+    found: dict[str, list[tuple[str, Term]]] = defaultdict(list)
+    for row in rows_about(store, LABELS_OF_QUERY, unknown):
+        found[row["subject"]["value"]].append((row["predicate"]["value"], row["object"]))
+    names.update({target: _best_labels(pairs) for target, pairs in found.items()})
+    for node in missing:
+        data = graph.nodes[node]
+        if data["label_en"] or data["label_ja"]:
+            data["label_en"] = data["label_en"] or data["label_ja"]
+            data["label_ja"] = data["label_ja"] or data["label_en"]
+            continue
+        for lang in LANGUAGES:
+            data[f"label_{lang}"] = _composed_label(
+                graph, node, lang, literals.get(node, []), outgoing.get(node, []), names, schema
+            )
+
+
+def _literal_values(pairs: Iterable[tuple[str, Term]], prop: str) -> list[str]:
+    return sorted(value["value"] for key, value in pairs if key == prop)
+
+
+def _composed_label(
+    graph: nx.MultiDiGraph,
+    node: str,
+    lang: str,
+    pairs: list[tuple[str, Term]],
+    links: list[tuple[str, str]],
+    names: Mapping[str, Mapping[str, str]],
+    schema: _Schema,
+) -> str:
+    """Compose a label for a thing the graph does not label (see :func:`_fill_labels`)."""
+
+    def name(target: str) -> str:
+        return _in_language(names.get(target, {}), lang, "") or _in_language(
+            schema.labels.get(target, {}), lang, compact_iri(target).partition(":")[2]
+        )
+
+    data = graph.nodes[node]
+    period = "–".join(_literal_values(pairs, PERIOD)[:1] + _literal_values(pairs, PERIOD_END)[:1])
+    if data["kind"] == "Observation":
+        series = [name(target) for prop, target in sorted(links) if prop == DATASET]
+        categories = [name(target) for prop, target in sorted(links) if prop == CATEGORY]
+        printed = _literal_values(pairs, PRINTED)
+        if lang == "ja" and printed:
+            amount = printed[0]
+        else:
+            value = _literal_values(pairs, VALUE)
+            units = [name(target) for prop, target in links if prop == UNIT]
+            about = ("about " if lang == "en" else "約") if "true" in _literal_values(pairs, APPROXIMATE) else ""
+            amount = about + " ".join(filter(None, [_number(value[0]) if value else "", *units[:1]]))
+        head = " ".join(filter(None, [*series[:1], period]))
+        if categories:
+            head += (", " if lang == "en" else "、") + (" / " if lang == "en" else "・").join(categories)
+        return f"{head}: {amount}" if amount.strip() else head or class_label(graph, data["type"], lang)
+    when = (_literal_values(pairs, DCTERMS + "date") or [period])[:1]
+    titles = [
+        value["value"] for key, value in pairs if key == DCTERMS + "title" and value.get("xml:lang", lang) in (lang, "")
+    ]
+    return " ".join(filter(None, [class_label(graph, data["type"], lang), *titles[:1], *when]))
+
+
+def _number(text: str) -> str:
+    """Write a number for an English label: thousands separators, and millions or billions for
+    big ones, all digits kept.
+
+    >>> _number("8731300000"), _number("1196390"), _number("27"), _number("94.9")
+    ('8.7313 billion', '1.19639 million', '27', '94.9')
+    """
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    for size, word in ((1e9, "billion"), (1e6, "million")):
+        if abs(number) >= size:
+            return f"{number / size:,.12g} {word}"
+    return f"{int(number):,}" if number.is_integer() else f"{number:,}"
+
+
 def _labels_for(prop: str, graph: nx.MultiDiGraph, schema: _Schema) -> dict[str, str]:
     """Return a property's labels, remembering them in the graph's ``properties`` table."""
+    if prop in graph.graph["properties"]:
+        return graph.graph["properties"][prop]
     known = {**STANDARD_LABELS.get(prop, {}), **schema.labels.get(prop, {})}
     labels = {f"label_{lang}": _in_language(known, lang, compact_iri(prop)) for lang in LANGUAGES}
     graph.graph["properties"][prop] = labels
@@ -354,8 +541,8 @@ def _add_properties(
             if prop not in LABELS and prop != ALIAS:
                 values[prop, value["value"]].add((value["value"], value.get("xml:lang", "")))
         for prop, target in outgoing.get(node, []):
-            if target in graph or prop in schema.chains:
-                continue
+            if target in graph or prop in schema.chains or target.startswith(KGR):
+                continue  # a thing outside the view is not a property of this one
             # a vocabulary term (a kind of measure, a unit) shows as its labels; anything else as its IRI
             named = schema.labels.get(target)
             values[prop, target] |= {(text, lang) for lang, text in named.items()} if named else {(target, "")}
@@ -431,7 +618,8 @@ def class_label(graph: nx.Graph, name: str, lang: str) -> str:
 
 def property_label(graph: nx.Graph, iri: str, lang: str) -> str:
     """Return the label of a property in ``lang``."""
-    return graph.graph["properties"].get(iri, {}).get(f"label_{lang}", compact_iri(iri))
+    labels = graph.graph["properties"].get(iri)
+    return labels[f"label_{lang}"] if labels and f"label_{lang}" in labels else compact_iri(iri)
 
 
 def citations(graph: nx.Graph, node: str, lang: str) -> list[str]:
@@ -693,18 +881,92 @@ def view_graph(
     report: str | None = None,
     co_issuance: bool = False,
     sources: bool = False,
+    statistics: bool = False,
+    through_hubs: bool = False,
+    degree_cap: int | None = None,
+    max_nodes: int | None = None,
 ) -> nx.Graph:
-    """Return the graph one ``kg viz`` view shows: the instance graph, limited to one ``report``,
-    turned into the co-issuance network if asked, limited to some ``types`` and to the
-    neighbourhood of ``focus`` (a name or IRI, see :func:`find_nodes`) within ``depth`` steps."""
-    graph: nx.Graph = instance_graph(source, sources=sources)
+    """Return the graph one ``kg viz`` view shows, cut in SPARQL first (:mod:`kg.viz.cut`) and
+    converted to networkx only for what it shows.
+
+    The overview is the threat-intelligence picture: statistics (series, observations,
+    categories) only with ``statistics``, report sections, figures and reports only with
+    ``sources``. ``report`` keeps the facts from one report and what they involve; ``types``
+    keeps things of some classes; ``focus`` (a label, alias, IRI, ATT&CK or CVE ID, see
+    :func:`kg.viz.lookup.find_things`) keeps the neighbourhood within ``depth`` steps, not
+    expanding through hubs (countries, sectors, things linked to more than ``degree_cap``
+    others) unless ``through_hubs``; ``co_issuance`` turns the advisories into the network of
+    their issuers. A view of more than ``max_nodes`` things shows a proportional sample of each
+    class and says so in its ``truncated`` attribute: ``{"shown": n, "total": N}``.
+    """
+    from kg.graph import KnowledgeGraph
+    from kg.viz import cut
+    from kg.viz.lookup import find_things
+
+    store = source.store if isinstance(source, KnowledgeGraph) else source
+    cap = cut.DEFAULT_DEGREE_CAP if degree_cap is None else degree_cap
+    limit = cut.MAX_NODES if max_nodes is None else max_nodes
+    if limit < 1:
+        raise InputError(f"the most nodes to draw must be 1 or more, not {limit}")
+    if depth < 0:
+        raise InputError(f"the depth must be 0 or more, not {depth}")
+    catalogue = cut.Catalogue(store)
+    excluded = cut.excluded_kinds(statistics=statistics or types is not None, sources=sources)
+    year = None
+    allowed: set[str] | None = None
     if report:
-        graph = from_report(graph, report)
+        report_iri, year = cut.resolve_report(store, report)
+        allowed = cut.report_nodes(store, report_iri)
+
     if co_issuance:
-        graph = co_issuance_graph(graph)
-    roots = find_nodes(graph, focus) if focus else []
+        graph: nx.Graph = co_issuance_graph(instance_graph(store, nodes=cut.issuer_nodes(store, within=allowed)))
+        if year:
+            graph.graph["report"] = year
+        roots = find_nodes(graph, focus) if focus else []
+        if types is not None:
+            graph = only_classes(graph, types, keep=roots)
+        if focus:
+            graph = neighbourhood(graph, roots, depth)
+        return graph
+
+    roots = find_things(store, focus) if focus else []
+    chosen: list[str] | None = None
+    total: int | None = None
+    hubs: set[str] = set()
+    cut_short = False
     if types is not None:
-        graph = only_classes(graph, types, keep=roots)
+        type_nodes, chosen = cut.class_nodes(catalogue, types, max_nodes=limit if not focus else 10**9)
     if focus:
-        graph = neighbourhood(graph, roots, depth)
+        nodes, hubs, cut_short = cut.focus_nodes(
+            catalogue,
+            roots,
+            depth,
+            allowed=allowed,
+            kinds=chosen,
+            excluded=excluded,
+            through_hubs=through_hubs,
+            degree_cap=None if through_hubs else cap,
+            max_nodes=limit,
+        )
+        total = None
+    elif chosen is not None:
+        nodes = type_nodes & allowed if allowed is not None else type_nodes
+        total = cut.class_total(catalogue, chosen) if allowed is None else len(nodes)
+    elif allowed is not None:
+        catalogue.learn(allowed)
+        nodes = {node for node in allowed if catalogue.kinds[node] and catalogue.kinds[node] not in excluded}
+        total = len(nodes)
+    else:
+        nodes, kinds = cut.overview_nodes(catalogue, statistics=statistics, sources=sources, max_nodes=limit)
+        total = sum(kinds.values())
+    nodes = cut.bounded(catalogue, nodes, roots, limit)
+    graph = instance_graph(store, nodes=nodes, sources=sources)
+    if year:
+        graph.graph["report"] = year
+    if chosen is not None:
+        graph.graph["types"] = chosen
+    if focus:
+        graph.graph.update(focus=sorted(roots), depth=depth, hubs=sorted(hubs & set(graph)))
+    if cut_short or (total is not None and total > limit):
+        graph.graph["truncated"] = {"shown": graph.number_of_nodes(), "total": total}
     return graph

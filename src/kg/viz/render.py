@@ -59,6 +59,7 @@ __all__ = [
     "render_html",
     "to_pyvis",
     "write_html",
+    "write_page",
 ]
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -82,46 +83,54 @@ SPACING = 70.0
 SPRING_LIMIT = 400
 #: Lines of key properties in a tooltip, and the longest value shown before "…".
 TOOLTIP_PROPERTIES = 8
+#: Kinds drawn bigger, with bigger labels, in views of at least PROMINENT_FROM nodes.
+PROMINENT = ("ThreatActor",)
+PROMINENT_FROM = 100
+#: The longest label drawn on the canvas before "…" (the whole label is in the tooltip).
+LABEL_LENGTH = 48
 TOOLTIP_VALUE = 160
 
 #: Colour and vis-network shape for each kind of node: its most general kg class, or its own
 #: class in views that say so with a ``colour_by`` graph attribute (the co-issuance view).
+#: Colours come from the Okabe–Ito and Paul Tol (muted, bright) palettes, which stay apart
+#: under the common colour-vision deficiencies; kinds whose colours are near each other get
+#: different shapes, so that no two kinds of a view look alike.
 STYLES: dict[str, tuple[str, str]] = {
-    "ThreatActor": ("#d62728", "diamond"),
-    "Malware": ("#9467bd", "triangle"),
-    "Tool": ("#8c6bb1", "triangleDown"),
-    "Technique": ("#ff7f0e", "triangle"),
-    "Vulnerability": ("#e377c2", "star"),
-    "Product": ("#c49c94", "square"),
-    "Organisation": ("#1f77b4", "dot"),
-    "Country": ("#17becf", "hexagon"),
-    "Sector": ("#6baed6", "square"),
-    "PartyType": ("#9ecae1", "square"),
-    "Advisory": ("#2ca02c", "star"),
-    "Countermeasure": ("#98df8a", "hexagon"),
-    "Measure": ("#bcbd22", "dot"),
-    "MeasureKind": ("#dbdb8d", "square"),
-    "Incident": ("#ff9896", "diamond"),
-    "Event": ("#f7b6d2", "diamond"),
-    "Operation": ("#393b79", "star"),
-    "Arrest": ("#843c39", "triangleDown"),
-    "Offender": ("#ad494a", "dot"),
-    "Law": ("#7f7f7f", "square"),
-    "StatisticalSeries": ("#637939", "hexagon"),
-    "Observation": ("#b5cf6b", "dot"),
-    "Category": ("#cedb9c", "square"),
-    "Dimension": ("#8ca252", "triangle"),
-    "Unit": ("#c7c7c7", "square"),
-    "SourcePart": ("#bdbdbd", "square"),
-    "Report": ("#525252", "star"),
+    "ThreatActor": ("#D55E00", "diamond"),  # Okabe–Ito vermillion
+    "Malware": ("#CC79A7", "triangle"),  # Okabe–Ito reddish purple
+    "Tool": ("#882255", "triangleDown"),  # Tol wine
+    "Technique": ("#E69F00", "triangle"),  # Okabe–Ito orange
+    "Vulnerability": ("#AA4499", "star"),  # Tol purple
+    "Product": ("#999933", "square"),  # Tol olive
+    "Organisation": ("#0072B2", "dot"),  # Okabe–Ito blue
+    "Country": ("#88CCEE", "hexagon"),  # Tol cyan
+    "Sector": ("#44AA99", "square"),  # Tol teal
+    "PartyType": ("#DDCC77", "square"),  # Tol sand
+    "Advisory": ("#009E73", "star"),  # Okabe–Ito bluish green
+    "Countermeasure": ("#117733", "hexagon"),  # Tol green
+    "Measure": ("#56B4E9", "diamond"),  # Okabe–Ito sky blue
+    "MeasureKind": ("#BBBBBB", "triangleDown"),  # Tol grey
+    "Incident": ("#CC6677", "dot"),  # Tol rose
+    "Event": ("#F0E442", "diamond"),  # Okabe–Ito yellow
+    "Operation": ("#332288", "star"),  # Tol indigo
+    "Arrest": ("#000000", "triangleDown"),  # black
+    "Offender": ("#666666", "square"),  # dark grey
+    "Law": ("#DDDDDD", "dot"),  # pale grey
+    "StatisticalSeries": ("#999933", "hexagon"),
+    "Observation": ("#DDCC77", "dot"),
+    "Category": ("#BBBBBB", "triangle"),
+    "Dimension": ("#666666", "triangle"),
+    "Unit": ("#DDDDDD", "triangleDown"),
+    "SourcePart": ("#BBBBBB", "square"),
+    "Report": ("#000000", "star"),
     # kinds of organisation, which the co-issuance view colours by
-    "PoliceOrganisation": ("#08519c", "dot"),
-    "GovernmentAgency": ("#4292c6", "dot"),
-    "InternationalOrganisation": ("#7b4173", "dot"),
-    "IndustryBody": ("#e6a532", "dot"),
-    "Company": ("#8c564b", "dot"),
+    "PoliceOrganisation": ("#0072B2", "dot"),
+    "GovernmentAgency": ("#56B4E9", "square"),
+    "InternationalOrganisation": ("#CC79A7", "diamond"),
+    "IndustryBody": ("#E69F00", "triangle"),
+    "Company": ("#009E73", "star"),
 }
-_SPARE_COLOURS = ("#e6550d", "#3182bd", "#31a354", "#756bb1", "#636363", "#fd8d3c", "#6baed6", "#74c476")
+_SPARE_COLOURS = ("#EE7733", "#0077BB", "#33BBEE", "#EE3377", "#CC3311", "#009988", "#BBBBBB", "#000000")
 _SPARE_SHAPES = ("dot", "square", "diamond", "triangle", "triangleDown", "star", "hexagon")
 
 #: The page's words in each language; ``{n}`` and friends are filled in by the page's script.
@@ -148,6 +157,18 @@ STRINGS: dict[str, dict[str, str]] = {
         "report": " — {year} report",
         "types": " — {names}",
         "separator": ", ",
+        "reading": "Reading the picture",
+        "size": "Node size: how many things a node is linked to.",
+        "sizeIssued": "Node size: how many advisories and attributions the agency issued.",
+        "width": "Edge width and number: advisories and attributions the two agencies issued together.",
+        "edges": "Edges: relations, labelled by name; hover for both languages.",
+        "hub": "Dashed outline: a hub (a country, a sector, or linked to many things); the view does not "
+        "expand through it (kg viz --through-hubs does).",
+        "left": "Statistics and report structure are left out: kg viz --statistics or --sources draws them.",
+        "truncated": "Showing {shown} of {total} things: a sample of each class. Narrow the view with --types, "
+        "--report or --focus, or raise --max-nodes.",
+        "truncatedFocus": "Showing the nearest {shown} things: the last step was cut short at --max-nodes.",
+        "hubNote": "hub: shown, not expanded",
     },
     "ja": {
         "search": "ラベルでノードを検索",
@@ -171,6 +192,18 @@ STRINGS: dict[str, dict[str, str]] = {
         "report": "（{year}年の報告）",
         "types": "（{names}）",
         "separator": "、",
+        "reading": "図の読み方",
+        "size": "ノードの大きさ：つながっている対象の数。",
+        "sizeIssued": "ノードの大きさ：その機関が発出した注意喚起・パブリック・アトリビューションの数。",
+        "width": "エッジの太さと数字：2機関が共同で発出した注意喚起・パブリック・アトリビューションの数。",
+        "edges": "エッジ：関係（名称を表示。マウスを重ねると日英両方）。",
+        "hub": "破線の枠：ハブ（国・地域、分野、多数の対象とつながるもの）。このビューはハブの先へは広げません"
+        "（kg viz --through-hubs で広げます）。",
+        "left": "統計と報告書の構成は省略しています（kg viz --statistics または --sources で表示）。",
+        "truncated": "{total}件中{shown}件を表示（各クラスから抽出）。--types、--report、--focus で絞り込むか、"
+        "--max-nodes を増やしてください。",
+        "truncatedFocus": "近い順に{shown}件を表示（最後の段階は --max-nodes で打ち切り）。",
+        "hubNote": "ハブ：表示のみ、先へは広げない",
     },
 }
 
@@ -184,7 +217,7 @@ def style(kind: str) -> tuple[str, str]:
     """Return the colour and shape of a kind of node; kinds without a style get a stable one.
 
     >>> style("ThreatActor")
-    ('#d62728', 'diamond')
+    ('#D55E00', 'diamond')
     >>> style("Spaceship") == style("Spaceship")
     True
     """
@@ -368,13 +401,14 @@ def _options(nodes: int, *, directed: bool, weighted: bool) -> dict[str, Any]:
         "physics": {
             "enabled": 0 < nodes < PRECOMPUTED,
             "solver": "barnesHut",
+            # small views get more room per node, so that their labels do not overlap
             "barnesHut": {
-                "gravitationalConstant": -6000,
+                "gravitationalConstant": -9000 if nodes < 80 else -6000,
                 "centralGravity": 0.3,
-                "springLength": 140,
+                "springLength": 180 if nodes < 80 else 140,
                 "springConstant": 0.04,
                 "damping": 0.4,
-                "avoidOverlap": 0.1,
+                "avoidOverlap": 0.6 if nodes < 80 else 0.1,
             },
             "stabilization": {"enabled": True, "iterations": _stabilisation(nodes), "updateInterval": 25, "fit": True},
             "minVelocity": 1.0,
@@ -401,6 +435,7 @@ def to_pyvis(graph: nx.Graph, *, lang: str = "en", title: str | None = None) -> 
     weighted = not graph.is_directed()
     large = graph.number_of_nodes() >= LARGE
     focus = set(graph.graph.get("focus", ()))
+    hubs = set(graph.graph.get("hubs", ()))
     positions = precomputed_layout(graph) if graph.number_of_nodes() >= PRECOMPUTED else {}
     nodes = []
     colour_by = graph.graph.get("colour_by", "kind")
@@ -409,7 +444,8 @@ def to_pyvis(graph: nx.Graph, *, lang: str = "en", title: str | None = None) -> 
         degree = len(data["advisories"]) if weighted and "advisories" in data else graph.degree(node)
         entry = {
             "id": node,
-            "label": data[f"label_{lang}"],
+            "label": _shorten(data[f"label_{lang}"], LABEL_LENGTH),
+            "name": data[f"label_{lang}"],
             "title": node_tooltip(graph, node, lang),
             "kind": data[colour_by],
             "color": colour,
@@ -417,8 +453,31 @@ def to_pyvis(graph: nx.Graph, *, lang: str = "en", title: str | None = None) -> 
             "size": round(min(40.0, 8 + 3 * math.sqrt(degree)), 1),
             "search": _search_terms(data),
         }
+        if data["kind"] in PROMINENT and node not in focus and graph.number_of_nodes() >= PROMINENT_FROM:
+            # in a big picture the actors are what an analyst looks for first
+            entry.update(size=entry["size"] + 10, font={"size": 22, "strokeWidth": 5})
         if node in focus:
-            entry.update(borderWidth=4, size=entry["size"] + 8, font={"size": 18})
+            # centred (fixed at the origin while the rest is laid out around it) and highlighted
+            entry.update(
+                borderWidth=5,
+                borderWidthSelected=6,
+                size=entry["size"] + 10,
+                font={"size": 20, "strokeWidth": 4},
+                color={
+                    "background": colour,
+                    "border": "#000000",
+                    "highlight": {"background": colour, "border": "#000000"},
+                },
+            )
+            if len(focus) == 1 and not positions:
+                entry.update(x=0, y=0, fixed=True)
+        elif node in hubs:
+            entry.update(
+                shapeProperties={"borderDashes": [4, 3]},
+                borderWidth=2,
+                color={"background": colour, "border": "#303840"},
+            )
+            entry["title"] += f"\n({STRINGS[lang]['hubNote']})"
         if node in positions:
             entry["x"], entry["y"] = positions[node]
         nodes.append(entry)
@@ -477,6 +536,30 @@ def _legend(graph: nx.Graph, lang: str) -> list[dict[str, Any]]:
     ]
 
 
+def reading_notes(graph: nx.Graph, lang: str) -> list[str]:
+    """The legend's lines on how to read the picture: what node size and edge width mean."""
+    words = STRINGS[lang]
+    if not graph.is_directed():
+        return [words["sizeIssued"], words["width"]]
+    notes = [words["size"], words["edges"]]
+    if graph.graph.get("hubs"):
+        notes.append(words["hub"])
+    kinds = {kind for _, kind in graph.nodes(data="kind")}
+    if not kinds & {"Observation", "StatisticalSeries", "SourcePart", "Report"} and not graph.graph.get("types"):
+        notes.append(words["left"])
+    return notes
+
+
+def _notice(graph: nx.Graph, lang: str) -> str:
+    """What the page says when it shows only part of the view."""
+    truncated = graph.graph.get("truncated")
+    if not truncated:
+        return ""
+    if truncated.get("total") is None:
+        return STRINGS[lang]["truncatedFocus"].format(shown=f"{truncated['shown']:,}")
+    return STRINGS[lang]["truncated"].format(shown=f"{truncated['shown']:,}", total=f"{truncated['total']:,}")
+
+
 def _asset(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
@@ -498,15 +581,10 @@ def _script_hash(script: str) -> str:
 def render_html(graph: nx.Graph, *, lang: str = "en", title: str | None = None) -> str:
     """Return the page showing ``graph`` (see the module documentation): search box, class
     filter with legend, details panel and the vis-network drawing, all inline."""
-    import jinja2
-
     network = to_pyvis(graph, lang=lang, title=title)
     nodes, edges, heading, _, _, options = network.get_network_data()
     vis_script, vis_style = _vis_assets()
     page_script, page_style = _asset(STATIC / "view.js"), _asset(STATIC / "view.css")
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(STATIC), autoescape=True, undefined=jinja2.StrictUndefined
-    )
     data = {
         "nodes": nodes,
         "edges": edges,
@@ -514,27 +592,48 @@ def render_html(graph: nx.Graph, *, lang: str = "en", title: str | None = None) 
         "classes": _legend(graph, lang),
         "strings": STRINGS[lang],
         "lang": lang,
+        "focus": list(graph.graph.get("focus", ())),
+        "reading": reading_notes(graph, lang),
+        "notice": _notice(graph, lang),
     }
-    return environment.get_template("view.html").render(
+    return render_page(
+        "view.html",
         lang=lang,
         title=heading,
         data=data,
-        vis_script=vis_script,
-        vis_style=vis_style,
+        library=vis_script,
+        library_style=vis_style,
         page_script=page_script,
         page_style=page_style,
         words=STRINGS[lang],
-        script_hashes=" ".join(_script_hash(script) for script in (vis_script, page_script)),
     )
+
+
+def render_page(template: str, **context: Any) -> str:
+    """Render one of the page templates (``static/*.html``, each extending ``page.html``) with
+    ``context``; the content-security policy lets exactly its two scripts, ``library`` and
+    ``page_script``, run (by hash). The templates escape every value they insert."""
+    import jinja2
+
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(STATIC), autoescape=True, undefined=jinja2.StrictUndefined
+    )
+    hashes = " ".join(_script_hash(context[name]) for name in ("library", "page_script"))
+    return environment.get_template(template).render(script_hashes=hashes, **context)
 
 
 def write_html(graph: nx.Graph, path: str | Path, *, lang: str = "en", title: str | None = None) -> Path:
     """Write the page for ``graph`` to ``path`` atomically (a temporary file beside it, renamed
     into place) and return the path; the folder is created if needed."""
+    return write_page(render_html(graph, lang=lang, title=title), path)
+
+
+def write_page(html: str, path: str | Path) -> Path:
+    """Write a page to ``path`` atomically (kg.atomic: a temporary file beside it, renamed into
+    place) and return the path; the folder is created if needed."""
     from kg.atomic import atomic_write
 
     target = Path(path)
-    html = render_html(graph, lang=lang, title=title)
     if str(target) != "-":
         try:
             target.parent.mkdir(parents=True, exist_ok=True)

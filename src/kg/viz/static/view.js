@@ -9,6 +9,7 @@
   var nodes = new vis.DataSet(data.nodes);
   var edges = new vis.DataSet(data.edges);
   var started = performance.now();
+  var details = document.getElementById("kg-details");
 
   function fill(template, values) {
     return template.replace(/\{(\w+)\}/g, function (whole, name) {
@@ -34,8 +35,22 @@
       fill(words.shown, { nodes: shown.length, total: nodes.length, edges: links.length });
   }
 
+  // A focus view centres its entity, selects it and shows its details.
+  function showFocus() {
+    if (!data.focus || !data.focus.length) { return; }
+    var around = data.focus.slice();
+    data.focus.forEach(function (id) { around = around.concat(network.getConnectedNodes(id)); });
+    network.fit({ nodes: around, animation: false });
+    var scale = Math.min(1.1, Math.max(network.getScale(), 0.75));
+    var position = network.getPositions([data.focus[0]])[data.focus[0]];
+    network.moveTo({ position: position, scale: scale, animation: false });
+    network.selectNodes(data.focus);
+    details.textContent = nodes.get(data.focus[0]).title;
+  }
+
   function markReady() {
     if (view.ready) { return; }
+    showFocus();
     view.ready = true;
     view.seconds = (performance.now() - started) / 1000;
     document.body.setAttribute("data-ready", "true");
@@ -56,7 +71,6 @@
   if (nodes.length === 0) { markReady(); }
 
   // --- details panel -------------------------------------------------------------------
-  var details = document.getElementById("kg-details");
   network.on("click", function (params) {
     if (params.nodes.length) {
       details.textContent = nodes.get(params.nodes[0]).title;
@@ -69,10 +83,10 @@
   var labels = document.getElementById("kg-labels");
   var seen = {};
   data.nodes.forEach(function (node) {
-    if (!seen[node.label]) {
-      seen[node.label] = true;
+    if (!seen[node.name]) {
+      seen[node.name] = true;
       var option = document.createElement("option");
-      option.value = node.label;
+      option.value = node.name;
       labels.appendChild(option);
     }
   });
