@@ -429,10 +429,10 @@ def measure_size(target: int, work: Path, settings: Settings, queries: list[dict
     }
 
     log(f"[{label}] comparing {len(queries)} queries with rdflib (interleaved, x{settings.repeat})")
-    from kg.export import export
+    from kg.export import export_triples
 
     ntriples = project / "graph.nt"
-    result["exported_triples"] = export(ntriples, fmt="nt", store=store)
+    result["exported_triples"] = export_triples(ntriples, fmt="nt", store=store)
     result["compare"] = measure_compare(
         queries,
         env,

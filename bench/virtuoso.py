@@ -74,7 +74,7 @@ def measure(size: int, repeat: int, work: Path, built: Path | None = None) -> di
     """Load the graph into Virtuoso both ways and time every named query on both stores
     (``built``: a store of the generated graph built earlier, instead of generating and building one)."""
     import kg
-    from kg.export import export
+    from kg.export import export_triples
     from kg.push import answer_key, push
     from kg.queries import catalog
     from kg.store.remote import RemoteStore
@@ -104,7 +104,7 @@ def measure(size: int, repeat: int, work: Path, built: Path | None = None) -> di
         log(f"pushed in {results['push_gsp_s']:.1f} s")
         turtle = server.folder / "kg.ttl"
         started = time.perf_counter()
-        export(turtle, fmt="turtle", store=store)
+        export_triples(turtle, fmt="turtle", store=store)
         results["export_turtle_s"] = time.perf_counter() - started
         log("bulk loading the same graph (ld_dir + rdf_loader_run)")
         started = time.perf_counter()

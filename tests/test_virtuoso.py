@@ -96,7 +96,9 @@ def test_push_with_digest_replaces_the_graph_and_the_server_holds_every_triple(
         env={**env, ENV_AUTH: "basic", ENV_PASSWORD: "not-dba-SECRET"},
     )
     assert basic.returncode == 2 and len(basic.stderr.strip().splitlines()) == 1
-    assert "closed the connection while kg was sending" in basic.stderr and "not-dba-SECRET" not in basic.stderr
+    # Virtuoso answers Basic on its Digest endpoint with a 401 or by closing the connection
+    refused = ("closed the connection while kg was sending", "HTTP 401")
+    assert any(text in basic.stderr for text in refused) and "not-dba-SECRET" not in basic.stderr
 
 
 def test_queries_authenticate_with_digest_too(on_virtuoso: VirtuosoServer, built: BuildReport) -> None:

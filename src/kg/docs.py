@@ -10,7 +10,6 @@ its style sheet and icons, and a test loads it in Chromium with every request bl
 from __future__ import annotations
 
 import logging
-import os
 from collections import defaultdict
 from pathlib import Path
 
@@ -111,11 +110,9 @@ def write_docs(output: Path) -> Path:
             html = OntPub(ontology=str(source)).make_html()
         finally:
             root.setLevel(level)
+    from kg.atomic import atomic_write
+
     page = output / "index.html"
-    partial = output / ".index.html.partial"
-    try:
-        partial.write_text(html, encoding="utf-8")
-        os.replace(partial, page)
-    finally:
-        partial.unlink(missing_ok=True)
+    with atomic_write(page) as handle:
+        handle.write(html.encode("utf-8"))
     return page

@@ -136,6 +136,20 @@ def dump_rdf(store: Any, handle: IO[bytes], fmt: str) -> int:
     return len(triples)
 
 
+def export_triples(output: str | Path, *, fmt: str = "turtle", store: str | Path | None = None) -> int:
+    """Write every triple of the built store to ``output`` in the RDF format ``fmt``, whole or not
+    at all; return how many were written (what :func:`kg.push.push_bulk` and ``bench/`` count)."""
+    from kg.atomic import atomic_write
+    from kg.store.embedded import EmbeddedStore
+
+    embedded = EmbeddedStore(Path(store) if store else None)
+    try:
+        with atomic_write(output) as handle:
+            return dump_rdf(embedded.store, handle, fmt)
+    finally:
+        embedded.close()
+
+
 def compact_jsonld(store: Any) -> str:
     """The default graph of ``store`` as JSON-LD compacted with :func:`jsonld_context`."""
     import pyoxigraph

@@ -27,7 +27,6 @@ to the update URL (``update``) — and fails unless it is the number sent: a ser
 from __future__ import annotations
 
 import json
-import os
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -253,11 +252,11 @@ def bulk_push(
     graph store URL, ``count_url`` the query URL). Only for a server on this host: the server reads
     the file itself, and isql takes the password on its command line.
     """
-    import tempfile
+    import secrets
     import urllib.parse as parse
 
     from kg.errors import EndpointError
-    from kg.export import export
+    from kg.export import export_triples
     from kg.virtuoso import bulk_load
 
     check_url(url)
@@ -276,13 +275,11 @@ def bulk_push(
     if not folder.is_dir():
         raise InputError("not a folder", path=str(folder))
     started = time.perf_counter()
-    descriptor, name = tempfile.mkstemp(prefix=".kg-bulk-", suffix=".ttl", dir=folder)
-    os.close(descriptor)
-    file = Path(name)
+    file = folder / f".kg-bulk-{secrets.token_hex(8)}.ttl"  # written whole by export_triples
     try:
         if progress:
             progress(f"writing the store as Turtle to {file}")
-        sent = export(file, fmt="turtle", store=store)
+        sent = export_triples(file, fmt="turtle", store=store)
         file.chmod(0o644)  # the server's own account reads it
         if progress:
             progress(f"bulk loading {sent} triples into graph <{graph}> through isql on port {sql_port}")

@@ -18,9 +18,7 @@ from __future__ import annotations
 import csv
 import datetime
 import json
-import os
 import re
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -395,19 +393,15 @@ def compile_tables(folder: Path | None = None, graph: Path | None = None) -> dic
 
 
 def write_outputs(outputs: dict[Path, str]) -> list[Path]:
-    """Write the files that changed (each through a temporary file and a rename); return them."""
+    """Write the files that changed (each whole or not at all, through :func:`kg.atomic.atomic_write`); return them."""
+    from kg.atomic import atomic_write
+
     changed = stale_outputs(outputs)
     for path in changed:
         text = outputs[path]
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-                stream.write(text)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        with atomic_write(path) as stream:
+            stream.write(text.encode("utf-8"))
     return changed
 
 

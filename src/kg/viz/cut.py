@@ -115,7 +115,14 @@ SELECT DISTINCT ?thing WHERE {
 }"""
 #: Which of some things are derived from a report's section or figure.
 DERIVED_QUERY = """
-SELECT DISTINCT ?subject WHERE { ?subject prov:wasDerivedFrom ?part . }"""
+SELECT DISTINCT ?subject WHERE {
+  ?subject prov:wasDerivedFrom ?part .
+  MINUS {
+    ?subject a ?lasting .
+    VALUES ?lasting { kg:Organisation kg:Country kg:Region kg:ThreatActor kg:Technique kg:Malware kg:Tool
+                      kg:Sector kg:PartyType kg:Product kg:Vulnerability kg:Law }
+  }
+}"""
 #: The reports, with the year each covers.
 REPORTS_QUERY = """
 SELECT ?report ?year WHERE { ?report a kg:Report . OPTIONAL { ?report kg:coversYear ?year } }"""
