@@ -94,9 +94,10 @@ def _compare(arguments: argparse.Namespace, progress: object) -> int:
         document = {
             report: {table: score.as_json() for table, score in scores.items()} for report, scores in results.items()
         }
+        from kg.atomic import atomic_write
+
         target = Path(arguments.json)
-        temporary = target.with_name(f".{target.name}.partial")
-        temporary.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        temporary.replace(target)
+        with atomic_write(target) as handle:
+            handle.write((json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
         print(f"wrote {target}", file=sys.stderr)
     return 0
