@@ -136,16 +136,22 @@ def dump_rdf(store: Any, handle: IO[bytes], fmt: str) -> int:
     return len(triples)
 
 
+def write_rdf(output: str | Path, source: Any, fmt: str) -> int:
+    """Write ``source`` (a pyoxigraph store) to ``output`` in the RDF format ``fmt`` through
+    :func:`write_output`; return how many triples (or quads) were written."""
+    written: list[int] = []
+    write_output(str(output), lambda handle: written.append(dump_rdf(source, handle, fmt)))
+    return written[0]
+
+
 def export_triples(output: str | Path, *, fmt: str = "turtle", store: str | Path | None = None) -> int:
     """Write every triple of the built store to ``output`` in the RDF format ``fmt``, whole or not
     at all; return how many were written (what :func:`kg.push.push_bulk` and ``bench/`` count)."""
-    from kg.atomic import atomic_write
     from kg.store.embedded import EmbeddedStore
 
     embedded = EmbeddedStore(Path(store) if store else None)
     try:
-        with atomic_write(output) as handle:
-            return dump_rdf(embedded.store, handle, fmt)
+        return write_rdf(output, embedded.store, fmt)
     finally:
         embedded.close()
 
@@ -189,10 +195,9 @@ def export(
         if report or actor:
             raise InputError("--report and --actor cut STIX bundles and Navigator layers; RDF exports are whole")
         source = _asserted_store() if asserted_only else EmbeddedStore(Path(store) if store else None).store
-        written: list[int] = []
-        write_output(output, lambda handle: written.append(dump_rdf(source, handle, name)))
+        written = write_rdf(output, source, name)
         unit = "quads" if name in DATASET_FORMATS else "triples"
-        return f"{written[0]} {'asserted ' if asserted_only else ''}{unit} as {name}"
+        return f"{written} {'asserted ' if asserted_only else ''}{unit} as {name}"
     if asserted_only:
         raise InputError("--asserted-only is for the RDF formats; STIX and Navigator read the built graph")
     with kg.open_graph(store) as graph:
