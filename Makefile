@@ -37,12 +37,13 @@ run: setup ## build the graph, print a summary, answer an example question, writ
 	@if $(KG) viz --help >/dev/null 2>&1; then $(KG) viz --output views/overview.html && \
 	  $(KG) viz --co-issuance --output views/co-issuance.html; fi
 
-test: setup-test ## run the whole test suite (unit, queries, fidelity, browser, notebooks)
-	$(BIN)/ruff check src tests $(wildcard bench)
+test: setup-test ## run the whole test suite (unit, queries, fidelity, browser, notebooks) after the lint step
+	@$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest
 
-lint: ## ruff
+lint: ## ruff check and ruff format --check
 	$(BIN)/ruff check src tests $(wildcard bench)
+	$(BIN)/ruff format --check src tests $(wildcard bench)
 
 format: ## format the code with ruff
 	$(BIN)/ruff format src tests $(wildcard bench)

@@ -85,7 +85,7 @@ def test_bindings_are_typed_terms_not_text(built_small: Path) -> None:
         assert result.returncode == 0 and result.stdout.splitlines() == ["advisory"]
     # and a malformed literal is refused, naming it, instead of being read as some other string
     result = run_kg("query", query, "--bind", 'day="x" } ?s ?p ?o { ', "--format", "csv")
-    assert result.returncode == 2 and result.stderr.startswith("kg query: error: malformed literal '\"x\" }")
+    assert result.returncode == 2 and result.stderr.startswith('kg query: error: malformed literal \'"x" }')
 
 
 def test_api_accepts_bindings_in_cli_syntax(built_small: Path) -> None:

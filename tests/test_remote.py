@@ -70,36 +70,48 @@ def served(built: BuildReport, store_home: Path) -> Iterator[Service]:
 
 # parametrised over whatever named queries exist when the tests are collected
 @pytest.mark.parametrize("name", sorted(catalog()))
-def test_every_named_query_gives_the_same_answer_remotely(name: str, remote: kg.KnowledgeGraph,
-                                                         graph: kg.KnowledgeGraph) -> None:
+def test_every_named_query_gives_the_same_answer_remotely(
+    name: str, remote: kg.KnowledgeGraph, graph: kg.KnowledgeGraph
+) -> None:
     embedded = graph.query(name)
     answered = remote.query(name)
     assert answer_key(answered) == answer_key(embedded)
 
 
 def test_push_sends_every_triple_and_a_second_push_replaces_not_adds(
-        oxigraph_server: OxigraphServer, built: BuildReport, store_home: Path) -> None:
+    oxigraph_server: OxigraphServer, built: BuildReport, store_home: Path
+) -> None:
     target = GRAPH + "/twice"
     heard: list[str] = []
     first = push(f"{oxigraph_server.url}/store", graph=target, store=store_home, progress=heard.append)
     second = push(f"{oxigraph_server.url}/store", graph=target, store=store_home)
     assert first.triples == second.triples == built.triples
-    assert heard[-2:] == [f"sent {built.triples}/{built.triples} triples (1 request)",
-                          f"counting the triples of graph <{target}> at {oxigraph_server.url}/store"]
+    assert heard[-2:] == [
+        f"sent {built.triples}/{built.triples} triples (1 request)",
+        f"counting the triples of graph <{target}> at {oxigraph_server.url}/store",
+    ]
     assert first.held == second.held == built.triples
     with kg.open_graph(endpoint=f"{oxigraph_server.url}/query", graph=target) as pushed:
         assert pushed.query(ALL_TRIPLES).rows == [(built.triples,)]
 
 
 @pytest.mark.parametrize("protocol", ["gsp", "update"])
-def test_a_push_in_many_batches_keeps_blank_nodes_whole(protocol: str, oxigraph_server: OxigraphServer,
-                                                        graph: kg.KnowledgeGraph, store_home: Path) -> None:
+def test_a_push_in_many_batches_keeps_blank_nodes_whole(
+    protocol: str, oxigraph_server: OxigraphServer, graph: kg.KnowledgeGraph, store_home: Path
+) -> None:
     target = f"{GRAPH}/batched-{protocol}"
     url = f"{oxigraph_server.url}/{'store' if protocol == 'gsp' else 'update'}"
     heard: list[str] = []
     for _ in range(2):
-        report = push(url, graph=target, protocol=protocol, store=store_home, batch_size=1000, progress=heard.append,
-                      count_url=f"{oxigraph_server.url}/query")
+        report = push(
+            url,
+            graph=target,
+            protocol=protocol,
+            store=store_home,
+            batch_size=1000,
+            progress=heard.append,
+            count_url=f"{oxigraph_server.url}/query",
+        )
     assert report.requests > 2
     assert sum("sent" in line for line in heard) == 2 * report.requests
     with kg.open_graph(endpoint=f"{oxigraph_server.url}/query", graph=target) as pushed:
@@ -123,21 +135,24 @@ def test_queries_that_need_the_builds_inferences_are_found(small_project: Path) 
     # kg:issued is only ever inferred (the inverse of kg:issuedBy); a subclass path needs no inference
     (cq / "cq-needs-inverse.rq").write_text("SELECT ?a WHERE { kgr:test-agency kg:issued ?a }\n", encoding="utf-8")
     (cq / "cq-walks-subclasses.rq").write_text(
-        "SELECT ?a WHERE { ?a a/rdfs:subClassOf* kg:Advisory ; kg:issuedBy kgr:test-agency }\n", encoding="utf-8")
+        "SELECT ?a WHERE { ?a a/rdfs:subClassOf* kg:Advisory ; kg:issuedBy kgr:test-agency }\n", encoding="utf-8"
+    )
     (cq / "cq-needs-superclass.rq").write_text("SELECT ?o WHERE { ?o a kg:Organisation }\n", encoding="utf-8")
     found = inference_dependent_queries()
     assert "cq-needs-inverse" in found and "cq-needs-superclass" in found
     assert "cq-walks-subclasses" not in found
 
 
-def test_construct_ask_bindings_and_labels_match_the_embedded_store(remote: kg.KnowledgeGraph,
-                                                                    graph: kg.KnowledgeGraph) -> None:
+def test_construct_ask_bindings_and_labels_match_the_embedded_store(
+    remote: kg.KnowledgeGraph, graph: kg.KnowledgeGraph
+) -> None:
     construct = "CONSTRUCT { ?a kg:issuedBy ?o } WHERE { ?a kg:issuedBy ?o }"
     assert remote.query(construct).kind == "graph"
     assert answer_key(remote.query(construct)) == answer_key(graph.query(construct))
     # triples come in each store's own order, so the Turtle is compared line by line, unordered
     assert sorted(remote.query(construct).format("nt").splitlines()) == sorted(
-        graph.query(construct).format("nt").splitlines())
+        graph.query(construct).format("nt").splitlines()
+    )
     assert remote.query("ASK { ?a a kg:Advisory }").boolean is True
     assert remote.query("ASK { ?a a kg:NoSuchClass }").boolean is False
     labelled = "SELECT ?label WHERE { ?thing rdfs:label ?label }"
@@ -178,18 +193,30 @@ def test_updates_are_not_sent_as_queries(remote: kg.KnowledgeGraph) -> None:
 
 @pytest.mark.parametrize("fmt", ["csv", "tsv", "json", "table"])
 def test_kg_query_endpoint_prints_the_same_as_the_embedded_store(
-        fmt: str, remote: kg.KnowledgeGraph, oxigraph_server: OxigraphServer, kg_env: dict[str, str]) -> None:
+    fmt: str, remote: kg.KnowledgeGraph, oxigraph_server: OxigraphServer, kg_env: dict[str, str]
+) -> None:
     named = [query.name for query in catalog().values() if query.kind == "cq"]
     if not named:
         pytest.skip("no competency queries in queries/cq yet")
     name = named[0]
     local = run_kg("query", name, "--format", fmt, env=kg_env)
-    distant = run_kg("query", name, "--format", fmt, "--endpoint", f"{oxigraph_server.url}/query",
-                     "--graph", GRAPH, env={**kg_env, "KG_STORE": "/nonexistent"})
+    distant = run_kg(
+        "query",
+        name,
+        "--format",
+        fmt,
+        "--endpoint",
+        f"{oxigraph_server.url}/query",
+        "--graph",
+        GRAPH,
+        env={**kg_env, "KG_STORE": "/nonexistent"},
+    )
     assert local.returncode == distant.returncode == 0, distant.stderr
     if fmt == "json":
+
         def rows(text: str) -> list[str]:
             return sorted(json.dumps(row, sort_keys=True) for row in json.loads(text)["results"]["bindings"])
+
         assert rows(distant.stdout) == rows(local.stdout)
     else:
         assert sorted(distant.stdout.splitlines()) == sorted(local.stdout.splitlines())
@@ -203,7 +230,8 @@ def test_read_only_serve_refuses_updates_and_pushes(served: Service, kg_env: dic
     pushed = run_kg("push", "--endpoint", served.store_url, "--quiet", env=kg_env)
     assert pushed.returncode == 2
     assert pushed.stderr.strip().splitlines() == [
-        f"kg push: error: {served.store_url}: refused (HTTP 403 Forbidden: The server is read-only)"]
+        f"kg push: error: {served.store_url}: refused (HTTP 403 Forbidden: The server is read-only)"
+    ]
     store = RemoteStore(served.query_url)
     assert store.execute("ASK { <urn:a> <urn:b> <urn:c> }").boolean is False
     # a query sent to the wrong URL gets the server's own reason, in one line
@@ -243,7 +271,8 @@ def test_serve_reports_a_port_in_use_in_one_line(built: BuildReport, store_home:
 
 
 def test_writable_serve_accepts_updates_on_a_copy_and_never_writes_the_store(
-        built: BuildReport, store_home: Path, graph: kg.KnowledgeGraph) -> None:
+    built: BuildReport, store_home: Path, graph: kg.KnowledgeGraph
+) -> None:
     # no size limit: the relay still checks every request (tests/test_serve.py)
     with serve(store_home, port=0, writable=True, max_result_mb=0) as service:
         assert service.max_result_bytes is None
@@ -280,7 +309,8 @@ def test_an_unreachable_endpoint_is_one_line_naming_the_url(command: list[str], 
     result = run_kg(*command, "--endpoint", url, env=kg_env)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        f"kg {command[0]}: error: {url}: cannot reach the endpoint (Connection refused)"]
+        f"kg {command[0]}: error: {url}: cannot reach the endpoint (Connection refused)"
+    ]
 
 
 class RefusingHandler(BaseHTTPRequestHandler):
@@ -322,7 +352,8 @@ def refusing_server() -> Iterator[ThreadingHTTPServer]:
 
 
 def test_basic_credentials_come_from_the_environment_and_are_never_echoed(
-        refusing_server: ThreadingHTTPServer, monkeypatch: pytest.MonkeyPatch, kg_env: dict[str, str]) -> None:
+    refusing_server: ThreadingHTTPServer, monkeypatch: pytest.MonkeyPatch, kg_env: dict[str, str]
+) -> None:
     url = f"http://127.0.0.1:{refusing_server.server_address[1]}/sparql"
     monkeypatch.setenv(ENV_USER, "analyst")
     monkeypatch.setenv(ENV_PASSWORD, "pa55-SECRET")
@@ -339,8 +370,12 @@ def test_basic_credentials_come_from_the_environment_and_are_never_echoed(
 
 
 def test_a_bearer_token_comes_from_the_config_file_by_longest_url_prefix(
-        refusing_server: ThreadingHTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        store_home: Path, built: BuildReport) -> None:
+    refusing_server: ThreadingHTTPServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    store_home: Path,
+    built: BuildReport,
+) -> None:
     base = f"http://127.0.0.1:{refusing_server.server_address[1]}"
     config = tmp_path / "endpoints.toml"
     config.write_text(f'["{base}"]\ntoken = "short-prefix"\n\n["{base}/kg/"]\ntoken = "tok-SECRET"\n', encoding="utf-8")
@@ -356,18 +391,22 @@ def test_a_bearer_token_comes_from_the_config_file_by_longest_url_prefix(
     assert refusing_server.seen[-1] == "Bearer from-env"  # type: ignore[attr-defined]
 
 
-def test_a_push_that_fails_midway_says_how_far_it_got(refusing_server: ThreadingHTTPServer, store_home: Path,
-                                                      built: BuildReport) -> None:
+def test_a_push_that_fails_midway_says_how_far_it_got(
+    refusing_server: ThreadingHTTPServer, store_home: Path, built: BuildReport
+) -> None:
     refusing_server.answers = [204, 204, 507]  # type: ignore[attr-defined]
     url = f"http://127.0.0.1:{refusing_server.server_address[1]}/store"
     with pytest.raises(EndpointError) as failed:
         push(url, graph=GRAPH, store=store_home, batch_size=1000)
-    assert str(failed.value) == (f"{url}: HTTP 507 Insufficient Storage: out of space; this was after 2000 of "
-                                 f"{built.triples} triples were sent, so the remote graph is incomplete: push again")
+    assert str(failed.value) == (
+        f"{url}: HTTP 507 Insufficient Storage: out of space; this was after 2000 of "
+        f"{built.triples} triples were sent, so the remote graph is incomplete: push again"
+    )
 
 
-def test_a_malformed_config_file_names_the_file_not_its_content(tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_malformed_config_file_names_the_file_not_its_content(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = tmp_path / "endpoints.toml"
     config.write_text('["http://127.0.0.1:1/sparql"]\npassword = "pa55-SECRET\n', encoding="utf-8")
     monkeypatch.setenv(ENV_FILE, str(config))

@@ -47,8 +47,14 @@ from tests.test_viz_network import (
 playwright_api = pytest.importorskip("playwright.sync_api", reason="install the test extra: pip install -e '.[test]'")
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 ARTIFACTS = PROJECT / "tests" / "artifacts"
 #: A bound on waiting for a page, so that a broken page fails instead of hanging (not a target).
 READY_TIMEOUT_MS = 120_000
@@ -117,15 +123,21 @@ def opened(browser: Any, path: Path, *, ready: bool = True) -> Iterator[Opened]:
             request_route.abort()
 
     context.route("**/*", route)
-    page.on("console", lambda message: record.errors.append(f"{message.type}: {message.text}")
-            if message.type in ("error", "warning") else None)
+    page.on(
+        "console",
+        lambda message: (
+            record.errors.append(f"{message.type}: {message.text}") if message.type in ("error", "warning") else None
+        ),
+    )
     page.on("pageerror", lambda error: record.errors.append(f"uncaught: {error}"))
     page.on("dialog", lambda dialog: (record.dialogs.append(dialog.message), dialog.dismiss()))
     # CSP violations are reported to the page, not the network; keep them (init scripts run
     # outside the page's policy)
-    page.add_init_script("document.addEventListener('securitypolicyviolation', (event) => "
-                         "(window.__cspViolations = window.__cspViolations || []).push("
-                         "event.violatedDirective + ' ' + event.blockedURI));")
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation', (event) => "
+        "(window.__cspViolations = window.__cspViolations || []).push("
+        "event.violatedDirective + ' ' + event.blockedURI));"
+    )
     try:
         page.goto(path.resolve().as_uri())
         if ready:
@@ -157,8 +169,11 @@ def views(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[nx.Graph,
 def test_the_checks_see_requests_and_console_errors(browser: Any, tmp_path: Path) -> None:
     """The harness itself: a page that reaches out and logs an error is caught doing both."""
     page_file = tmp_path / "leaky.html"
-    page_file.write_text('<!DOCTYPE html><html><body><img src="https://cdn.example.org/x.png">'
-                         '<script>console.error("boom")</script></body></html>', encoding="utf-8")
+    page_file.write_text(
+        '<!DOCTYPE html><html><body><img src="https://cdn.example.org/x.png">'
+        '<script>console.error("boom")</script></body></html>',
+        encoding="utf-8",
+    )
     with opened(browser, page_file, ready=False) as page:
         page.page.wait_for_load_state("load")
         problems = page.problems()
@@ -166,8 +181,9 @@ def test_the_checks_see_requests_and_console_errors(browser: Any, tmp_path: Path
     assert "error: boom" in problems["errors"]
 
 
-def test_pyvis_own_template_would_go_online(browser: Any, views: dict[str, tuple[nx.Graph, Path]],
-                                            tmp_path: Path) -> None:
+def test_pyvis_own_template_would_go_online(
+    browser: Any, views: dict[str, tuple[nx.Graph, Path]], tmp_path: Path
+) -> None:
     """Why the views use a template of their own: pyvis's, even with inline resources, loads
     Bootstrap from a CDN."""
     network = to_pyvis(views["co-issuance"][0])
@@ -195,8 +211,9 @@ def test_view_opens_offline_with_every_node(browser: Any, views: dict[str, tuple
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])
-def test_hostile_labels_are_shown_as_text_and_run_nothing(browser: Any, views: dict[str, tuple[nx.Graph, Path]],
-                                                          lang: str) -> None:
+def test_hostile_labels_are_shown_as_text_and_run_nothing(
+    browser: Any, views: dict[str, tuple[nx.Graph, Path]], lang: str
+) -> None:
     _, path = views["overview" if lang == "en" else "overview-ja"]
     payload = HOSTILE_LABELS[lang]
     html = path.read_text(encoding="utf-8")
@@ -204,17 +221,21 @@ def test_hostile_labels_are_shown_as_text_and_run_nothing(browser: Any, views: d
     with opened(browser, path) as page:
         assert page.evaluate("(id) => kgView.nodes.get(id).label", HOSTILE) == payload
         # hover the node: vis-network shows its tooltip
-        x, y = page.evaluate("""(id) => {
+        x, y = page.evaluate(
+            """(id) => {
             const position = kgView.network.canvasToDOM(kgView.network.getPositions([id])[id]);
             const box = document.getElementById('kg-network').getBoundingClientRect();
             return [position.x + box.left, position.y + box.top];
-        }""", HOSTILE)
+        }""",
+            HOSTILE,
+        )
         page.page.mouse.move(x, y)
         tooltip = page.page.wait_for_selector("div.vis-tooltip", state="visible", timeout=10_000)
         assert payload in tooltip.inner_text()
         # plain text: its only elements are the line breaks innerText makes of "\n"
         assert tooltip.evaluate("(element) => [...element.children].map((child) => child.tagName)") == [
-            "BR"] * tooltip.evaluate("(element) => element.innerText.split('\\n').length - 1")
+            "BR"
+        ] * tooltip.evaluate("(element) => element.innerText.split('\\n').length - 1")
         # find it with the search box: the details panel shows it as text
         page.page.fill("#kg-search", payload)
         page.page.press("#kg-search", "Enter")
@@ -231,13 +252,14 @@ def test_hostile_labels_are_shown_as_text_and_run_nothing(browser: Any, views: d
 def test_search_box_and_class_filter(browser: Any, views: dict[str, tuple[nx.Graph, Path]]) -> None:
     _, path = views["overview"]
     with opened(browser, path) as page:
+
         def search(text: str) -> tuple[str | None, list[str]]:
             page.page.fill("#kg-search", text)
             page.page.click("#kg-search-form button")
             return page.page.text_content("#kg-search-status"), page.evaluate("() => kgView.network.getSelectedNodes()")
 
-        assert search("ブラックテック") == ("1 found", [BLACKTECH])          # an alias
-        assert search("ＮＡＴＩＯＮＡＬ") == ("2 found", [NISC, NPA])       # part of two labels, any width or case
+        assert search("ブラックテック") == ("1 found", [BLACKTECH])  # an alias
+        assert search("ＮＡＴＩＯＮＡＬ") == ("2 found", [NISC, NPA])  # part of two labels, any width or case
         assert page.page.text_content("#kg-status") == "13 of 13 nodes, 13 edges"
         page.page.uncheck("#kg-classes input[value=Advisory]")
         assert page.evaluate("() => kgView.nodes.get({filter: (node) => node.hidden}).length") == 3
@@ -266,16 +288,20 @@ def synthetic_graph(tmp_path: Path, nodes: int = 5000, edges: int = 15000) -> kg
     lines = []
     for number in range(nodes):
         thing = f"<{KGR}synthetic-{number}>"
-        lines += [f"{thing} <{RDF}type> <{KG}{classes[number % len(classes)]}> .",
-                  f'{thing} <{RDFS}label> "synthetic {number}"@en .', f'{thing} <{RDFS}label> "合成{number}"@ja .']
+        lines += [
+            f"{thing} <{RDF}type> <{KG}{classes[number % len(classes)]}> .",
+            f'{thing} <{RDFS}label> "synthetic {number}"@en .',
+            f'{thing} <{RDFS}label> "合成{number}"@ja .',
+        ]
     links: set[tuple[int, str, int]] = set()
     while len(links) < edges:
         first = chance.randrange(nodes)
         second = first // 50 * 50 + chance.randrange(50) if chance.random() < 0.8 else chance.randrange(nodes)
         if first != second:
             links.add((first, chance.choice(relations), second))
-    lines += [f"<{KGR}synthetic-{first}> <{KG}{relation}> <{KGR}synthetic-{second}> ."
-              for first, relation, second in links]
+    lines += [
+        f"<{KGR}synthetic-{first}> <{KG}{relation}> <{KGR}synthetic-{second}> ." for first, relation, second in links
+    ]
     (tmp_path / "graph").mkdir()
     store = load_sources(source_files(graph=tmp_path / "graph"))  # the ontology alone
     store.load("\n".join(lines), format=pyoxigraph.RdfFormat.N_TRIPLES)
@@ -283,8 +309,9 @@ def synthetic_graph(tmp_path: Path, nodes: int = 5000, edges: int = 15000) -> kg
     return kg.KnowledgeGraph(OxigraphStore(store))
 
 
-def test_five_thousand_nodes_become_interactive(browser: Any, tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_five_thousand_nodes_become_interactive(
+    browser: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     graph = synthetic_graph(tmp_path)
     started = time.perf_counter()
     view = view_graph(graph)
@@ -310,17 +337,20 @@ def test_five_thousand_nodes_become_interactive(browser: Any, tmp_path: Path,
         screenshot(page, "5000-nodes")
         assert page.problems() == {"requests": [], "errors": [], "dialogs": [], "csp": []}
     with capsys.disabled():
-        print(f"\n  5,000 nodes / 15,000 edges: conversion {converted:.1f} s, page written in {written:.1f} s "
-              f"({path.stat().st_size / 1e6:.1f} MB); interactive {in_page:.1f} s after the script started, "
-              f"{loaded:.1f} s after navigation; search + redraw {search_ms[1]:.0f} ms "
-              f"(target: interactive within a few seconds)")
+        print(
+            f"\n  5,000 nodes / 15,000 edges: conversion {converted:.1f} s, page written in {written:.1f} s "
+            f"({path.stat().st_size / 1e6:.1f} MB); interactive {in_page:.1f} s after the script started, "
+            f"{loaded:.1f} s after navigation; search + redraw {search_ms[1]:.0f} ms "
+            f"(target: interactive within a few seconds)"
+        )
 
 
 # --- the page as a file ----------------------------------------------------------------------
 
 
 def test_page_is_self_contained_and_its_policy_allows_only_its_own_scripts(
-        views: dict[str, tuple[nx.Graph, Path]]) -> None:
+    views: dict[str, tuple[nx.Graph, Path]],
+) -> None:
     html = views["overview"][1].read_text(encoding="utf-8")
     assert not re.search(r"""(?:src|href|action)\s*=\s*["']?(?:https?:)?//""", html, re.IGNORECASE)
     assert "<link" not in html and "@import" not in html
@@ -364,12 +394,14 @@ def fixture_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 def kg_in(folder: Path, *arguments: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """Run `kg` in ``folder``, as a user in that folder would."""
-    return subprocess.run([sys.executable, "-m", "kg.cli", *arguments], capture_output=True, text=True, env=env,
-                          cwd=folder, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "kg.cli", *arguments], capture_output=True, text=True, env=env, cwd=folder, timeout=300
+    )
 
 
-def test_kg_viz_writes_the_views_the_makefile_asks_for(browser: Any, tmp_path: Path,
-                                                       fixture_env: dict[str, str]) -> None:
+def test_kg_viz_writes_the_views_the_makefile_asks_for(
+    browser: Any, tmp_path: Path, fixture_env: dict[str, str]
+) -> None:
     overview = kg_in(tmp_path, "viz", "--output", "views/overview.html", env=fixture_env)
     assert overview.returncode == 0, overview.stderr
     assert re.fullmatch(r"wrote views/overview\.html: 13 nodes, 13 edges \(\d+\.\ds\)\n", overview.stdout)
@@ -382,8 +414,21 @@ def test_kg_viz_writes_the_views_the_makefile_asks_for(browser: Any, tmp_path: P
 
 
 def test_kg_viz_names_the_file_after_the_view(tmp_path: Path, fixture_env: dict[str, str]) -> None:
-    result = kg_in(tmp_path, "viz", "--focus", "警察庁", "--depth", "1", "--lang", "ja", "--report", "2023",
-                   "--types", "Advisory,Organisation", env=fixture_env)
+    result = kg_in(
+        tmp_path,
+        "viz",
+        "--focus",
+        "警察庁",
+        "--depth",
+        "1",
+        "--lang",
+        "ja",
+        "--report",
+        "2023",
+        "--types",
+        "Advisory,Organisation",
+        env=fixture_env,
+    )
     assert result.returncode == 0, result.stderr
     page = tmp_path / "views" / "focus-org-npa-2023.html"
     # NPA and the two 2023 advisories it issued; the 2021 one is from the other report
@@ -391,18 +436,22 @@ def test_kg_viz_names_the_file_after_the_view(tmp_path: Path, fixture_env: dict[
     assert "<title>警察庁の周辺（1段階）（注意喚起、組織）（2023年の報告）</title>" in page.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize(("arguments", "message"), [
-    (["--focus", "Lazarus"], "nothing is labelled 'Lazarus' in English or Japanese, nor has it as an alias"),
-    (["--types", "Actor"], "no class 'Actor' in this graph; classes: Advisory, Country"),
-    (["--report", "2022"], "no report '2022'; the graph has: 2021 (kgr:report-r3-2021), 2023 (kgr:report-r5-2023)"),
-    (["--depth", "2"], "--depth needs --focus"),
-    (["--focus", "BlackTech", "--depth", "-1"], "the depth must be 0 or more, not -1"),
-    (["--through-hubs"], "--through-hubs needs --focus"),
-    (["--focus", "BlackTech", "--degree-cap", "0"], "the degree cap must be 1 or more, not 0"),
-    (["--max-nodes", "0"], "the most nodes to draw must be 1 or more, not 0"),
-])
-def test_kg_viz_errors_are_one_line_and_write_nothing(tmp_path: Path, fixture_env: dict[str, str],
-                                                      arguments: list[str], message: str) -> None:
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--focus", "Lazarus"], "nothing is labelled 'Lazarus' in English or Japanese, nor has it as an alias"),
+        (["--types", "Actor"], "no class 'Actor' in this graph; classes: Advisory, Country"),
+        (["--report", "2022"], "no report '2022'; the graph has: 2021 (kgr:report-r3-2021), 2023 (kgr:report-r5-2023)"),
+        (["--depth", "2"], "--depth needs --focus"),
+        (["--focus", "BlackTech", "--depth", "-1"], "the depth must be 0 or more, not -1"),
+        (["--through-hubs"], "--through-hubs needs --focus"),
+        (["--focus", "BlackTech", "--degree-cap", "0"], "the degree cap must be 1 or more, not 0"),
+        (["--max-nodes", "0"], "the most nodes to draw must be 1 or more, not 0"),
+    ],
+)
+def test_kg_viz_errors_are_one_line_and_write_nothing(
+    tmp_path: Path, fixture_env: dict[str, str], arguments: list[str], message: str
+) -> None:
     result = kg_in(tmp_path, "viz", *arguments, env=fixture_env)
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.startswith(f"kg viz: error: {message}") and result.stderr.count("\n") == 1
@@ -418,12 +467,15 @@ def test_focus_is_centred_selected_and_legible(browser: Any, graph: kg.Knowledge
     path = write_html(view, tmp_path / "focus-blacktech.html")
     with opened(browser, path) as page:
         assert page.evaluate("() => kgView.network.getSelectedNodes()") == [BLACKTECH]
-        box = page.evaluate("""(id) => {
+        box = page.evaluate(
+            """(id) => {
             const position = kgView.network.canvasToDOM(kgView.network.getPositions([id])[id]);
             const area = document.getElementById('kg-network').getBoundingClientRect();
             return {x: position.x, y: position.y, width: area.width, height: area.height,
                     scale: kgView.network.getScale()};
-        }""", BLACKTECH)
+        }""",
+            BLACKTECH,
+        )
         # in view, and near the middle of the drawing
         assert 0.3 * box["width"] < box["x"] < 0.7 * box["width"], box
         assert 0.3 * box["height"] < box["y"] < 0.7 * box["height"], box
@@ -456,9 +508,28 @@ def test_co_issuance_legend_explains_edge_width(browser: Any, views: dict[str, t
 def test_class_colours_and_shapes_tell_every_kind_apart() -> None:
     from kg.viz.render import STYLES
 
-    kinds = ["ThreatActor", "Malware", "Tool", "Technique", "Vulnerability", "Product", "Organisation", "Country",
-             "Sector", "PartyType", "Advisory", "Countermeasure", "Measure", "MeasureKind", "Incident", "Event",
-             "Operation", "Arrest", "Offender", "Law"]
+    kinds = [
+        "ThreatActor",
+        "Malware",
+        "Tool",
+        "Technique",
+        "Vulnerability",
+        "Product",
+        "Organisation",
+        "Country",
+        "Sector",
+        "PartyType",
+        "Advisory",
+        "Countermeasure",
+        "Measure",
+        "MeasureKind",
+        "Incident",
+        "Event",
+        "Operation",
+        "Arrest",
+        "Offender",
+        "Law",
+    ]
     assert len({STYLES[kind] for kind in kinds}) == len(kinds)
 
     def rgb(colour: str) -> tuple[int, int, int]:
@@ -466,7 +537,7 @@ def test_class_colours_and_shapes_tell_every_kind_apart() -> None:
 
     # two kinds with near colours (as a deuteranope might see them) never share a shape
     for index, first in enumerate(kinds):
-        for second in kinds[index + 1:]:
+        for second in kinds[index + 1 :]:
             (c1, s1), (c2, s2) = STYLES[first], STYLES[second]
             near = sum(abs(a - b) for a, b in zip(rgb(c1), rgb(c2), strict=True)) < 120
             assert not (near and s1 == s2), (first, second)

@@ -48,21 +48,45 @@ HOSTILE = KGR + "actor-hostile"
 CHINA, USA = KGR + "country-cn", KGR + "country-us"
 TECHNIQUE = KGR + "technique-router-firmware"
 NPA, NISC, FBI = KGR + "org-npa", KGR + "org-nisc", KGR + "org-fbi"
-ADVISORY_2023, ADVISORY_2021, ADVISORY_NPA = (KGR + "advisory-2023-09-27-blacktech", KGR + "advisory-2021-07-apt40",
-                                               KGR + "advisory-2023-05-ddos")
+ADVISORY_2023, ADVISORY_2021, ADVISORY_NPA = (
+    KGR + "advisory-2023-09-27-blacktech",
+    KGR + "advisory-2021-07-apt40",
+    KGR + "advisory-2023-05-ddos",
+)
 MEASURE, INCIDENT = KGR + "r5-measure-router-request", KGR + "r5-incident-router-intrusion"
-THINGS = {BLACKTECH, HOSTILE, CHINA, USA, TECHNIQUE, NPA, NISC, FBI, ADVISORY_2023, ADVISORY_2021, ADVISORY_NPA,
-          MEASURE, INCIDENT}
-SOURCES = {KGR + "report-r5-2023", KGR + "report-r3-2021", KGR + "r5-sec-p1-topic1", KGR + "r5-fig-1",
-           KGR + "r3-sec-1-1"}
+THINGS = {
+    BLACKTECH,
+    HOSTILE,
+    CHINA,
+    USA,
+    TECHNIQUE,
+    NPA,
+    NISC,
+    FBI,
+    ADVISORY_2023,
+    ADVISORY_2021,
+    ADVISORY_NPA,
+    MEASURE,
+    INCIDENT,
+}
+SOURCES = {
+    KGR + "report-r5-2023",
+    KGR + "report-r3-2021",
+    KGR + "r5-sec-p1-topic1",
+    KGR + "r5-fig-1",
+    KGR + "r3-sec-1-1",
+}
 RELATIONS = {
     (BLACKTECH, KG + "backedBy", CHINA),
     (BLACKTECH, KG + "uses", TECHNIQUE),
     (HOSTILE, KG + "targets", NPA),
     (FBI, KG + "country", USA),
-    (ADVISORY_2023, KG + "issuedBy", NPA), (ADVISORY_2023, KG + "issuedBy", NISC),
-    (ADVISORY_2023, KG + "issuedBy", FBI), (ADVISORY_2023, KG + "about", BLACKTECH),
-    (ADVISORY_2021, KG + "issuedBy", NPA), (ADVISORY_2021, KG + "issuedBy", NISC),
+    (ADVISORY_2023, KG + "issuedBy", NPA),
+    (ADVISORY_2023, KG + "issuedBy", NISC),
+    (ADVISORY_2023, KG + "issuedBy", FBI),
+    (ADVISORY_2023, KG + "about", BLACKTECH),
+    (ADVISORY_2021, KG + "issuedBy", NPA),
+    (ADVISORY_2021, KG + "issuedBy", NISC),
     (ADVISORY_NPA, KG + "issuedBy", NPA),
     (MEASURE, KG + "implementedBy", NPA),  # asserted as NPA kg:implemented the measure
     (INCIDENT, KG + "intrusionVector", TECHNIQUE),  # implies kg:uses, which is not drawn again
@@ -110,8 +134,17 @@ def test_each_relation_is_one_edge_however_inference_doubled_it(instances: nx.Mu
     assert instances.number_of_edges() == 13
     drawn = {key for _, _, key in instances.edges(keys=True)}
     # inverses, super-properties, chain shortcuts and class membership never become edges
-    assert not drawn & {KG + "issued", KG + "implemented", KG + "usedBy", KG + "targetedBy", KG + "reportedIn",
-                        KG + "mentionedIn", PROV + "wasAttributedTo", PROV + "wasAssociatedWith", RDF + "type"}
+    assert not drawn & {
+        KG + "issued",
+        KG + "implemented",
+        KG + "usedBy",
+        KG + "targetedBy",
+        KG + "reportedIn",
+        KG + "mentionedIn",
+        PROV + "wasAttributedTo",
+        PROV + "wasAssociatedWith",
+        RDF + "type",
+    }
 
 
 def test_with_sources_sections_figures_and_reports_are_nodes_too(small: kg.KnowledgeGraph) -> None:
@@ -130,16 +163,27 @@ def test_with_sources_sections_figures_and_reports_are_nodes_too(small: kg.Knowl
 def test_node_attributes_carry_labels_classes_and_properties(instances: nx.MultiDiGraph) -> None:
     actor = instances.nodes[BLACKTECH]
     assert (actor["label_en"], actor["label_ja"], actor["aliases"]) == ("BlackTech", "BlackTech", ["ブラックテック"])
-    assert (actor["type"], actor["kind"], actor["classes"]) == ("StateLinkedGroup", "ThreatActor",
-                                                                ["StateLinkedGroup", "ThreatActor"])
-    assert actor["properties"] == [(DCTERMS + "description", "China-backed group", "en"),
-                                   (DCTERMS + "description", "中国を背景とするグループ", "ja")]
+    assert (actor["type"], actor["kind"], actor["classes"]) == (
+        "StateLinkedGroup",
+        "ThreatActor",
+        ["StateLinkedGroup", "ThreatActor"],
+    )
+    assert actor["properties"] == [
+        (DCTERMS + "description", "China-backed group", "en"),
+        (DCTERMS + "description", "中国を背景とするグループ", "ja"),
+    ]
     agency = instances.nodes[NPA]
     assert (agency["label_ja"], agency["aliases"], agency["type"], agency["kind"]) == (
-        "警察庁", ["NPA"], "PoliceOrganisation", "Organisation")
+        "警察庁",
+        ["NPA"],
+        "PoliceOrganisation",
+        "Organisation",
+    )
     # a vocabulary term is a property shown by its labels, not a node
-    assert instances.nodes[MEASURE]["properties"] == [(KG + "measureKind", "request", "en"),
-                                                      (KG + "measureKind", "要請", "ja")]
+    assert instances.nodes[MEASURE]["properties"] == [
+        (KG + "measureKind", "request", "en"),
+        (KG + "measureKind", "要請", "ja"),
+    ]
     assert (DCTERMS + "date", "2023-09-27", "") in instances.nodes[ADVISORY_2023]["properties"]
     assert instances.graph["classes"]["StateLinkedGroup"]["parents"] == ["ThreatActor"]
     assert instances.graph["properties"][KG + "issuedBy"] == {"label_en": "issued by", "label_ja": "発出機関"}
@@ -154,41 +198,54 @@ def test_provenance_names_reports_sections_and_figures(instances: nx.MultiDiGrap
     advisory = instances.nodes[ADVISORY_2023]
     assert advisory["reports"] == [KGR + "report-r5-2023"]
     assert [(source["part"], source["year"], source["path"], source["figure"]) for source in advisory["sources"]] == [
-        (KGR + "r5-sec-p1-topic1", "2023", "第1部 トピック1", None), (KGR + "r5-fig-1", "2023", None, "1")]
+        (KGR + "r5-sec-p1-topic1", "2023", "第1部 トピック1", None),
+        (KGR + "r5-fig-1", "2023", None, "1"),
+    ]
     assert citations(instances, ADVISORY_2023, "en") == [
         "2023 report, 第1部 トピック1 “Topic 1 Public attribution of BlackTech”",
-        "2023 report, Figure 1 Advisory on BlackTech"]
+        "2023 report, Figure 1 Advisory on BlackTech",
+    ]
     assert citations(instances, ADVISORY_2023, "ja") == [
         "2023年の報告 第1部 トピック1 「トピック1 BlackTechに対するパブリック・アトリビューション」",
-        "2023年の報告 図表1 BlackTechに関する注意喚起"]
+        "2023年の報告 図表1 BlackTechに関する注意喚起",
+    ]
     assert instances.nodes[ADVISORY_2021]["reports"] == [KGR + "report-r3-2021"]
     assert instances.nodes[BLACKTECH]["reports"] == [] and citations(instances, BLACKTECH, "en") == []
     assert instances.graph["reports"][KGR + "report-r3-2021"]["year"] == "2021"
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("BlackTech", [BLACKTECH]),
-    ("ブラックテック", [BLACKTECH]),          # a Japanese alias
-    ("警察庁", [NPA]),                        # a Japanese label
-    ("npa", [NPA]),                           # an alias, whatever the case
-    ("ＮＰＡ", [NPA]),                        # full-width letters
-    ("  Federal Bureau  ", [FBI]),            # the one label that contains it
-    ("kgr:org-nisc", [NISC]),
-    (f"<{NISC}>", [NISC]),
-    (NISC, [NISC]),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("BlackTech", [BLACKTECH]),
+        ("ブラックテック", [BLACKTECH]),  # a Japanese alias
+        ("警察庁", [NPA]),  # a Japanese label
+        ("npa", [NPA]),  # an alias, whatever the case
+        ("ＮＰＡ", [NPA]),  # full-width letters
+        ("  Federal Bureau  ", [FBI]),  # the one label that contains it
+        ("kgr:org-nisc", [NISC]),
+        (f"<{NISC}>", [NISC]),
+        (NISC, [NISC]),
+    ],
+)
 def test_find_nodes_by_label_alias_or_iri(instances: nx.MultiDiGraph, name: str, expected: list[str]) -> None:
     assert find_nodes(instances, name) == expected
 
 
-@pytest.mark.parametrize(("name", "message"), [
-    ("Lazarus", "nothing is labelled 'Lazarus'"),
-    ("National", "'National' is part of several labels: National center of Incident readiness and Strategy for "
-                 "Cybersecurity (kgr:org-nisc), National Police Agency (kgr:org-npa); give a full label or an IRI"),
-    ("kgr:org-nobody", "'kgr:org-nobody' is not a node"),
-    ("zz:thing", "nothing is labelled 'zz:thing'"),
-    (" ", "the name to look for is empty"),
-])
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("Lazarus", "nothing is labelled 'Lazarus'"),
+        (
+            "National",
+            "'National' is part of several labels: National center of Incident readiness and Strategy for "
+            "Cybersecurity (kgr:org-nisc), National Police Agency (kgr:org-npa); give a full label or an IRI",
+        ),
+        ("kgr:org-nobody", "'kgr:org-nobody' is not a node"),
+        ("zz:thing", "nothing is labelled 'zz:thing'"),
+        (" ", "the name to look for is empty"),
+    ],
+)
 def test_find_nodes_says_why_nothing_was_found(instances: nx.MultiDiGraph, name: str, message: str) -> None:
     with pytest.raises(InputError, match="^" + re.escape(message)):
         find_nodes(instances, name)
@@ -289,8 +346,17 @@ def test_real_graph_things_and_relations(graph: kg.KnowledgeGraph, built: BuildR
     assert all(node.startswith(KGR) for node in real)
     assert all(data["label_en"] and data["label_ja"] and data["kind"] for _, data in real.nodes(data=True))
     drawn = {key for _, _, key in real.edges(keys=True)}
-    assert not drawn & {KG + "issued", KG + "implemented", KG + "usedBy", KG + "targetedBy", KG + "participatedIn",
-                        KG + "reportedIn", KG + "mentionedIn", RDF + "type", RDFS + "subClassOf"}
+    assert not drawn & {
+        KG + "issued",
+        KG + "implemented",
+        KG + "usedBy",
+        KG + "targetedBy",
+        KG + "participatedIn",
+        KG + "reportedIn",
+        KG + "mentionedIn",
+        RDF + "type",
+        RDFS + "subClassOf",
+    }
 
 
 def test_real_graph_finds_the_entities_the_issue_names(graph: kg.KnowledgeGraph) -> None:
@@ -305,8 +371,11 @@ def test_real_graph_blacktech_advisory_issuers_all_co_issued(graph: kg.Knowledge
     issuers = sorted(target for _, target, key in real.out_edges(ADVISORY_2023, keys=True) if key == KG + "issuedBy")
     assert {NPA, NISC, KGR + "org-fbi", KGR + "org-nsa", KGR + "org-cisa"} <= set(issuers)
     co = co_issuance_graph(real)
-    assert all(ADVISORY_2023 in co.edges[first, second]["advisories"]
-               for index, first in enumerate(issuers) for second in issuers[index + 1:])
+    assert all(
+        ADVISORY_2023 in co.edges[first, second]["advisories"]
+        for index, first in enumerate(issuers)
+        for second in issuers[index + 1 :]
+    )
 
 
 # --- views cut in SPARQL ------------------------------------------------------------------
@@ -314,10 +383,11 @@ def test_real_graph_blacktech_advisory_issuers_all_co_issued(graph: kg.Knowledge
 
 def test_views_cut_in_sparql_match_the_networkx_cut(small: kg.KnowledgeGraph, instances: nx.MultiDiGraph) -> None:
     """The SPARQL cut and the same cut of the whole instance graph give the same nodes and edges."""
-    for options, expected in [({"focus": "BlackTech", "depth": 2}, neighbourhood(instances, [BLACKTECH], 2)),
-                              ({"types": ["ThreatActor", "Advisory"]}, only_classes(instances, ["ThreatActor",
-                                                                                                 "Advisory"])),
-                              ({"report": "2021"}, from_report(instances, "2021"))]:
+    for options, expected in [
+        ({"focus": "BlackTech", "depth": 2}, neighbourhood(instances, [BLACKTECH], 2)),
+        ({"types": ["ThreatActor", "Advisory"]}, only_classes(instances, ["ThreatActor", "Advisory"])),
+        ({"report": "2021"}, from_report(instances, "2021")),
+    ]:
         cut = view_graph(small, **options)
         assert set(cut) == set(expected), options
         assert relations(cut) == relations(expected), options

@@ -11,7 +11,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     from kg.push import DEFAULT_BATCH, DEFAULT_TIMEOUT, PROTOCOLS
 
     parser = commands.add_parser(
-        "push", help="push the built graph to a remote SPARQL store (replaces the graph)",
+        "push",
+        help="push the built graph to a remote SPARQL store (replaces the graph)",
         description="Load the built store (ontology, graph and materialised inferences) into a remote store, "
         "replacing the named graph (or the default graph), so that pushing twice gives the same store. "
         "--protocol gsp (default) uses the SPARQL 1.1 Graph Store HTTP Protocol and --endpoint is the graph "
@@ -26,24 +27,46 @@ def register(commands: argparse._SubParsersAction) -> None:
         "    kg push --endpoint http://localhost:8890/sparql-graph-crud-auth --graph urn:kg "
         "--count-endpoint http://localhost:8890/sparql\n"
         "see docs/remote-endpoints.md for the URLs of Fuseki, GraphDB, Virtuoso, Neptune and Oxigraph",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--endpoint", required=True, metavar="URL",
-                        help="graph store URL (--protocol gsp) or update URL (--protocol update)")
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--endpoint",
+        required=True,
+        metavar="URL",
+        help="graph store URL (--protocol gsp) or update URL (--protocol update)",
+    )
     parser.add_argument("--graph", metavar="IRI", help="named graph to replace (default: the default graph)")
     parser.add_argument("--protocol", choices=PROTOCOLS, default="gsp", help="how to send the graph (default gsp)")
     parser.add_argument("--store", metavar="DIR", help="store folder written by `kg build` (default: $KG_STORE or .kg)")
-    parser.add_argument("--batch", type=positive_integer, default=DEFAULT_BATCH, metavar="TRIPLES",
-                        help=f"triples per request (default {DEFAULT_BATCH}); one batch is an atomic replace")
-    parser.add_argument("--timeout", type=positive_number, default=DEFAULT_TIMEOUT, metavar="SECONDS",
-                        help=f"seconds to wait for each request (default {DEFAULT_TIMEOUT:g})")
-    parser.add_argument("--count-endpoint", metavar="URL",
-                        help="query URL on which to count the pushed graph (default: read the graph back through "
-                        "--endpoint for gsp, a COUNT query to --endpoint for update)")
-    parser.add_argument("--bulk", metavar="DIR",
-                        help="Virtuoso on this host only: load through its bulk loader (ld_dir/rdf_loader_run via "
-                        "isql-vt) from a Turtle file written in DIR, a folder its DirsAllowed lists")
-    parser.add_argument("--isql-port", type=int, default=1111, metavar="PORT",
-                        help="with --bulk: Virtuoso's SQL port (default 1111)")
+    parser.add_argument(
+        "--batch",
+        type=positive_integer,
+        default=DEFAULT_BATCH,
+        metavar="TRIPLES",
+        help=f"triples per request (default {DEFAULT_BATCH}); one batch is an atomic replace",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=positive_number,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"seconds to wait for each request (default {DEFAULT_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--count-endpoint",
+        metavar="URL",
+        help="query URL on which to count the pushed graph (default: read the graph back through "
+        "--endpoint for gsp, a COUNT query to --endpoint for update)",
+    )
+    parser.add_argument(
+        "--bulk",
+        metavar="DIR",
+        help="Virtuoso on this host only: load through its bulk loader (ld_dir/rdf_loader_run via "
+        "isql-vt) from a Turtle file written in DIR, a folder its DirsAllowed lists",
+    )
+    parser.add_argument(
+        "--isql-port", type=int, default=1111, metavar="PORT", help="with --bulk: Virtuoso's SQL port (default 1111)"
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="print no progress")
     parser.set_defaults(run=run)
 
@@ -58,13 +81,27 @@ def run(arguments: argparse.Namespace) -> int:
     if arguments.bulk:
         if not arguments.graph:
             raise InputError("--bulk loads into a named graph: give --graph IRI")
-        report = bulk_push(arguments.endpoint, graph=arguments.graph, folder=Path(arguments.bulk),
-                           sql_port=arguments.isql_port, store=arguments.store, count_url=arguments.count_endpoint,
-                           timeout=arguments.timeout, progress=progress_printer(arguments.quiet))
+        report = bulk_push(
+            arguments.endpoint,
+            graph=arguments.graph,
+            folder=Path(arguments.bulk),
+            sql_port=arguments.isql_port,
+            store=arguments.store,
+            count_url=arguments.count_endpoint,
+            timeout=arguments.timeout,
+            progress=progress_printer(arguments.quiet),
+        )
         print(report.summary())
         return 0
-    report = push(arguments.endpoint, graph=arguments.graph, protocol=arguments.protocol, store=arguments.store,
-                  batch_size=arguments.batch, timeout=arguments.timeout, count_url=arguments.count_endpoint,
-                  progress=progress_printer(arguments.quiet))
+    report = push(
+        arguments.endpoint,
+        graph=arguments.graph,
+        protocol=arguments.protocol,
+        store=arguments.store,
+        batch_size=arguments.batch,
+        timeout=arguments.timeout,
+        count_url=arguments.count_endpoint,
+        progress=progress_printer(arguments.quiet),
+    )
     print(report.summary())
     return 0

@@ -23,35 +23,66 @@ The page needs no network: open it from disk in any browser.
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
-        "viz", help="write an interactive HTML view (overview, focus, types, report, co-issuance)",
+        "viz",
+        help="write an interactive HTML view (overview, focus, types, report, co-issuance)",
         description="Write a self-contained HTML page that draws the graph: things as nodes coloured and shaped by "
         "class, relations as labelled edges, a legend that filters by class, a search box, and tooltips with both "
         "labels, type, key properties and the report section or figure each fact comes from.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--output", "-o", metavar="FILE",
-                        help="HTML file to write, atomically (default: views/<view>.html)")
-    parser.add_argument("--focus", metavar="NAME_OR_IRI",
-                        help="show the neighbourhood of this entity: a label or alias (English or Japanese) or IRI")
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--output", "-o", metavar="FILE", help="HTML file to write, atomically (default: views/<view>.html)"
+    )
+    parser.add_argument(
+        "--focus",
+        metavar="NAME_OR_IRI",
+        help="show the neighbourhood of this entity: a label or alias (English or Japanese) or IRI",
+    )
     parser.add_argument("--depth", type=int, metavar="N", help="with --focus: how many steps out to go (default 2)")
-    parser.add_argument("--types", metavar="CLASS,...",
-                        help="keep only things of these classes, e.g. ThreatActor,Advisory,Organisation")
+    parser.add_argument(
+        "--types", metavar="CLASS,...", help="keep only things of these classes, e.g. ThreatActor,Advisory,Organisation"
+    )
     parser.add_argument("--report", metavar="YEAR", help="keep only facts from one report: 2021 or 2023")
-    parser.add_argument("--co-issuance", action="store_true",
-                        help="draw the agencies that issued advisories and attributions together instead")
-    parser.add_argument("--timeline", action="store_true",
-                        help="draw the dated facts (advisories, attributions, incidents, arrests, measures, "
-                        "operations, events, report publications) on a time axis instead")
-    parser.add_argument("--statistics", action="store_true",
-                        help="draw statistical series, observations and categories too (left out by default)")
-    parser.add_argument("--through-hubs", action="store_true",
-                        help="with --focus: expand through hubs (countries, sectors, things linked to many others) too")
-    parser.add_argument("--degree-cap", type=int, metavar="N",
-                        help="with --focus: do not expand through things linked to more than N others (default 25)")
-    parser.add_argument("--max-nodes", type=int, metavar="N",
-                        help="draw at most N things; a bigger view shows a sample of each class (default 5000)")
+    parser.add_argument(
+        "--co-issuance",
+        action="store_true",
+        help="draw the agencies that issued advisories and attributions together instead",
+    )
+    parser.add_argument(
+        "--timeline",
+        action="store_true",
+        help="draw the dated facts (advisories, attributions, incidents, arrests, measures, "
+        "operations, events, report publications) on a time axis instead",
+    )
+    parser.add_argument(
+        "--statistics",
+        action="store_true",
+        help="draw statistical series, observations and categories too (left out by default)",
+    )
+    parser.add_argument(
+        "--through-hubs",
+        action="store_true",
+        help="with --focus: expand through hubs (countries, sectors, things linked to many others) too",
+    )
+    parser.add_argument(
+        "--degree-cap",
+        type=int,
+        metavar="N",
+        help="with --focus: do not expand through things linked to more than N others (default 25)",
+    )
+    parser.add_argument(
+        "--max-nodes",
+        type=int,
+        metavar="N",
+        help="draw at most N things; a bigger view shows a sample of each class (default 5000)",
+    )
     parser.add_argument("--lang", choices=("en", "ja"), default="en", help="language of the labels (default en)")
-    parser.add_argument("--sources", action="store_true",
-                        help="draw report sections, figures and reports as nodes too (tooltips always cite them)")
+    parser.add_argument(
+        "--sources",
+        action="store_true",
+        help="draw report sections, figures and reports as nodes too (tooltips always cite them)",
+    )
     add_store_options(parser)
     parser.set_defaults(run=run)
 
@@ -100,20 +131,32 @@ def run(arguments: argparse.Namespace) -> int:
     if arguments.timeline:
         return _timeline(arguments, types, started)
     with open_from(arguments) as graph:
-        view = view_graph(graph, focus=arguments.focus, depth=2 if arguments.depth is None else arguments.depth,
-                          types=types, report=arguments.report, co_issuance=arguments.co_issuance,
-                          sources=arguments.sources, statistics=arguments.statistics,
-                          through_hubs=arguments.through_hubs, degree_cap=arguments.degree_cap,
-                          max_nodes=arguments.max_nodes)
+        view = view_graph(
+            graph,
+            focus=arguments.focus,
+            depth=2 if arguments.depth is None else arguments.depth,
+            types=types,
+            report=arguments.report,
+            co_issuance=arguments.co_issuance,
+            sources=arguments.sources,
+            statistics=arguments.statistics,
+            through_hubs=arguments.through_hubs,
+            degree_cap=arguments.degree_cap,
+            max_nodes=arguments.max_nodes,
+        )
     output = arguments.output or default_output(view)
     written = write_html(view, output, lang=arguments.lang)
     if truncated := view.graph.get("truncated"):
         total = f" of {truncated['total']:,}" if truncated.get("total") else ""
-        print(f"kg viz: the view is bigger than a page can draw: showing {truncated['shown']:,}{total} things, "
-              "a sample of each class; narrow it with --types, --report or --focus, or raise --max-nodes",
-              file=sys.stderr)
-    print(f"wrote {written}: {view.number_of_nodes()} nodes, {view.number_of_edges()} edges "
-          f"({time.perf_counter() - started:.1f}s)")
+        print(
+            f"kg viz: the view is bigger than a page can draw: showing {truncated['shown']:,}{total} things, "
+            "a sample of each class; narrow it with --types, --report or --focus, or raise --max-nodes",
+            file=sys.stderr,
+        )
+    print(
+        f"wrote {written}: {view.number_of_nodes()} nodes, {view.number_of_edges()} edges "
+        f"({time.perf_counter() - started:.1f}s)"
+    )
     return 0
 
 
@@ -125,15 +168,19 @@ def _timeline(arguments: argparse.Namespace, types: list[str] | None, started: f
 
     for option in ("focus", "co_issuance", "sources", "statistics"):
         if getattr(arguments, option):
-            raise InputError(f"--{option.replace('_', '-')} does not apply to --timeline; filter it with --report "
-                             "and --types, or in the page")
+            raise InputError(
+                f"--{option.replace('_', '-')} does not apply to --timeline; filter it with --report "
+                "and --types, or in the page"
+            )
     with open_from(arguments) as graph:
         facts = timeline_facts(graph, report=arguments.report, types=types)
     output = arguments.output or "views/timeline" + (f"-{facts.year}" if facts.year else "") + ".html"
     written = write_timeline(facts, output, lang=arguments.lang)
     if facts.total > len(facts.items):
-        print(f"kg viz: the timeline is bigger than a page can draw: showing {len(facts.items):,} of "
-              f"{facts.total:,} dated facts, a sample of each kind; narrow it with --report or --types",
-              file=sys.stderr)
+        print(
+            f"kg viz: the timeline is bigger than a page can draw: showing {len(facts.items):,} of "
+            f"{facts.total:,} dated facts, a sample of each kind; narrow it with --report or --types",
+            file=sys.stderr,
+        )
     print(f"wrote {written}: {len(facts.items)} dated facts ({time.perf_counter() - started:.1f}s)")
     return 0
