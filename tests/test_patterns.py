@@ -103,6 +103,11 @@ def test_one_indicator_in_two_series_is_caught() -> None:
     assert rows == {KGR + "test-series", KGR + "test-series-2023"}
 
 
+def test_a_subset_larger_than_its_population_or_inside_its_own_series_is_caught() -> None:
+    rows = quality_rows("subset-population-violation", "subset-population.ttl")
+    assert rows == {KGR + "test-answers-larger", KGR + "test-part-as-subset"}
+
+
 def test_two_categories_of_one_dimension_are_caught() -> None:
     assert quality_rows("category-dimension-violation", "two-categories-one-dimension.ttl") == {KGR + "test-weak-a"}
 
