@@ -288,7 +288,9 @@ def check_derived(
 
     ``computation-previous-from-change``: the base's value less the change its
     ``derivation_printed`` states (which must occur in a cited part);
-    ``computation-remainder``: the first observation (a total) less the others (its parts).
+    ``computation-remainder``: the first observation (a total) less the others (its parts);
+    ``computation-at-least-one``: 1, a lower bound (``bound-at-least``), where the
+    ``derivation_printed`` (which must occur in a cited part) says some exist without a number.
     """
     inputs = cells["computed_from"].split()
     value = Decimal(cells["value"])
@@ -303,6 +305,11 @@ def check_derived(
         )
         change = change_value(cells["derivation_printed"])
         expected = values[inputs[0]] - change if change is not None else None
+    elif cells["computation"] == "computation-at-least-one":
+        evidence = (
+            find_in_parts(cells["derivation_printed"], parts, spans, corpus) if cells["derivation_printed"] else None
+        )
+        expected = Decimal(1) if cells["bound"] == "bound-at-least" else None
     elif cells["computation"] == "computation-remainder":
         expected = values[inputs[0]] - sum((values[name] for name in inputs[1:]), Decimal(0))
     return Finding(iri, text, value, expected, evidence, where, derived=True)
