@@ -248,15 +248,15 @@ def change_value(printed: str) -> Decimal | None:
 
 
 #: Cells that quote the report besides the number and its change: each must occur in a cited part.
-QUOTED_COLUMNS = ("printed_rounded", "trend_printed")
+QUOTED_COLUMNS = ("printed_rounded", "trend_printed", "record_printed")
 
 
 def quoted_problem(cells: dict[str, str], parts: list[str], spans: dict[str, Span], corpus: Path) -> str:
     """Say what is wrong with an observation's other quotations, in one line ('' when nothing is).
 
     Each of :data:`QUOTED_COLUMNS` must occur in a cited part; a rounded printing
-    (``約87.3億円``) must round the stored value to its last printed digit; a trend needs the
-    text that states it.
+    (``約87.3億円``) must round the stored value to its last printed digit; a trend and a
+    record need the text that states them.
     """
     if rounded := cells.get("printed_rounded"):
         try:
@@ -272,6 +272,8 @@ def quoted_problem(cells: dict[str, str], parts: list[str], spans: dict[str, Spa
             return f"{column} {text!r} not found in the cited section or figure"
     if cells.get("trend_direction") and not cells.get("trend_printed"):
         return "trend_direction without the trend_printed that states it"
+    if cells.get("record") and not cells.get("record_printed"):
+        return "record without the record_printed that states it"
     return ""
 
 
