@@ -27,9 +27,10 @@ from typing import Any
 import pytest
 
 import kg
-from kg.build import BuildReport
+from kg.answers import answer_key, inference_dependent_queries
+from kg.build import BuildReport, Sources
 from kg.errors import EndpointError, InputError, KgError, QuerySyntaxError
-from kg.push import answer_key, inference_dependent_queries, push
+from kg.push import push
 from kg.queries import catalog
 from kg.serve import OxigraphServer, Service, free_port, serve
 from kg.store.remote import ENV_FILE, ENV_PASSWORD, ENV_TOKEN, ENV_USER, RemoteStore
@@ -138,7 +139,8 @@ def test_queries_that_need_the_builds_inferences_are_found(small_project: Path) 
         "SELECT ?a WHERE { ?a a/rdfs:subClassOf* kg:Advisory ; kg:issuedBy kgr:test-agency }\n", encoding="utf-8"
     )
     (cq / "cq-needs-superclass.rq").write_text("SELECT ?o WHERE { ?o a kg:Organisation }\n", encoding="utf-8")
-    found = inference_dependent_queries()
+    sources = Sources.of(small_project)
+    found = inference_dependent_queries(sources.files, sources.queries)
     assert "cq-needs-inverse" in found and "cq-needs-superclass" in found
     assert "cq-walks-subclasses" not in found
 
