@@ -66,7 +66,7 @@ def prepare(size: int, work: Path) -> tuple[Path, int]:
     made = generate(size, project, seed=SEED, include=PROJECT / "graph")  # as bench.run: the shipped graph too
     log(f"generated {made.triples} triples; building")
     os.environ["KG_HOME"] = str(project)
-    report = build(home=project / ".kg", force=True, validate=False)
+    report = build(store=project / ".kg", force=True, validate=False)
     return project / ".kg", report.triples
 
 

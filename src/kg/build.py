@@ -111,11 +111,11 @@ class Sources:
     ontology: Path
 
     @classmethod
-    def of(cls, home: Path) -> Sources:
+    def of(cls, home: Path, *, graph: Path | None = None) -> Sources:
         """Return the sources of the project folder ``home``: ``ontology/*.ttl`` (the shapes apart),
-        ``graph/**/*.ttl``, ``ontology/shapes.ttl`` and ``queries/``."""
+        ``graph/**/*.ttl`` (or those of the folder ``graph``), ``ontology/shapes.ttl`` and ``queries/``."""
         home = Path(home)
-        ontology, graph = home / "ontology", home / "graph"
+        ontology, graph = home / "ontology", Path(graph) if graph is not None else home / "graph"
         files = source_files(ontology=ontology, graph=graph) if ontology.is_dir() else []
         return cls(tuple(files), ontology / SHAPES, home / "queries", graph, ontology)
 
