@@ -33,7 +33,8 @@ from kg.errors import EndpointError, InputError, KgError, QuerySyntaxError
 from kg.push import push
 from kg.queries import catalog
 from kg.serve import OxigraphServer, Service, free_port, serve
-from kg.store.remote import ENV_FILE, ENV_PASSWORD, ENV_TOKEN, ENV_USER, RemoteStore
+from kg.store.remote import RemoteStore
+from kg.store.transport import ENV_FILE, ENV_PASSWORD, ENV_TOKEN, ENV_USER
 from tests.helpers import run_kg
 from tests.oxigraph_server import child_processes, kg_serve_process, oxigraph_server, process_exists
 

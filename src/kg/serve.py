@@ -21,9 +21,17 @@ server with a deep listen queue) takes the public address and, for every request
 The build served is held (:func:`kg.store.builds.hold`) until the service stops. docs/serving.md
 says what each promise means and which test shows it.
 
->>> with serve(port=0) as service:                  # doctest: +SKIP
-...     print(service.query_url)
-http://127.0.0.1:41234/query
+>>> import tempfile, kg
+>>> from kg.build import Sources, build
+>>> from kg.paths import project_home
+>>> with tempfile.TemporaryDirectory() as folder:
+...     _ = build(sources=Sources.of(project_home()), store=Path(folder), validate=False)
+...     with serve(Path(folder), port=0, writable=True) as service:
+...         print(service.query_url)
+...         with kg.open_graph(endpoint=service.query_url) as graph:
+...             graph.query("ASK { kgr:actor-blacktech a kg:ThreatActor }").boolean
+http://127.0.0.1:.../query
+True
 """
 
 from __future__ import annotations
