@@ -285,7 +285,10 @@ def test_writable_serve_accepts_updates_on_a_copy_and_never_writes_the_store(
         store = RemoteStore(service.query_url)
         assert store.execute("ASK { <urn:a> <urn:b> <urn:c> }").boolean is True
         assert store.execute(ALL_TRIPLES).rows == [(built.triples + 1,)]
+        copy = service.backend.copy  # the store's backup of the build, served by `oxigraph serve`
+        assert copy is not None and copy.is_dir() and not copy.is_relative_to(store_home)
     assert graph.query("ASK { <urn:a> <urn:b> <urn:c> }").boolean is False
+    assert not copy.exists()  # removed with its changes when the server stopped
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])

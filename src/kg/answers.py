@@ -49,7 +49,7 @@ def answer_key(result: QueryResult) -> tuple[Any, ...]:
 def inference_dependent_queries(sources: Iterable[str | Path], folder: Path | None = None) -> list[str]:
     """Return the named queries whose answers change without the inferences ``kg build`` materialises.
 
-    ``sources`` are the Turtle files a build loads (:func:`kg.build.Sources.files`), ``folder``
+    ``sources`` are the Turtle files a build loads (``Sources.files``, :class:`kg.build.Sources`), ``folder``
     the named queries' folder. These are the queries that give other answers on a remote store
     loaded with the source Turtle files instead of the pushed graph (unless that store infers the
     same, and no more). The sources are loaded twice in memory, with and without inference;
