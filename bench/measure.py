@@ -132,7 +132,7 @@ def task_build(options: dict[str, Any]) -> None:
     """Build the store and report the build's own timings of its steps."""
     from kg.build import build
 
-    seconds, report = timed(lambda: build(home=Path(options["store"]), force=True, validate=options["validate"]))
+    seconds, report = timed(lambda: build(store=Path(options["store"]), force=True, validate=options["validate"]))
     emit(
         "done",
         seconds={**report.seconds, "total": seconds},

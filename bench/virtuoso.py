@@ -12,7 +12,7 @@ and measures, in this one run:
   through ``isql-vt``, from the Turtle ``kg export`` writes; the export is timed apart);
 * every named query (``kg.queries.catalog()``): the median of ``--repeat`` runs on the embedded
   store and on Virtuoso (``RemoteStore`` on ``/sparql``, the graph as ``default-graph-uri``), and
-  whether the two answers are the same (:func:`kg.push.answer_key`).
+  whether the two answers are the same (:func:`kg.answers.answer_key`).
 
 Progress goes to stderr, the Markdown table to stdout, the figures to ``--output`` as JSON.
 """
@@ -66,7 +66,7 @@ def prepare(size: int, work: Path) -> tuple[Path, int]:
     made = generate(size, project, seed=SEED, include=PROJECT / "graph")  # as bench.run: the shipped graph too
     log(f"generated {made.triples} triples; building")
     os.environ["KG_HOME"] = str(project)
-    report = build(home=project / ".kg", force=True, validate=False)
+    report = build(store=project / ".kg", force=True, validate=False)
     return project / ".kg", report.triples
 
 
@@ -74,8 +74,9 @@ def measure(size: int, repeat: int, work: Path, built: Path | None = None) -> di
     """Load the graph into Virtuoso both ways and time every named query on both stores
     (``built``: a store of the generated graph built earlier, instead of generating and building one)."""
     import kg
+    from kg.answers import answer_key
     from kg.export import export_triples
-    from kg.push import answer_key, push
+    from kg.push import push
     from kg.queries import catalog
     from kg.store.remote import RemoteStore
     from kg.store.transport import Credentials

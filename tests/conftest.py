@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import kg
-from kg.build import BuildReport, build
+from kg.build import BuildReport, Sources, build
 from kg.paths import corpus_dir
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -26,7 +26,7 @@ def store_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def built(store_home: Path) -> BuildReport:
     """Build the real graph once for the session (validation included)."""
-    return build(home=store_home, force=True)
+    return build(sources=Sources.of(PROJECT), store=store_home, force=True)
 
 
 @pytest.fixture(scope="session")

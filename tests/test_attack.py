@@ -98,7 +98,7 @@ def test_quality_query_finds_a_technique_with_neither_id_nor_reason(small_projec
         encoding="utf-8",
     )
     store = tmp_path / "store"
-    build(home=store, force=True, validate=False)
+    build(store=store, force=True, validate=False)
     with kg.open_graph(store) as opened:
         found = [row["focus"]["value"] for row in opened.query("technique-without-attack-mapping-violation").bindings]
     assert found == ["https://w3id.org/npa-cyber-kg/id/technique-unmapped"]

@@ -27,12 +27,14 @@ from typing import Any
 import pytest
 
 import kg
-from kg.build import BuildReport
+from kg.answers import answer_key, inference_dependent_queries
+from kg.build import BuildReport, Sources
 from kg.errors import EndpointError, InputError, KgError, QuerySyntaxError
-from kg.push import answer_key, inference_dependent_queries, push
+from kg.push import push
 from kg.queries import catalog
 from kg.serve import OxigraphServer, Service, free_port, serve
-from kg.store.remote import ENV_FILE, ENV_PASSWORD, ENV_TOKEN, ENV_USER, RemoteStore
+from kg.store.remote import RemoteStore
+from kg.store.transport import ENV_FILE, ENV_PASSWORD, ENV_TOKEN, ENV_USER
 from tests.helpers import run_kg
 from tests.oxigraph_server import child_processes, kg_serve_process, oxigraph_server, process_exists
 
@@ -138,7 +140,8 @@ def test_queries_that_need_the_builds_inferences_are_found(small_project: Path) 
         "SELECT ?a WHERE { ?a a/rdfs:subClassOf* kg:Advisory ; kg:issuedBy kgr:test-agency }\n", encoding="utf-8"
     )
     (cq / "cq-needs-superclass.rq").write_text("SELECT ?o WHERE { ?o a kg:Organisation }\n", encoding="utf-8")
-    found = inference_dependent_queries()
+    sources = Sources.of(small_project)
+    found = inference_dependent_queries(sources.files, sources.queries)
     assert "cq-needs-inverse" in found and "cq-needs-superclass" in found
     assert "cq-walks-subclasses" not in found
 
@@ -282,7 +285,10 @@ def test_writable_serve_accepts_updates_on_a_copy_and_never_writes_the_store(
         store = RemoteStore(service.query_url)
         assert store.execute("ASK { <urn:a> <urn:b> <urn:c> }").boolean is True
         assert store.execute(ALL_TRIPLES).rows == [(built.triples + 1,)]
+        copy = service.backend.copy  # the store's backup of the build, served by `oxigraph serve`
+        assert copy is not None and copy.is_dir() and not copy.is_relative_to(store_home)
     assert graph.query("ASK { <urn:a> <urn:b> <urn:c> }").boolean is False
+    assert not copy.exists()  # removed with its changes when the server stopped
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from kg.answers import answer_key
 from kg.build import BuildReport
 from kg.errors import EndpointError
 from kg.graph import KnowledgeGraph
-from kg.push import answer_key, push
+from kg.push import push
 from kg.queries import catalog
 from kg.results import QueryResult
 from kg.store.remote import RemoteStore

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,13 +16,11 @@ import networkx as nx
 import pytest
 
 import kg
-from kg.build import BuildReport, check, load_sources, source_files
+from kg.build import BuildReport, Sources, build, check
 from kg.errors import InputError
-from kg.infer import materialise
 from kg.namespaces import DCTERMS, KG, KGR, PROV, RDF, RDFS
 from kg.push import push
 from kg.serve import OxigraphServer
-from kg.store.embedded import OxigraphStore
 from kg.viz.network import (
     citations,
     co_issuance_graph,
@@ -35,7 +32,6 @@ from kg.viz.network import (
     only_classes,
     view_graph,
 )
-from tests.helpers import run_kg
 from tests.oxigraph_server import oxigraph_server
 
 __all__ = ["oxigraph_server"]  # the fixture, imported so that pytest finds it here
@@ -96,23 +92,16 @@ RELATIONS = {
 def fixture_graph() -> kg.KnowledgeGraph:
     """The test graph in an in-memory Oxigraph store: the real ontology and tests/data/viz,
     with the inferences `kg build` materialises."""
-    store = load_sources(source_files(graph=DATA))
-    materialise(store)
-    return kg.KnowledgeGraph(OxigraphStore(store))
+    return kg.load(Sources.of(PROJECT, graph=DATA).files)
 
 
 def build_fixture_project(folder: Path) -> dict[str, str]:
-    """Build tests/data/viz into a project and store of their own under ``folder`` with
-    `kg build`, as a user would, and return the environment in which `kg` commands use them."""
-    home = folder / "project"
-    shutil.copytree(PROJECT / "ontology", home / "ontology")
-    shutil.copytree(PROJECT / "queries" / "qc", home / "queries" / "qc")
-    (home / "queries" / "cq").mkdir()
-    shutil.copytree(DATA, home / "graph", ignore=shutil.ignore_patterns("*.md"))
-    env = {**os.environ, "KG_HOME": str(home), "KG_STORE": str(home / ".kg")}
-    result = run_kg("build", "--quiet", env=env)
-    assert result.returncode == 0, result.stderr
-    return env
+    """Build tests/data/viz with the real ontology, shapes and quality queries into a store of
+    its own under ``folder``, and return the environment in which `kg` commands use it."""
+    store = folder / ".kg"
+    report = build(sources=Sources.of(PROJECT, graph=DATA), store=store)  # validates, as `kg build` does
+    assert report.built
+    return {**os.environ, "KG_STORE": str(store)}
 
 
 def relations(graph: nx.MultiDiGraph) -> set[tuple[str, str, str]]:

@@ -8,17 +8,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pyoxigraph
 import pytest
 
 import kg
-from kg.build import load_sources, source_files
-from kg.infer import materialise
+from kg.build import Sources
 from kg.namespaces import KGR
-from kg.store.embedded import OxigraphStore
 from kg.viz.timeline import render_timeline, span, timeline_facts, write_timeline
 from tests.test_viz_browser import HOSTILE_LABELS, browser, kg_in, opened, screenshot
-from tests.test_viz_network import DATA, build_fixture_project
+from tests.test_viz_network import DATA, PROJECT, build_fixture_project
 
 __all__ = ["browser"]  # the fixture, imported so that pytest finds it here
 
@@ -43,11 +40,10 @@ NO_PROBLEMS = {"requests": [], "errors": [], "dialogs": [], "csp": []}
 
 
 @pytest.fixture(scope="module")
-def dated() -> kg.KnowledgeGraph:
-    store = load_sources(source_files(graph=DATA))
-    store.load(EXTRA, format=pyoxigraph.RdfFormat.TURTLE)
-    materialise(store)
-    return kg.KnowledgeGraph(OxigraphStore(store))
+def dated(tmp_path_factory: pytest.TempPathFactory) -> kg.KnowledgeGraph:
+    extra = tmp_path_factory.mktemp("dated") / "extra.ttl"
+    extra.write_text(EXTRA, encoding="utf-8")
+    return kg.load([*Sources.of(PROJECT, graph=DATA).files, extra])
 
 
 @pytest.fixture(scope="module")

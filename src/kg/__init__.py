@@ -3,8 +3,12 @@
 The Python API that the ``kg`` command, the notebooks and the tests share:
 
 >>> import kg
->>> graph = kg.open_graph()                       # doctest: +SKIP
->>> graph.select("cq-r5a-blacktech-advisory-issuers").rows   # doctest: +SKIP
+>>> from kg.build import Sources
+>>> from kg.paths import project_home
+>>> with kg.load(Sources.of(project_home()).files) as graph:    # or kg.open_graph(): the built store
+...     result = graph.select("cq-r5a-blacktech-advisory-issuers")
+>>> sorted({row[3] for row in result.rows})                    # the issuers' countries
+['Japan', 'United States']
 
 Heavy dependencies (rdflib, pySHACL, networkx, pyvis) are imported only by the functions that
 need them, and the names below only when first used (``kg.__version__`` reads the installed
@@ -19,12 +23,12 @@ from typing import TYPE_CHECKING, Any
 from kg.errors import KgError
 
 if TYPE_CHECKING:
-    from kg.graph import KnowledgeGraph, open_graph
+    from kg.graph import KnowledgeGraph, load, open_graph
     from kg.results import QueryResult
 
     __version__: str
 
-_LAZY = {"KnowledgeGraph": "kg.graph", "open_graph": "kg.graph", "QueryResult": "kg.results"}
+_LAZY = {"KnowledgeGraph": "kg.graph", "load": "kg.graph", "open_graph": "kg.graph", "QueryResult": "kg.results"}
 
 
 def __getattr__(name: str) -> Any:
@@ -46,4 +50,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'kg' has no attribute {name!r}")
 
 
-__all__ = ["KgError", "KnowledgeGraph", "QueryResult", "__version__", "open_graph"]
+__all__ = ["KgError", "KnowledgeGraph", "QueryResult", "__version__", "load", "open_graph"]

@@ -1,9 +1,18 @@
 """Build the graph: load the ontology and every Turtle file under ``graph/``, materialise the
 inferences, validate, and write the on-disk Oxigraph store atomically.
 
->>> from kg.build import build                    # doctest: +SKIP
->>> report = build(progress=print)                # doctest: +SKIP
->>> report.triples                                # doctest: +SKIP
+The inputs are explicit: :class:`Sources` names the files (``Sources.of(folder)`` takes a
+project folder's layout) and ``store`` the folder the build is kept in. The shipped graph,
+validated and built into a store of its own:
+
+>>> import tempfile, kg
+>>> from kg.paths import project_home
+>>> sources = Sources.of(project_home())
+>>> with tempfile.TemporaryDirectory() as folder:            # validates; raises ValidationFailed if not
+...     report = build(sources=sources, store=Path(folder) / ".kg")
+...     with kg.open_graph(Path(folder) / ".kg") as graph:
+...         graph.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows == [(report.triples,)]
+True
 """
 
 from __future__ import annotations
@@ -20,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import InputError, StoreMissingError, ValidationFailed
-from kg.paths import graph_dir, ontology_dir, shapes_file, store_home
 from kg.validate import ValidationReport
 
 #: Bump when the build pipeline changes what it writes, so that stores are rebuilt.
@@ -68,11 +76,69 @@ def display_path(path: Path) -> str:
 
 
 def source_files(*, ontology: Path | None = None, graph: Path | None = None) -> list[Path]:
-    """Return the Turtle files a build loads: ontology modules (not the shapes), then the graph."""
+    """Return the Turtle files a build loads: ontology modules (not the shapes), then the graph
+    (each folder defaults to the project's, :mod:`kg.paths`)."""
+    from kg.paths import graph_dir, ontology_dir
+
     ontology = ontology or ontology_dir()
     graph = graph or graph_dir()
-    modules = sorted(path for path in ontology.glob("*.ttl") if path.name != shapes_file().name)
+    modules = sorted(path for path in ontology.glob("*.ttl") if path.name != SHAPES)
     return modules + sorted(graph.rglob("*.ttl"))
+
+
+#: The SHACL shapes' file name in a project's ``ontology/`` folder (not loaded as a module).
+SHAPES = "shapes.ttl"
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What a build reads: the ontology modules and the graph's Turtle files, the SHACL shapes, and
+    the folder of named queries (whose ``qc/`` quality queries validation runs).
+
+    ``graph`` is the folder of the facts (files under it count as facts for the shrink guard);
+    ``home`` the project folder (None: not a project) that messages name files relative to.
+
+    >>> from kg.paths import project_home
+    >>> sources = Sources.of(project_home())
+    >>> sources.shapes.name, sources.files[0].parent.name, sources.files[-1].parent.parent.name
+    ('shapes.ttl', 'ontology', 'graph')
+    """
+
+    files: tuple[Path, ...]
+    shapes: Path
+    queries: Path
+    graph: Path
+    ontology: Path
+
+    @classmethod
+    def of(cls, home: Path, *, graph: Path | None = None) -> Sources:
+        """Return the sources of the project folder ``home``: ``ontology/*.ttl`` (the shapes apart),
+        ``graph/**/*.ttl`` (or those of the folder ``graph``), ``ontology/shapes.ttl`` and ``queries/``."""
+        home = Path(home)
+        ontology, graph = home / "ontology", Path(graph) if graph is not None else home / "graph"
+        files = source_files(ontology=ontology, graph=graph) if ontology.is_dir() else []
+        return cls(tuple(files), ontology / SHAPES, home / "queries", graph, ontology)
+
+    def facts(self) -> int:
+        """Return how many of the files are facts (lie under ``graph``)."""
+        return sum(1 for path in self.files if path.is_relative_to(self.graph))
+
+    def check(self) -> None:
+        """Raise :class:`~kg.errors.InputError` unless there is an ontology and a file to load."""
+        if not self.ontology.is_dir():
+            raise InputError(
+                "no ontology/ folder here: set KG_HOME to the folder holding ontology/, graph/ and queries/",
+                path=str(self.ontology),
+            )
+        if not self.files:
+            raise InputError("no Turtle files found", path=str(self.graph))
+
+
+def project_sources() -> Sources:
+    """Return the sources of the project :func:`kg.paths.project_home` names (``KG_HOME``)."""
+    from kg.paths import project_home
+
+    return Sources.of(project_home())
 
 
 def inputs_digest(files: list[Path], shapes: Path) -> str:
@@ -126,14 +192,22 @@ def class_counts(store: Any) -> dict[str, int]:
 
 
 def check(
-    store: Any, *, progress: Progress | None = None, shapes: Path | None = None, engine: str = "sparql"
+    store: Any,
+    *,
+    progress: Progress | None = None,
+    shapes: Path | None = None,
+    engine: str = "sparql",
+    queries: Path | None = None,
 ) -> ValidationReport:
-    """Validate a loaded, inferred in-memory store: SHACL shapes (checked by ``engine``, see
-    :data:`kg.validate.ENGINES`) and quality queries."""
+    """Validate a loaded, inferred in-memory store: SHACL shapes (``shapes``, default the project's;
+    checked by ``engine``, see :data:`kg.validate.ENGINES`) and the quality queries of ``queries``."""
     from kg.store.embedded import OxigraphStore
     from kg.validate import ValidationReport, quality_violations, shacl_violations
 
-    shapes = shapes or shapes_file()
+    if shapes is None:
+        from kg.paths import shapes_file
+
+        shapes = shapes_file()
     if not shapes.is_file():
         raise InputError("the SHACL shapes file is missing", path=display_path(shapes))
     load_sources([shapes])  # a malformed shapes file is one line naming its line, as any Turtle file
@@ -142,27 +216,26 @@ def check(
     violations = shacl_violations(store, shapes, engine=engine)
     if progress:
         progress("running the quality queries")
-    violations += quality_violations(OxigraphStore(store))
+    violations += quality_violations(OxigraphStore(store), queries)
     from kg.infer import triple_count
 
     return ValidationReport(violations, checked_triples=triple_count(store))
 
 
-def prepare(*, progress: Progress | None = None) -> tuple[Any, list[Path], int, int, dict[str, float]]:
-    """Load and infer: return the in-memory store, the files, asserted and inferred counts, timings."""
+def prepare(
+    sources: Sources | None = None, *, progress: Progress | None = None
+) -> tuple[Any, list[Path], int, int, dict[str, float]]:
+    """Load and infer ``sources`` (default the project's): return the in-memory pyoxigraph store,
+    the files, asserted and inferred counts, and the seconds each step took."""
+    from kg.graph import load
     from kg.infer import materialise
 
+    sources = sources or project_sources()
+    sources.check()
     seconds: dict[str, float] = {}
-    if not ontology_dir().is_dir():
-        raise InputError(
-            "no ontology/ folder here: set KG_HOME to the folder holding ontology/, graph/ and queries/",
-            path=str(ontology_dir()),
-        )
-    files = source_files()
-    if not files:
-        raise InputError("no Turtle files found", path=str(graph_dir()))
     started = time.perf_counter()
-    store = load_sources(files, progress=progress)
+    graph = load(sources.files, infer=False, progress=progress)
+    store = graph.store.store  # type: ignore[attr-defined]
     seconds["parse"] = time.perf_counter() - started
     asserted = len(store)
     started = time.perf_counter()
@@ -170,7 +243,7 @@ def prepare(*, progress: Progress | None = None) -> tuple[Any, list[Path], int, 
         progress(f"inferring over {asserted} triples")
     inferred = materialise(store)
     seconds["infer"] = time.perf_counter() - started
-    return store, files, asserted, inferred, seconds
+    return store, list(sources.files), asserted, inferred, seconds
 
 
 #: Quads per bulk write: small enough that the writer's buffers stay far below the in-memory
@@ -198,15 +271,20 @@ def copy_quads(source: Any, target: Any, *, batch: int = WRITE_BATCH) -> None:
 DEFAULT_MAX_DROP = 0.5
 
 
-def shrink_guard(home: Path, *, graph_files: int, triples: int, max_drop: float) -> None:
-    """Refuse a build that has no facts, or fewer triples than the live store by more than ``max_drop``."""
+def shrink_guard(home: Path, *, graph_files: int, triples: int, max_drop: float, graph: Path | None = None) -> None:
+    """Refuse a build that has no facts (no files in the ``graph`` folder), or fewer triples than
+    the live store by more than ``max_drop``."""
     from kg.store.embedded import read_manifest
 
     if graph_files == 0:
+        if graph is None:
+            from kg.paths import graph_dir
+
+            graph = graph_dir()
         raise InputError(
             "no facts to build: graph/ has no Turtle files (is KG_HOME right?); "
             "use --allow-shrink to build an ontology-only store anyway",
-            path=display_path(graph_dir()),
+            path=display_path(graph),
         )
     try:
         manifest = read_manifest(home)
@@ -223,16 +301,20 @@ def shrink_guard(home: Path, *, graph_files: int, triples: int, max_drop: float)
 
 def build(
     *,
+    sources: Sources | None = None,
+    store: Path | None = None,
     force: bool = False,
     validate: bool = True,
-    home: Path | None = None,
     progress: Progress | None = None,
     wait: bool = False,
     allow_shrink: bool = False,
     max_drop: float = DEFAULT_MAX_DROP,
     notice: Progress | None = None,
 ) -> BuildReport:
-    """Build the store under ``home`` (default ``KG_STORE``) unless its inputs are unchanged.
+    """Build ``sources`` into the store folder ``store`` unless its inputs are unchanged.
+
+    Left out, they are the project's (``KG_HOME``) and its store (``KG_STORE``, :mod:`kg.paths`);
+    the ``kg`` command always names both.
 
     One build at a time writes a store: another one running raises
     :class:`~kg.store.builds.BuildLocked` at once, or is waited for with ``wait``. Folders left by
@@ -248,18 +330,21 @@ def build(
 
     if not 0 <= max_drop <= 1:
         raise InputError(f"--max-drop is a fraction from 0 to 1, got {max_drop:g}")
-    home = home or store_home()
+    if store is None:
+        from kg.paths import store_home
+
+        store = store_home()
+    home = Path(store)
+    sources = sources or project_sources()
     if home.exists() and not home.is_dir():
         raise InputError("is not a folder: the store home must be a folder", path=str(home))
-    if not ontology_dir().is_dir():
-        raise InputError(
-            "no ontology/ folder here: set KG_HOME to the folder holding ontology/, graph/ and queries/",
-            path=str(ontology_dir()),
-        )
+    if not sources.ontology.is_dir():
+        sources.check()
     with build_lock(home, wait=wait):
         remove_unused(home, keep=None, say=notice)
         return _build_locked(
             home,
+            sources,
             force=force,
             validate=validate,
             progress=progress,
@@ -271,6 +356,7 @@ def build(
 
 def _build_locked(
     home: Path,
+    sources: Sources,
     *,
     force: bool,
     validate: bool,
@@ -285,8 +371,7 @@ def _build_locked(
     from kg.store.builds import DATABASE, MANIFEST, new_build_folder, publish, remove_unused
     from kg.store.embedded import read_manifest
 
-    files = source_files()
-    digest = inputs_digest(files, shapes_file())
+    digest = inputs_digest(list(sources.files), sources.shapes)
     if not force:
         try:
             manifest = read_manifest(home)
@@ -302,13 +387,14 @@ def _build_locked(
                 },
             )
 
-    store, files, asserted, inferred, seconds = prepare(progress=progress)
+    store, files, asserted, inferred, seconds = prepare(sources, progress=progress)
     if not allow_shrink:
-        graph_files = sum(1 for path in files if path.is_relative_to(graph_dir()))
-        shrink_guard(home, graph_files=graph_files, triples=asserted + inferred, max_drop=max_drop)
+        shrink_guard(
+            home, graph_files=sources.facts(), triples=asserted + inferred, max_drop=max_drop, graph=sources.graph
+        )
     if validate:
         started = time.perf_counter()
-        report = check(store, progress=progress)
+        report = check(store, progress=progress, shapes=sources.shapes, queries=sources.queries)
         seconds["validate"] = time.perf_counter() - started
         if not report.conforms:
             raise ValidationFailed(report.summary(), report)
@@ -337,7 +423,20 @@ def _build_locked(
     return result
 
 
-def validate_sources(*, progress: Progress | None = None, engine: str = "sparql") -> ValidationReport:
-    """Load, infer and validate the sources without writing a store (``kg validate``)."""
-    store, *_ = prepare(progress=progress)
-    return check(store, progress=progress, engine=engine)
+def validate(
+    sources: Sources | None = None, *, progress: Progress | None = None, engine: str = "sparql"
+) -> ValidationReport:
+    """Load, infer and validate ``sources`` (default the project's) without writing a store (``kg validate``).
+
+    The shipped ontology on its own (any :class:`Sources` will do):
+
+    >>> import dataclasses
+    >>> from kg.paths import project_home
+    >>> project = Sources.of(project_home())
+    >>> ontology = dataclasses.replace(project, files=tuple(p for p in project.files if p.parent == project.ontology))
+    >>> validate(ontology).summary()
+    'conforms: ... triples checked against the shapes and quality queries'
+    """
+    sources = sources or project_sources()
+    store, *_ = prepare(sources, progress=progress)
+    return check(store, progress=progress, engine=engine, shapes=sources.shapes, queries=sources.queries)

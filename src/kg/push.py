@@ -19,9 +19,17 @@ else the graph itself read back through the Graph Store Protocol (``gsp``) or a 
 to the update URL (``update``) — and fails unless it is the number sent: a server that answered
 "success" without writing (or a redirect that dropped the data) is caught.
 
->>> report = push("http://127.0.0.1:7878/store", graph="https://example.org/kg")   # doctest: +SKIP
->>> report.triples                                                                  # doctest: +SKIP
-11943
+The shipped graph, built into a store of its own and pushed to an Oxigraph server:
+
+>>> import tempfile
+>>> from kg.build import Sources, build
+>>> from kg.paths import project_home
+>>> from kg.serve import OxigraphServer
+>>> with tempfile.TemporaryDirectory() as folder, OxigraphServer().start() as server:
+...     _ = build(sources=Sources.of(project_home()), store=Path(folder), validate=False)
+...     report = push(f"{server.url}/store", graph="https://example.org/kg", store=folder)
+>>> report.held == report.triples > 10_000, report.requests
+(True, 1)
 """
 
 from __future__ import annotations
@@ -36,10 +44,8 @@ from typing import Any
 
 from kg.errors import InputError
 from kg.namespaces import PREFIXES
-from kg.results import QueryResult, Term
-from kg.store.remote import graph_iri
 from kg.store.transport import Credentials, check_url, credentials_for, display_url, send
-from kg.terms import to_ntriples
+from kg.terms import graph_iri, to_ntriples
 
 PROTOCOLS = ("gsp", "update")
 DEFAULT_BATCH = 100_000
@@ -363,59 +369,3 @@ def remote_count(
                 f"{error}; kg counts the pushed graph there: give the server's query URL with --count-endpoint"
             ) from None
         raise
-
-
-def answer_key(result: QueryResult) -> tuple[Any, ...]:
-    """Return what two stores' answers to one query must share to be the same answer: the kind,
-    the variables and the rows — in order only if the query orders them — with blank nodes
-    compared as blank whatever their labels (each store names them its own way).
-
-    >>> one = QueryResult(["x"], [{"x": {"type": "bnode", "value": "b1"}}, {"x": {"type": "literal", "value": "a"}}])
-    >>> two = QueryResult(["x"], [{"x": {"type": "literal", "value": "a"}}, {"x": {"type": "bnode", "value": "z9"}}])
-    >>> answer_key(one) == answer_key(two)
-    True
-    >>> answer_key(one) == answer_key(QueryResult(["x"], [{"x": {"type": "literal", "value": "a"}}]))
-    False
-    """
-    if result.kind == "ask":
-        return ("ask", result.boolean)
-    if result.kind == "graph":
-        lines = (result.graph or b"").decode("utf-8").splitlines()
-        return (
-            "graph",
-            sorted(" ".join("_:" if part.startswith("_:") else part for part in line.split(" ")) for line in lines),
-        )
-
-    def term(value: Term | None) -> tuple[str, str, str, str]:
-        if value is None:
-            return ("", "", "", "")
-        lexical = "" if value["type"] == "bnode" else value["value"]
-        return (value["type"], lexical, value.get("datatype", ""), value.get("xml:lang", ""))
-
-    rows = [tuple(term(row.get(name)) for name in result.variables) for row in result.bindings]
-    return ("select", result.variables, result.ordered, rows if result.ordered else sorted(rows))
-
-
-def inference_dependent_queries(folder: Path | None = None) -> list[str]:
-    """Return the named queries whose answers change without the inferences ``kg build`` materialises.
-
-    These are the queries that give other answers on a remote store loaded with the source
-    Turtle files instead of the pushed graph (unless that store infers the same, and no more).
-    The sources are loaded twice in memory, with and without inference; nothing is written.
-    """
-    from kg.build import load_sources, source_files
-    from kg.infer import materialise
-    from kg.queries import catalog
-    from kg.store.embedded import OxigraphStore
-
-    files = source_files()
-    asserted = OxigraphStore(load_sources(files))
-    complete = load_sources(files)
-    materialise(complete)
-    inferred = OxigraphStore(complete)
-    return [
-        name
-        for name, query in catalog(folder).items()
-        if answer_key(asserted.execute(query.text, source=str(query.path)))
-        != answer_key(inferred.execute(query.text, source=str(query.path)))
-    ]

@@ -2,8 +2,9 @@
 
 ``kg serve`` runs the ``oxigraph`` server that the ``oxigraph`` package installs, on the store
 ``kg build`` wrote: ``oxigraph serve-read-only`` by default (updates get HTTP 403), or, with
-``writable``, ``oxigraph serve`` on an in-memory copy that the built store is pushed into
-(changes are lost when the server stops; the built store is never written).
+``writable``, ``oxigraph serve`` on a temporary copy of the build made with the store's own
+backup (:func:`copy_build`; changes are lost when the server stops; the built store is never
+written).
 
 Oxigraph provides the protocol, content negotiation, the graph store protocol, YASGUI and a
 time limit per query (``--timeout-s``, checked cooperatively by its evaluator). It listens on a
@@ -20,9 +21,17 @@ server with a deep listen queue) takes the public address and, for every request
 The build served is held (:func:`kg.store.builds.hold`) until the service stops. docs/serving.md
 says what each promise means and which test shows it.
 
->>> with serve(port=0) as service:                  # doctest: +SKIP
-...     print(service.query_url)
-http://127.0.0.1:41234/query
+>>> import tempfile, kg
+>>> from kg.build import Sources, build
+>>> from kg.paths import project_home
+>>> with tempfile.TemporaryDirectory() as folder:
+...     _ = build(sources=Sources.of(project_home()), store=Path(folder), validate=False)
+...     with serve(Path(folder), port=0, writable=True) as service:
+...         print(service.query_url)
+...         with kg.open_graph(endpoint=service.query_url) as graph:
+...             graph.query("ASK { kgr:actor-blacktech a kg:ThreatActor }").boolean
+http://127.0.0.1:.../query
+True
 """
 
 from __future__ import annotations
@@ -115,14 +124,21 @@ def url_host(host: str) -> str:
 class OxigraphServer:
     """One ``oxigraph serve`` process on ``host:port``, started with a bounded wait and stopped by its PID.
 
-    ``location`` is an Oxigraph database folder served read-only, or None for an empty,
-    writable in-memory store. ``timeout`` is Oxigraph's per-query time limit in seconds.
+    ``location`` is an Oxigraph database folder, served read-only unless ``writable``, or None
+    for an empty, writable in-memory store. ``timeout`` is Oxigraph's per-query time limit in seconds.
     """
 
     def __init__(
-        self, location: Path | None = None, *, host: str = DEFAULT_HOST, port: int = 0, timeout: int | None = None
+        self,
+        location: Path | None = None,
+        *,
+        host: str = DEFAULT_HOST,
+        port: int = 0,
+        timeout: int | None = None,
+        writable: bool = False,
     ) -> None:
         self.location = location
+        self.writable = writable or location is None
         self.host = host
         self.port = port or free_port(host)
         self.timeout = timeout
@@ -141,7 +157,9 @@ class OxigraphServer:
 
     def command(self) -> list[str]:
         """Return the command line that starts the server."""
-        mode = ["serve"] if self.location is None else ["serve-read-only", "--location", str(self.location)]
+        mode = ["serve" if self.writable else "serve-read-only"]
+        if self.location is not None:
+            mode += ["--location", str(self.location)]
         limit = ["--timeout-s", str(self.timeout)] if self.timeout else []
         bind = f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
         return [oxigraph_executable(), *mode, "--bind", bind, *limit]
@@ -231,29 +249,69 @@ STATIC = Path(__file__).parent / "serve_static"
 ANSWER_PATHS = ("/query", "/sparql", "/store", "/update")
 
 
+def copy_build(database: Path, target: Path) -> Path:
+    """Copy the Oxigraph database folder ``database`` into the new folder ``target`` with the
+    store's own backup (hard links where both lie on one file system), and return ``target``.
+
+    >>> import tempfile
+    >>> import pyoxigraph as ox
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     store = ox.Store(f"{folder}/db")
+    ...     store.add(ox.Quad(ox.NamedNode("urn:s"), ox.NamedNode("urn:p"), ox.Literal(1)))
+    ...     store.flush(); del store
+    ...     len(ox.Store(str(copy_build(Path(folder) / "db", Path(folder) / "copy"))))
+    1
+    """
+    import pyoxigraph
+
+    source = pyoxigraph.Store.read_only(str(database))
+    try:
+        source.backup(str(target))
+    except OSError as error:
+        raise KgError(f"cannot copy the build for --writable into {target}: {error}") from None
+    finally:
+        del source
+    return target
+
+
 class Backend:
     """The Oxigraph server behind the relay, restarted when a query overruns the time limit.
 
     Killing the process is the only way to stop an evaluation that does not check Oxigraph's own
     time limit; every request remembers which generation of the server it went to, so that one
-    overrun restarts the server once however many requests notice it.
+    overrun restarts the server once however many requests notice it. A ``writable`` backend
+    serves a temporary copy of ``location`` (:func:`copy_build`), made afresh at every start and
+    removed at stop.
     """
 
-    def __init__(self, location: Path | None, *, timeout: int, prepare: Any = None) -> None:
+    def __init__(self, location: Path, *, timeout: int, writable: bool = False) -> None:
         import threading
 
         self.location = location
         self.timeout = timeout
-        self.prepare = prepare
+        self.writable = writable
+        self.copy: Path | None = None
         self.generation = 0
         self.lock = threading.Lock()
         self.server = OxigraphServer(location, host="127.0.0.1", timeout=timeout)
 
     def start(self) -> None:
-        """Start the server (and fill it, for a writable copy)."""
+        """Start the server (on a fresh copy of the build, when writable)."""
+        if self.writable:
+            import tempfile
+
+            self._remove_copy()
+            self.copy = Path(tempfile.mkdtemp(prefix="kg-serve-"))
+            database = copy_build(self.location, self.copy / "database")
+            self.server = OxigraphServer(database, host="127.0.0.1", timeout=self.timeout, writable=True)
         self.server.start()
-        if self.prepare is not None:
-            self.prepare(self.server)
+
+    def _remove_copy(self) -> None:
+        import shutil
+
+        if self.copy is not None:
+            shutil.rmtree(self.copy, ignore_errors=True)
+            self.copy = None
 
     def current(self) -> tuple[int, tuple[str, int]]:
         """Return the generation and address of the running server (waiting while it restarts)."""
@@ -271,9 +329,10 @@ class Backend:
             self.generation += 1
 
     def stop(self) -> None:
-        """Stop the server."""
+        """Stop the server (and remove the writable copy)."""
         with self.lock:
             self.server.stop()
+            self._remove_copy()
 
 
 def sparql_texts(method: str, target: str, content_type: str, body: bytes) -> list[tuple[str, bool]]:
@@ -651,7 +710,7 @@ class Service:
         """Return what ``kg serve`` prints: where to send queries and an example to copy."""
         import shlex
 
-        mode = "writable in-memory copy of" if self.writable else "read-only"
+        mode = "writable copy of" if self.writable else "read-only"
         limit = self.max_result_bytes
         size = f"answers are cut at {limit / 1_000_000:g} MB" if limit else "answers are not limited"
         curl = shlex.join(
@@ -748,14 +807,7 @@ def serve(
 
         manifest = json.loads((build / MANIFEST).read_text(encoding="utf-8"))
         triples = int(manifest.get("asserted_triples", 0)) + int(manifest.get("inferred_triples", 0))
-        prepare = None
-        if writable:
-            from kg.push import push
-
-            def prepare(server: OxigraphServer) -> None:
-                push(f"{server.url}/store", store=home)
-
-        backend = Backend(None if writable else build / DATABASE, timeout=timeout, prepare=prepare)
+        backend = Backend(build / DATABASE, timeout=timeout, writable=writable)
         policy = Policy(None, frozenset(allow_origins))
         # the relay takes the public address first, so a port in use is reported before anything starts
         relay = Relay(

@@ -176,3 +176,17 @@ def with_bindings(query: str, bindings: Mapping[str, Term] | None) -> str:
     if re.search(r"\bCONSTRUCT\s+WHERE\b", query[:start], re.IGNORECASE):
         raise InputError("cannot bind variables in a CONSTRUCT WHERE short form; write CONSTRUCT { … } WHERE { … }")
     return f"{query[:start]} {block}{query[start:]}"
+
+
+def graph_iri(text: str) -> str:
+    """Return ``text`` if it is an absolute IRI; raise InputError naming it if not.
+
+    >>> graph_iri("https://w3id.org/npa-cyber-kg/graph")
+    'https://w3id.org/npa-cyber-kg/graph'
+    """
+    import pyoxigraph
+
+    try:
+        return pyoxigraph.NamedNode(text).value
+    except ValueError as error:
+        raise InputError(f"graph name {text!r} is not an absolute IRI ({error})") from None

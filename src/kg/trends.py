@@ -5,7 +5,9 @@ year comparison is one query: the value of the series, in one unit, for one brea
 (or the series total), in each year that a report covers.
 
 >>> import kg
->>> with kg.open_graph() as graph:                                            # doctest: +SKIP
+>>> from kg.build import Sources
+>>> from kg.paths import project_home
+>>> with kg.load(Sources.of(project_home()).files) as graph:        # or kg.open_graph(): the built store
 ...     by_year(graph, "kgr:series-ransomware-reports")
 {'2021': 146, '2023': 197}
 """

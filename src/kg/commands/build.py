@@ -58,14 +58,16 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(arguments: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from kg.build import build
+    from kg.build import Sources, build
     from kg.errors import ValidationFailed
+    from kg.paths import project_home, store_home
 
     try:
         report = build(
+            sources=Sources.of(project_home()),
+            store=Path(arguments.store) if arguments.store else store_home(),
             force=arguments.force,
             validate=not arguments.no_validate,
-            home=Path(arguments.store) if arguments.store else None,
             progress=progress_printer(arguments.quiet),
             wait=arguments.wait,
             allow_shrink=arguments.allow_shrink,

@@ -80,7 +80,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--writable",
         action="store_true",
-        help="serve an in-memory copy that accepts updates (lost on stop; the store is never written)",
+        help="serve a temporary copy that accepts updates (lost on stop; the store is never written)",
     )
     parser.set_defaults(run=run)
 

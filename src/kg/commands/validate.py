@@ -28,9 +28,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(arguments: argparse.Namespace) -> int:
-    from kg.build import validate_sources
+    from kg.build import Sources, validate
+    from kg.paths import project_home
 
-    report = validate_sources(progress=progress_printer(arguments.quiet), engine=arguments.engine)
+    report = validate(Sources.of(project_home()), progress=progress_printer(arguments.quiet), engine=arguments.engine)
     for violation in report.violations:
         print(violation)
     print(report.summary())

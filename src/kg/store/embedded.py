@@ -107,9 +107,14 @@ class EmbeddedStore(OxigraphStore):
     ``timeout`` seconds or the user presses Ctrl-C, so the work really stops; an answer larger
     than ``max_result_mb`` is refused with a message instead of filling the memory.
 
-    >>> store = EmbeddedStore()                       # doctest: +SKIP
-    >>> store.execute("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows   # doctest: +SKIP
-    [(12345,)]
+    >>> import tempfile
+    >>> from kg.build import Sources, build
+    >>> from kg.paths import project_home
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     report = build(sources=Sources.of(project_home()), store=Path(folder), validate=False)
+    ...     with EmbeddedStore(Path(folder)) as store:
+    ...         store.execute("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows == [(report.triples,)]
+    True
     """
 
     def __init__(

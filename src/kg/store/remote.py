@@ -3,9 +3,17 @@
 :class:`RemoteStore` sends queries through SPARQLWrapper using the SPARQL 1.1 Protocol and
 returns the same :class:`~kg.results.QueryResult` as the embedded store:
 
->>> store = RemoteStore("http://127.0.0.1:7878/query")          # doctest: +SKIP
->>> store.execute("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows   # doctest: +SKIP
-[(12345,)]
+>>> import tempfile
+>>> from pathlib import Path
+>>> from kg.build import Sources, build
+>>> from kg.paths import project_home
+>>> from kg.serve import serve
+>>> with tempfile.TemporaryDirectory() as folder:
+...     report = build(sources=Sources.of(project_home()), store=Path(folder), validate=False)
+...     with serve(Path(folder), port=0) as service:
+...         store = RemoteStore(service.query_url)
+...         store.execute("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows == [(report.triples,)]
+True
 
 What it does to make a remote answer equal the embedded one:
 
@@ -48,11 +56,6 @@ from kg.results import QueryResult, Term
 from kg.store.base import SparqlStore, is_ordered
 from kg.store.embedded import ERROR_POSITION as _OXIGRAPH_POSITION
 from kg.store.transport import (
-    ENV_AUTH,
-    ENV_FILE,
-    ENV_PASSWORD,
-    ENV_TOKEN,
-    ENV_USER,
     Credentials,
     ServerError,
     check_url,
@@ -66,19 +69,9 @@ from kg.store.transport import (
     same_origin,
     server_message,
 )
-from kg.terms import with_bindings
+from kg.terms import graph_iri, with_bindings
 
-__all__ = [
-    "ENV_AUTH",
-    "ENV_FILE",
-    "ENV_PASSWORD",
-    "ENV_TOKEN",
-    "ENV_USER",
-    "Credentials",
-    "RemoteStore",
-    "credentials_for",
-    "graph_iri",
-]
+__all__ = ["RemoteStore"]
 
 #: What kg asks for: SPARQL results JSON for SELECT/ASK, N-Triples (else Turtle) for graphs.
 ACCEPT = (
@@ -305,17 +298,3 @@ class RemoteStore(SparqlStore):
                 line=own_line,
             )
         return QuerySyntaxError(f"{self.location} rejected the query: {message or 'HTTP 400'}", path=source or "query")
-
-
-def graph_iri(text: str) -> str:
-    """Return ``text`` if it is an absolute IRI; raise InputError naming it if not.
-
-    >>> graph_iri("https://w3id.org/npa-cyber-kg/graph")
-    'https://w3id.org/npa-cyber-kg/graph'
-    """
-    import pyoxigraph
-
-    try:
-        return pyoxigraph.NamedNode(text).value
-    except ValueError as error:
-        raise InputError(f"graph name {text!r} is not an absolute IRI ({error})") from None
