@@ -187,6 +187,52 @@ class Gazetteer:
                     found.append(Mention(start, stop, text[start:stop], thing, kind, head))
         return found
 
+    def implied_author(self, text: str, found: list[Mention]) -> list[Mention]:
+        """Return the report's author where a sentence says what was done without saying who.
+
+        The reports are written by the police and leave their own subject out: 総務省と連携し、
+        携帯電話事業者に対して…要請した is the police's request. A sentence with a verb of
+        action (:data:`ACTION`) and no named subject (a known name followed by は/が/では…) gets
+        a mention of every thing the collective name of the author (:data:`AUTHOR_NAME`) stands
+        for, at the verb; its ``name`` says it is implied, for the reviewer.
+
+        >>> gazetteer = Gazetteer([Entry("警察", "kgr:org-npa", "PoliceOrganisation")])
+        >>> [m.thing for m in gazetteer.implied_author("注意喚起を実施した。", [])]
+        ['kgr:org-npa']
+        >>> fbi = Mention(0, 3, "FBI", "kgr:fbi", "GovernmentAgency", "fbi")
+        >>> gazetteer.implied_author("FBIは注意喚起を実施した。", [fbi])
+        []
+        """
+        authors = sorted(self.by_form.get(AUTHOR_NAME, ()))
+        implied: list[Mention] = []
+        start = 0
+        for sentence in re.split(r"(?<=。)", text):
+            end = start + len(sentence)
+            action = ACTION.search(sentence)
+            subject = any(
+                start <= mention.start < end and SUBJECT.match(text, mention.end) for mention in found
+            ) or _NAMED_SUBJECT.search(sentence)
+            if action and authors and not subject:
+                at = start + action.start()
+                for thing, kind in authors:
+                    implied.append(
+                        Mention(at, start + action.end(), action.group(), thing, kind, f"({AUTHOR_NAME}: implied)")
+                    )
+            start = end
+        return implied
+
+
+#: The collective name of the reports' author (the police), whose things an unnamed subject stands for.
+AUTHOR_NAME = "警察"
+#: Verbs of what the police do in the reports' own voice (実施した, 要請し, 注意喚起を行った…).
+ACTION = re.compile(
+    r"(?:実施|要請|注意喚起|締結|依頼|推進|呼び掛け|検挙|開催|提供|共有|派遣|常駐|連携|逮捕|指名手配|解析|把握|"
+    r"取得|働き掛け|申入れ|情報発信|講じ)(?:し|する|を行|を実施|させ|を進め)"
+)
+#: What follows a name that is the subject of its sentence.
+SUBJECT = re.compile(r"(?:等|及び[^、。]{0,30}?)?(?:は|が|では|において|により)")
+#: Subjects that are not in the gazetteer but are not the author either (同国国家警察が, 被疑者は).
+_NAMED_SUBJECT = re.compile(r"(?:被疑者|同国[^、。]{0,10}|関係国[^、。]{0,10}|事業者|グループ|組織)(?:は|が)")
 
 #: Quotation marks do not change a name: 「Apache Log4j」のぜい弱性 is Apache Log4jのぜい弱性.
 _QUOTES = frozenset('「」『』"“”')
