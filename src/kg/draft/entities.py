@@ -225,10 +225,10 @@ class Gazetteer:
         """Return the report's author where a sentence says what was done without saying who.
 
         The reports are written by the police and leave their own subject out: 総務省と連携し、
-        携帯電話事業者に対して…要請した is the police's request. A sentence with a verb of
-        action (:data:`ACTION`) and no named subject (a known name followed by は/が/では…) gets
-        a mention of every thing the collective name of the author (:data:`AUTHOR_NAME`) stands
-        for, at the verb; its ``name`` says it is implied, for the reviewer.
+        携帯電話事業者に対して…要請した is the police's request. The first sentence of ``text`` (a
+        passage) with a verb of action (:data:`ACTION`) and no named subject (a known name
+        followed by は/が/では…) gets a mention of every organisation the collective name of the
+        author (:data:`AUTHOR_NAME`) stands for, at the verb; its ``name`` says it is implied.
 
         >>> gazetteer = Gazetteer([Entry("警察", "kgr:org-npa", "PoliceOrganisation")])
         >>> [m.thing for m in gazetteer.implied_author("注意喚起を実施した。", [])]
@@ -253,6 +253,7 @@ class Gazetteer:
                     implied.append(
                         Mention(at, start + action.end(), action.group(), thing, kind, f"({AUTHOR_NAME}: implied)")
                     )
+                break  # once a passage: the reviewer needs the actor, not every verb of it
             start = end
         return implied
 
