@@ -2,9 +2,10 @@
 
 The targets of the issue (sections ≥ 0.95 recall, figures 1.0, observations ≥ 0.90, mentions
 ≥ 0.90) are checked on both corpus reports. Mentions meet the target over the things a
-section's text names; over every thing a curated fact cites from a section (many of them named
-nowhere in that text) they are held at the level reached so far (MENTION_FLOOR), below the
-target, so that a change that makes linking worse fails.
+section's text names; over every thing a curated fact cites from a section (some of them named
+nowhere in that text: the police's own unnamed subject is linked by rule, other things are
+implied by a figure, an earlier section or the reviewer's knowledge) they are held at the level
+reached so far (MENTION_FLOOR), below the target, so that a change that makes linking worse fails.
 """
 
 from __future__ import annotations
@@ -31,10 +32,12 @@ from kg.errors import InputError
 
 KGR = "https://w3id.org/npa-cyber-kg/id/"
 REPORTS = {"r5-2023": "npa-r5-2023.txt", "r3-2021": "npa-r3-2021.txt"}
-#: Mentions recall reached today on each report (the issue's target, 0.90, is not met yet). Lowered from
-#: 0.80/0.73 when the curated graph began to cite every organisation and technique it names (issue
-#: #19 SourcedThingShape): more expected mentions, the same found ones.
-MENTION_FLOOR = {"r5-2023": 0.66, "r3-2021": 0.66}
+#: Mentions recall reached today on each report, less a margin for graph changes (the issue's
+#: target, 0.90, is not met: 0.86 and 0.85 over what facts cite from a section, the rest being
+#: things the section's text does not name, e.g. A社製Wi-Fiルーターのぜい弱性 cited from
+#: "それぞれのWi-Fiルーターのぜい弱性"). The joined reading, which also counts what a cited entity is
+#: linked to, is reported as with_entity_links (0.66 before the fair reading and the rules).
+MENTION_FLOOR = {"r5-2023": 0.84, "r3-2021": 0.83}
 
 #: New-entity candidates: of the things only a report mentions, the share proposed when the
 #: report is drafted as if it were new (no target in the issue; held where it is).
@@ -63,6 +66,8 @@ def test_drafting_meets_the_targets(scores: dict[str, dict], report_id: str) -> 
     assert score["footnotes"].recall == 1.0, score["footnotes"]
     assert score["mentions"].named_recall >= 0.90, score["mentions"]
     assert score["mentions"].recall >= MENTION_FLOOR[report_id], score["mentions"]
+    # Expected mentions are what facts cite from a section: fewer than the joined reading counts.
+    assert score["mentions"].expected < score["mentions"].joined_expected, score["mentions"]
     assert score["new_entities"].recall >= NEW_ENTITY_FLOOR[report_id], score["new_entities"]
     for table in score.values():
         assert 0 < table.precision <= 1
@@ -283,3 +288,19 @@ def test_a_reviewed_draft_compiles_with_the_tables_compiler(
     assert "kgr:r6-sec-p2-3" in compiled["r6-2024/sections.ttl"]
     assert "kgr:r6-fig-51" in compiled["r6-2024/figures.ttl"]
     assert '"約87.3億円"' in compiled["r6-2024/observations.ttl"]
+
+
+def test_unnamed_subject_of_an_action_is_the_police(graph: kg.KnowledgeGraph) -> None:
+    gazetteer = Gazetteer.from_store(graph.store)
+    text = "令和4年9月、総務省と連携し、携帯電話事業者に対して本人確認の強化を要請した。"
+    implied = {mention.thing for mention in gazetteer.implied_author(text, gazetteer.find(text))}
+    assert implied == {f"{KGR}org-npa", f"{KGR}org-prefectural-police"}
+    named = "インドネシア国家警察が同被疑者を逮捕した。"
+    assert gazetteer.implied_author(named, gazetteer.find(named)) == []
+
+
+def test_a_products_vulnerability_is_linked_from_the_graph(graph: kg.KnowledgeGraph) -> None:
+    gazetteer = Gazetteer.from_store(graph.store)
+    text = "コンテンツ管理システムの一種であるMovable Type、Apache Log4j 等のぜい弱性に関する注意喚起"
+    things = {mention.thing for mention in gazetteer.find(text)}
+    assert {f"{KGR}vuln-movable-type-2021", f"{KGR}vuln-cve-2021-44228"} <= things

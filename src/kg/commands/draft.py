@@ -90,6 +90,11 @@ def _compare(arguments: argparse.Namespace, progress: object) -> int:
                     f"{'':<9} {'  named':<13} {score.named_recall:>7.3f} {'':>9} "
                     f"{f'{score.named_found}/{score.named_expected}':>11}  (things the section's text names)"
                 )
+            if score.joined_found is not None and score.joined_expected:
+                print(
+                    f"{'':<9} {'  +links':<13} {score.joined_found / score.joined_expected:>7.3f} {'':>9} "
+                    f"{f'{score.joined_found}/{score.joined_expected}':>11}  (also what cited entities link to)"
+                )
     if arguments.json:
         document = {
             report: {table: score.as_json() for table, score in scores.items()} for report, scores in results.items()

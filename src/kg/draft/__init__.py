@@ -171,7 +171,7 @@ def _draft_body(draft: Draft, gazetteer: Gazetteer, start: int, end: int, skip: 
         line = piece.line_at(number.start)
         draft.numbers.append(Located(number, line, structure.section_at(line), piece.line_at(number.end - 1)))
     mentions = gazetteer.find(piece.text)
-    for mention in mentions:
+    for mention in [*mentions, *gazetteer.implied_author(piece.text, mentions)]:
         line = piece.line_at(mention.start)
         draft.mentions.append(Located(mention, line, structure.section_at(line)))
     for candidate in find_candidates(piece.text, mentions):

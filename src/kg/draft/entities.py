@@ -64,6 +64,8 @@ SELECT ?thing ?class ?name WHERE {
   UNION { ?thing kg:attackId ?name } UNION { ?thing dcterms:identifier ?name }
 }"""
 
+WEAKNESS_QUERY = "SELECT ?vulnerability ?product WHERE { ?vulnerability a kg:Vulnerability ; kg:affects ?product }"
+
 _SPACE = re.compile(r"\s+")
 _PARENTHESISED = re.compile(r"^(.+?)[(（](.+?)[)）]$")
 #: Names too generic to mean one thing when they stand alone.
@@ -131,7 +133,10 @@ COLLECTIVE_NAMES: dict[str, tuple[str, ...]] = {
 class Gazetteer:
     """Names of known things, matched longest first."""
 
-    def __init__(self, entries: Iterable[Entry]) -> None:
+    def __init__(self, entries: Iterable[Entry], *, weaknesses: dict[str, set[str]] | None = None) -> None:
+        #: The vulnerabilities the graph holds of each product (``kg:affects``), linked where the
+        #: text speaks of a named product's ぜい弱性 (Movable Type、Apache Log4j等のぜい弱性).
+        self.weaknesses = weaknesses or {}
         entries = list(entries)
         kinds = {entry.thing: entry.kind for entry in entries}
         entries += [
@@ -162,7 +167,12 @@ class Gazetteer:
             if thing not in kinds or NAMED_CLASSES.index(kind) < NAMED_CLASSES.index(kinds[thing]):
                 kinds[thing] = kind
             names.setdefault(thing, set()).add(row["name"]["value"])
-        return cls(Entry(name, thing, kinds[thing]) for thing, values in names.items() for name in values)
+        weaknesses: dict[str, set[str]] = {}
+        for row in store.execute(WEAKNESS_QUERY).bindings:
+            if row["vulnerability"]["value"] not in without:
+                weaknesses.setdefault(row["product"]["value"], set()).add(row["vulnerability"]["value"])
+        entries = (Entry(name, thing, kinds[thing]) for thing, values in names.items() for name in values)
+        return cls(entries, weaknesses=weaknesses)
 
     def find(self, text: str) -> list[Mention]:
         """Return the known names in ``text``, longest first, not overlapping."""
@@ -185,7 +195,84 @@ class Gazetteer:
                 stop = offsets[match.start() + len(head) - 1] + 1
                 for thing, kind in sorted(self.by_form[head]):
                     found.append(Mention(start, stop, text[start:stop], thing, kind, head))
-        return found
+        return found + self._weaknesses_named(text, found)
+
+    def _weaknesses_named(self, text: str, found: list[Mention]) -> list[Mention]:
+        """Link the vulnerabilities of the products a ``…のぜい弱性`` phrase names.
+
+        >>> gazetteer = Gazetteer([Entry("Movable Type", "kgr:mt", "Product")], weaknesses={"kgr:mt": {"kgr:v"}})
+        >>> [m.thing for m in gazetteer.find("Movable Type、Apache等のぜい弱性に関する注意喚起")]
+        ['kgr:mt', 'kgr:v']
+        """
+        linked = []
+        for mention in found:
+            if mention.kind == "Product" and (phrase := WEAKNESS_OF.match(text, mention.end)):
+                for vulnerability in sorted(self.weaknesses.get(mention.thing, ())):
+                    stop = phrase.end()
+                    linked.append(
+                        Mention(
+                            mention.start,
+                            stop,
+                            text[mention.start : stop],
+                            vulnerability,
+                            "Vulnerability",
+                            mention.name,
+                        )
+                    )
+        return linked
+
+    def implied_author(self, text: str, found: list[Mention]) -> list[Mention]:
+        """Return the report's author where a sentence says what was done without saying who.
+
+        The reports are written by the police and leave their own subject out: 総務省と連携し、
+        携帯電話事業者に対して…要請した is the police's request. The first sentence of ``text`` (a
+        passage) with a verb of action (:data:`ACTION`) and no named subject (a known name
+        followed by は/が/では…) gets a mention of every organisation the collective name of the
+        author (:data:`AUTHOR_NAME`) stands for, at the verb; its ``name`` says it is implied.
+
+        >>> gazetteer = Gazetteer([Entry("警察", "kgr:org-npa", "PoliceOrganisation")])
+        >>> [m.thing for m in gazetteer.implied_author("注意喚起を実施した。", [])]
+        ['kgr:org-npa']
+        >>> fbi = Mention(0, 3, "FBI", "kgr:fbi", "GovernmentAgency", "fbi")
+        >>> gazetteer.implied_author("FBIは注意喚起を実施した。", [fbi])
+        []
+        """
+        # The organisations the name stands for, not the kind of party (party-police) it also names.
+        authors = sorted(pair for pair in self.by_form.get(AUTHOR_NAME, ()) if pair[1] != "PartyType")
+        implied: list[Mention] = []
+        start = 0
+        for sentence in re.split(r"(?<=。)", text):
+            end = start + len(sentence)
+            action = ACTION.search(sentence)
+            subject = any(
+                start <= mention.start < end and SUBJECT.match(text, mention.end) for mention in found
+            ) or _NAMED_SUBJECT.search(sentence)
+            if action and authors and not subject:
+                at = start + action.start()
+                for thing, kind in authors:
+                    implied.append(
+                        Mention(at, start + action.end(), action.group(), thing, kind, f"({AUTHOR_NAME}: implied)")
+                    )
+                break  # once a passage: the reviewer needs the actor, not every verb of it
+            start = end
+        return implied
+
+
+#: The collective name of the reports' author (the police), whose things an unnamed subject stands for.
+AUTHOR_NAME = "警察"
+#: Verbs of what the police do in the reports' own voice (実施した, 要請し, 注意喚起を行った…).
+ACTION = re.compile(
+    r"(?:実施|要請|注意喚起|締結|依頼|推進|呼び掛け|検挙|開催|提供|共有|派遣|常駐|連携|逮捕|指名手配|解析|把握|"
+    r"取得|働き掛け|申入れ|情報発信|講じ)(?:し|する|を行|を実施|させ|を進め)"
+)
+#: What follows a name that is the subject of its sentence.
+SUBJECT = re.compile(r"(?:等|及び[^、。]{0,30}?)?(?:は|が|では|において|により)")
+#: Subjects that are not in the gazetteer but are not the author either (同国国家警察が, 被疑者は).
+_NAMED_SUBJECT = re.compile(r"(?:被疑者|同国[^、。]{0,10}|関係国[^、。]{0,10}|事業者|グループ|組織)(?:は|が)")
+
+#: What follows a product's name when the text speaks of its vulnerabilities: のぜい弱性 right
+#: after it, or after a list it ends (、Apache Log4j 等のぜい弱性).
+WEAKNESS_OF = re.compile(r"[^。]{0,40}?(?:の|等の)(?:ぜい弱性|脆弱性)")
 
 
 #: Quotation marks do not change a name: 「Apache Log4j」のぜい弱性 is Apache Log4jのぜい弱性.
