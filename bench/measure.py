@@ -128,11 +128,23 @@ def within(seconds: float, action: Callable[[], Any]) -> Any:
         signal.signal(signal.SIGALRM, previous)
 
 
+def project_sources() -> Any:
+    """Return the sources of the project this worker's ``KG_HOME`` names: the worker is a command's
+    edge, the one place that reads the environment (:class:`kg.build.Sources`)."""
+    from kg.build import Sources
+    from kg.paths import project_home
+
+    return Sources.of(project_home())
+
+
 def task_build(options: dict[str, Any]) -> None:
     """Build the store and report the build's own timings of its steps."""
     from kg.build import build
 
-    seconds, report = timed(lambda: build(store=Path(options["store"]), force=True, validate=options["validate"]))
+    sources = project_sources()
+    seconds, report = timed(
+        lambda: build(sources=sources, store=Path(options["store"]), force=True, validate=options["validate"])
+    )
     emit(
         "done",
         seconds={**report.seconds, "total": seconds},
@@ -145,13 +157,13 @@ def task_build(options: dict[str, Any]) -> None:
 def task_validate(options: dict[str, Any]) -> None:
     """Validate the loaded, inferred sources with one engine; report its parts' seconds."""
     from kg.build import prepare
-    from kg.paths import shapes_file
     from kg.store.embedded import OxigraphStore
     from kg.validate import quality_violations, shacl_violations
 
-    store, _, asserted, inferred, seconds = prepare()
-    shapes_seconds, violations = timed(lambda: shacl_violations(store, shapes_file(), engine=options["engine"]))
-    quality_seconds, quality = timed(lambda: quality_violations(OxigraphStore(store)))
+    sources = project_sources()
+    store, _, asserted, inferred, seconds = prepare(sources)
+    shapes_seconds, violations = timed(lambda: shacl_violations(store, sources.shapes, engine=options["engine"]))
+    quality_seconds, quality = timed(lambda: quality_violations(OxigraphStore(store), sources.queries))
     emit(
         "done",
         engine=options["engine"],
@@ -176,7 +188,7 @@ def task_write(options: dict[str, Any]) -> None:
 
     from kg.build import copy_quads, prepare
 
-    store, *_ = prepare()
+    store, *_ = prepare(project_sources())
     folder = Path(tempfile.mkdtemp(prefix="kg-write-", dir=options.get("dir")))
 
     def write(strategy: str) -> None:

@@ -57,7 +57,7 @@ def prepare(size: int, work: Path) -> tuple[Path, int]:
     """Generate and build the graph of ``size`` triples under ``work``; return the store folder and its triples."""
     import os
 
-    from kg.build import build
+    from kg.build import Sources, build
 
     project = work / "project"
     project.mkdir(parents=True)
@@ -66,7 +66,7 @@ def prepare(size: int, work: Path) -> tuple[Path, int]:
     made = generate(size, project, seed=SEED, include=PROJECT / "graph")  # as bench.run: the shipped graph too
     log(f"generated {made.triples} triples; building")
     os.environ["KG_HOME"] = str(project)
-    report = build(store=project / ".kg", force=True, validate=False)
+    report = build(sources=Sources.of(project), store=project / ".kg", force=True, validate=False)
     return project / ".kg", report.triples
 
 

@@ -55,10 +55,17 @@ def corpus() -> Path:
 @pytest.fixture()
 def small_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A small project folder of the test's own: the real ontology and quality queries, and one
-    small graph file (tests/data/shapes/advisory-pass.ttl); KG_HOME and KG_STORE point at it."""
+    small graph file (tests/data/shapes/advisory-pass.ttl); KG_HOME and KG_STORE point at it.
+
+    Library calls name it explicitly (``build(sources=Sources.of(small_project), store=...)``);
+    KG_HOME is for the `kg` commands the tests run, which read the environment at the CLI edge.
+    ``ontology/`` and ``queries/qc`` are links to the real ones, not copies: a test that must
+    change a file in them replaces the link with a copy of its own first (test_build_safety)."""
     home = tmp_path / "project"
-    shutil.copytree(PROJECT / "ontology", home / "ontology")
-    shutil.copytree(PROJECT / "queries" / "qc", home / "queries" / "qc")
+    home.mkdir()
+    (home / "ontology").symlink_to(PROJECT / "ontology", target_is_directory=True)
+    (home / "queries").mkdir()
+    (home / "queries" / "qc").symlink_to(PROJECT / "queries" / "qc", target_is_directory=True)
     (home / "queries" / "cq").mkdir()
     (home / "graph").mkdir()
     shutil.copy(PROJECT / "tests" / "data" / "shapes" / "advisory-pass.ttl", home / "graph" / "advisory.ttl")

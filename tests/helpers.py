@@ -5,6 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
+from typing import Any
+
+from kg.build import BuildReport, Sources, build
+
+#: This checkout's project folder, and its sources: the shipped ontology, shapes, queries and graph.
+PROJECT = Path(__file__).resolve().parents[1]
+SHIPPED = Sources.of(PROJECT)
 
 
 def run_kg(
@@ -19,3 +27,9 @@ def run_kg(
         timeout=timeout,
         cwd=cwd,
     )
+
+
+def build_project(project: Path, **options: Any) -> BuildReport:
+    """Build the project folder ``project`` into its own ``.kg``, naming both explicitly as any
+    library caller does (``options`` go to :func:`kg.build.build`)."""
+    return build(sources=Sources.of(project), store=project / ".kg", **options)

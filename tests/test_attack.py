@@ -9,7 +9,7 @@ import rdflib
 
 import kg
 from kg.attack import ATTACK_VERSION, D3FEND_VERSION, attack_reference, check_against_cti, d3fend_reference
-from kg.build import build
+from kg.build import Sources, build
 from kg.namespaces import KG, RDFS, SKOS
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -98,7 +98,7 @@ def test_quality_query_finds_a_technique_with_neither_id_nor_reason(small_projec
         encoding="utf-8",
     )
     store = tmp_path / "store"
-    build(store=store, force=True, validate=False)
+    build(sources=Sources.of(small_project), store=store, force=True, validate=False)
     with kg.open_graph(store) as opened:
         found = [row["focus"]["value"] for row in opened.query("technique-without-attack-mapping-violation").bindings]
     assert found == ["https://w3id.org/npa-cyber-kg/id/technique-unmapped"]

@@ -15,7 +15,7 @@ import pytest
 from bench.generate import generate, parse_size, size_label
 from bench.run import SERVED_QUERY, run_child
 
-from kg.build import BuildReport, build
+from kg.build import BuildReport, Sources, build
 from kg.errors import InputError
 from kg.queries import catalog
 
@@ -212,7 +212,8 @@ def test_a_generated_graph_conforms_to_the_shapes_and_quality_checks(
 ) -> None:
     made = generate(6_000, tmp_path)
     generated_project(tmp_path, monkeypatch)
-    report = build(store=tmp_path / ".kg", force=True)  # validates; raises ValidationFailed otherwise
+    # validates; raises ValidationFailed otherwise
+    report = build(sources=Sources.of(tmp_path), store=tmp_path / ".kg", force=True)
     assert report.built
     assert report.class_counts["kg:Advisory"] == made.counts["kg:Advisory"] + made.counts["kg:PublicAttribution"]
     assert report.class_counts["kg:Observation"] == made.counts["kg:Observation"] > 0
@@ -228,7 +229,7 @@ def test_an_included_graph_is_reused_not_redefined(
     assert "\nkgr:org-npa a " not in text and "kgr:org-npa" in text
     assert made.counts["included_triples"] > 0
     generated_project(tmp_path, monkeypatch)
-    assert build(store=tmp_path / ".kg", force=True).built
+    assert build(sources=Sources.of(tmp_path), store=tmp_path / ".kg", force=True).built
 
 
 def test_a_graph_smaller_than_what_it_includes_is_refused(tmp_path: Path) -> None:

@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 
 import kg
-from kg.build import build
 from kg.errors import InputError, ValidationFailed
 from kg.store.embedded import CURRENT, current_build
-from tests.helpers import run_kg
+from tests.helpers import build_project, run_kg
 
 DATA = Path(__file__).parent / "data"
 
@@ -22,7 +21,7 @@ def count_advisories(home: Path) -> int:
 
 
 def test_build_writes_a_store_that_answers_queries(small_project: Path) -> None:
-    report = build()
+    report = build_project(small_project)
     assert report.built
     assert report.class_counts["kg:Advisory"] == 1
     assert report.inferred_triples > 0
@@ -35,22 +34,22 @@ def test_build_writes_a_store_that_answers_queries(small_project: Path) -> None:
 
 
 def test_unchanged_inputs_skip_the_build_and_a_change_rebuilds(small_project: Path) -> None:
-    first = build()
-    second = build()
+    first = build_project(small_project)
+    second = build_project(small_project)
     assert first.built and not second.built
     assert second.digest == first.digest
     (small_project / "graph" / "advisory.ttl").write_text(
         (small_project / "graph" / "advisory.ttl").read_text() + '\nkgr:test-agency rdfs:comment "changed"@en .\n'
     )
-    assert build().built
+    assert build_project(small_project).built
 
 
 def test_malformed_turtle_names_file_and_line_and_keeps_the_previous_store(small_project: Path) -> None:
-    build()
+    build_project(small_project)
     before = current_build(small_project / ".kg")
     shutil.copy(DATA / "bad-turtle.ttl", small_project / "graph" / "bad.ttl")
     with pytest.raises(InputError) as raised:
-        build()
+        build_project(small_project)
     assert "graph/bad.ttl:4" in str(raised.value)
     assert current_build(small_project / ".kg") == before
     assert count_advisories(small_project) == 1
@@ -67,11 +66,11 @@ def test_cli_reports_malformed_turtle_in_one_line_with_exit_2(small_project: Pat
 
 
 def test_shape_violation_fails_the_build_with_a_readable_list(small_project: Path) -> None:
-    build()
+    build_project(small_project)
     before = current_build(small_project / ".kg")
     shutil.copy(DATA / "shapes" / "advisory-fail.ttl", small_project / "graph" / "more.ttl")
     with pytest.raises(ValidationFailed) as raised:
-        build()
+        build_project(small_project)
     assert current_build(small_project / ".kg") == before
     focus_paths = {
         (violation.focus.rsplit("/", 1)[-1], violation.path.rsplit("#", 1)[-1])
@@ -99,7 +98,7 @@ def test_quality_queries_catch_a_dangling_reference(small_project: Path) -> None
         "kgr:test-advisory kg:about kgr:actor-that-does-not-exist .\n"
     )
     with pytest.raises(ValidationFailed) as raised:
-        build()
+        build_project(small_project)
     rules = {violation.rule for violation in raised.value.report.violations}
     assert rules == {"dangling-reference-violation"}
 

@@ -6,6 +6,7 @@ Every test runs real builds (in this process or as `kg build` processes) on a sm
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,10 +16,9 @@ from pathlib import Path
 import pytest
 
 import kg
-from kg.build import build
 from kg.errors import InputError
 from kg.store.builds import BUILDS, MANIFEST, BuildLocked, build_lock, current_build
-from tests.helpers import run_kg
+from tests.helpers import build_project, run_kg
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -50,8 +50,8 @@ def test_builds_in_the_same_second_each_get_their_own_folder_and_never_lose_the_
     store = small_project / ".kg"
     seen = set()
     for _ in range(3):
-        first = build(force=True, validate=False)
-        second = build(force=True, validate=False)
+        first = build_project(small_project, force=True, validate=False)
+        second = build_project(small_project, force=True, validate=False)
         assert first.built and second.built
         seen.add(current_build(store))
         with kg.open_graph(store) as graph:
@@ -63,7 +63,7 @@ def test_builds_in_the_same_second_each_get_their_own_folder_and_never_lose_the_
 
 def test_a_second_build_refuses_in_one_line_while_one_runs_and_waits_with_wait(small_project: Path) -> None:
     store = small_project / ".kg"
-    build(validate=False)
+    build_project(small_project, validate=False)
     with build_lock(store):  # another build holds the lock
         refused = run_kg("build", "--force", "--no-validate")
         assert refused.returncode == 2
@@ -72,7 +72,7 @@ def test_a_second_build_refuses_in_one_line_while_one_runs_and_waits_with_wait(s
             "wait for it to finish, or run with --wait"
         ]
         with pytest.raises(BuildLocked):
-            build(force=True, validate=False)
+            build_project(small_project, force=True, validate=False)
         waiting = kg_process("build", "--force", "--no-validate", "--wait", "--quiet")
         time.sleep(1.5)
         assert waiting.poll() is None  # it waits for the lock
@@ -120,26 +120,26 @@ def test_a_killed_build_leaves_a_folder_that_the_next_build_removes_and_names(
 
 def test_a_build_that_a_reader_has_open_is_kept_until_it_closes(small_project: Path) -> None:
     store = small_project / ".kg"
-    build(validate=False)
+    build_project(small_project, validate=False)
     with kg.open_graph(store) as reader:
         served = current_build(store)
         heard: list[str] = []
-        build(force=True, validate=False, notice=heard.append)
+        build_project(small_project, force=True, validate=False, notice=heard.append)
         assert current_build(store) != served and served.is_dir()
         assert heard == [f"kept {BUILDS}/{served.name}: a running kg serve or query still reads it"]
         assert reader.query("SELECT (COUNT(?a) AS ?n) WHERE { ?a a kg:Advisory }").rows == [(1,)]
-    build(force=True, validate=False)
+    build_project(small_project, force=True, validate=False)
     assert not served.exists()
 
 
 def test_a_build_without_facts_or_far_smaller_than_the_live_store_is_refused(small_project: Path) -> None:
     store = small_project / ".kg"
     many = add_facts(small_project, 1500)
-    build(validate=False)
+    build_project(small_project, validate=False)
     before = current_build(store)
     many.unlink()
     with pytest.raises(InputError, match=r"refusing to replace the live store of \d+ triples .*--allow-shrink"):
-        build(validate=False)
+        build_project(small_project, validate=False)
     refused = run_kg("build", "--no-validate", "--quiet")
     assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1
     assert current_build(store) == before
@@ -178,6 +178,9 @@ def test_a_folder_or_broken_link_named_ttl_is_one_line(small_project: Path, kind
 
 @pytest.mark.parametrize("damage", ["missing", "malformed"])
 def test_a_missing_or_malformed_shapes_file_is_one_line(small_project: Path, damage: str) -> None:
+    # this test damages shapes.ttl, so it works on a copy of the ontology, not the fixture's link to the real one
+    (small_project / "ontology").unlink()
+    shutil.copytree(PROJECT / "ontology", small_project / "ontology")
     shapes = small_project / "ontology" / "shapes.ttl"
     if damage == "missing":
         shapes.unlink()

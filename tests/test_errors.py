@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from kg.build import build
 from kg.errors import ValidationFailed
 from kg.store.builds import DATABASE, current_build
-from tests.helpers import run_kg
+from tests.helpers import build_project, run_kg
 
 QUERY = "SELECT ?a WHERE { ?a ?p ?o } LIMIT 1"
 
@@ -73,7 +72,7 @@ def test_a_query_file_that_is_not_utf8_names_its_line(kg_env: dict[str, str], tm
 
 
 def test_a_corrupted_store_is_one_line_saying_how_to_rebuild(small_project: Path) -> None:
-    build(validate=False)
+    build_project(small_project, validate=False)
     database = current_build(small_project / ".kg") / DATABASE
     for path in database.iterdir():
         if path.name.startswith(("MANIFEST", "CURRENT")) or path.suffix == ".sst":
@@ -102,7 +101,7 @@ def test_an_ill_typed_number_or_date_fails_the_build_without_a_traceback(
     graph = small_project / "graph" / "advisory.ttl"
     graph.write_text(graph.read_text() + "\n@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n" + triple + "\n")
     with pytest.raises(ValidationFailed) as failed:
-        build()
+        build_project(small_project)
     assert any(says in str(violation) for violation in failed.value.report.violations)
     result = run_kg("build", "--quiet")
     assert result.returncode == 1 and "Traceback" not in result.stderr and says in result.stderr
@@ -118,11 +117,11 @@ def test_an_iri_with_dot_dot_fails_validation_and_cannot_name_a_file_outside_vie
     graph = small_project / "graph" / "advisory.ttl"
     graph.write_text(graph.read_text() + f'\n<{hostile}> a kg:ThreatActor ; rdfs:label "Outside"@en, "外"@ja .\n')
     with pytest.raises(ValidationFailed) as failed:
-        build()
+        build_project(small_project)
     assert any(
         "is not a slug" in str(violation) and hostile in str(violation) for violation in failed.value.report.violations
     )
-    build(validate=False)  # built anyway, as a careless user could
+    build_project(small_project, validate=False)  # built anyway, as a careless user could
     work = tmp_path / "work"
     work.mkdir()
     before = sorted(path.name for path in tmp_path.iterdir())

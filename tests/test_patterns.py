@@ -7,31 +7,29 @@ from pathlib import Path
 
 import pytest
 
-from kg.build import load_sources, source_files
-from kg.infer import materialise
+import kg
 from kg.namespaces import DCTERMS, KG, KGR, PROV
-from kg.paths import shapes_file
 from kg.queries import catalog
-from kg.store.embedded import OxigraphStore
 from kg.validate import shacl_violations
+from tests.helpers import SHIPPED
 
 DATA = Path(__file__).parent / "data" / "patterns"
-ONTOLOGY = [path for path in source_files() if path.parent.name == "ontology"]
-QUALITY = {query.name: query for query in catalog().values() if query.kind == "qc"}
+QUALITY = {query.name: query for query in catalog(SHIPPED.queries).values() if query.kind == "qc"}
 
 
-def loaded(*fixtures: str):
-    store = load_sources([*ONTOLOGY, DATA / "base.ttl", *(DATA / name for name in fixtures)])
-    materialise(store)
-    return store
+def loaded(*fixtures: str) -> kg.KnowledgeGraph:
+    return kg.load([*SHIPPED.modules, DATA / "base.ttl", *(DATA / name for name in fixtures)])
 
 
 def shape_violations(*fixtures: str) -> set[tuple[str, str]]:
-    return {(violation.focus, violation.path) for violation in shacl_violations(loaded(*fixtures), shapes_file())}
+    with loaded(*fixtures) as graph:
+        violations = shacl_violations(graph.store.store, SHIPPED.shapes)  # type: ignore[attr-defined]
+    return {(violation.focus, violation.path) for violation in violations}
 
 
 def quality_rows(query: str, *fixtures: str) -> set[str]:
-    result = OxigraphStore(loaded(*fixtures)).execute(QUALITY[query].text)
+    with loaded(*fixtures) as graph:
+        result = graph.store.execute(QUALITY[query].text)
     return {row["focus"]["value"] for row in result.bindings}
 
 

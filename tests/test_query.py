@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 
 import kg
-from kg.build import build
 from kg.errors import InputError, QuerySyntaxError
 from kg.terms import parse_binding
-from tests.helpers import run_kg
+from tests.helpers import build_project, run_kg
 
 ISSUERS = (
     "SELECT ?agency ?label WHERE { ?advisory kg:issuedBy ?agency . ?agency rdfs:label ?label . "
@@ -24,7 +23,7 @@ ISSUERS = (
 
 @pytest.fixture()
 def built_small(small_project: Path) -> Path:
-    build()
+    build_project(small_project)
     return small_project
 
 

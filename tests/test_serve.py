@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from kg.build import BuildReport, build
+from kg.build import BuildReport
 from kg.errors import EndpointError
 from kg.serve import Service, serve
 from kg.store.builds import current_build
 from kg.store.remote import RemoteStore
-from tests.helpers import run_kg
+from tests.helpers import build_project, run_kg
 from tests.oxigraph_server import child_processes, kg_serve_process, process_exists
 
 CROSS_JOIN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -257,7 +257,7 @@ def test_an_allowed_origin_gets_cors_headers_and_preflights(built: BuildReport, 
 
 def test_serve_keeps_its_build_through_a_rebuild_and_says_so(small_project: Path) -> None:
     store = small_project / ".kg"
-    build(validate=False)
+    build_project(small_project, validate=False)
     with kg_serve_process(env=os.environ.copy()) as running:
         served_build = current_build(store)
         assert str(served_build) in running.banner[0]

@@ -6,14 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from kg.build import load_sources, source_files
-from kg.infer import materialise
-from kg.paths import shapes_file
+import kg
+from kg.build import load_sources
 from kg.shacl_sparql import UnsupportedShape, constraint_queries
 from kg.validate import Violation, shacl_violations
+from tests.helpers import SHIPPED
 
 DATA = Path(__file__).parent / "data"
-ONTOLOGY = [path for path in source_files() if path.parent.name == "ontology"]
 #: Every graph fixture of the tests (the shapes' PASS/FAIL pairs and the other areas' FAIL cases).
 FIXTURES = sorted(
     path for path in DATA.rglob("*.ttl") if path.parent.name not in ("viz", "shacl") and path.name != "bad-turtle.ttl"
@@ -30,25 +29,23 @@ def key(violation: Violation) -> tuple[str, str, str, str]:
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=[path.name for path in FIXTURES])
 def test_every_pass_and_fail_fixture_gets_the_same_violations_from_both_engines(fixture: Path) -> None:
-    store = load_sources([*ONTOLOGY, fixture])
-    materialise(store)
-    sparql, reference = both_engines(store, shapes_file())
+    with kg.load([*SHIPPED.modules, fixture]) as graph:
+        sparql, reference = both_engines(graph.store.store, SHIPPED.shapes)  # type: ignore[attr-defined]
     assert {key(violation) for violation in sparql} == {key(violation) for violation in reference}
     if fixture.parent.name == "shapes":
         assert bool(sparql) == fixture.name.endswith("-fail.ttl")
 
 
 def test_the_fixture_breaking_every_rule_finds_each_kind_of_constraint() -> None:
-    store = load_sources([*ONTOLOGY, DATA / "shapes" / "every-rule-fail.ttl"])
-    materialise(store)
-    messages = {violation.message for violation in shacl_violations(store, shapes_file())}
+    with kg.load([*SHIPPED.modules, DATA / "shapes" / "every-rule-fail.ttl"]) as graph:
+        violations = shacl_violations(graph.store.store, SHIPPED.shapes)  # type: ignore[attr-defined]
+    messages = {violation.message for violation in violations}
     assert len(messages) >= 15  # every rule the fixture breaks, each with its own message
 
 
 def test_the_shipped_graph_conforms_for_both_engines() -> None:
-    store = load_sources(source_files())
-    materialise(store)
-    assert both_engines(store, shapes_file()) == ([], [])
+    with kg.load(SHIPPED.files) as graph:
+        assert both_engines(graph.store.store, SHIPPED.shapes) == ([], [])  # type: ignore[attr-defined]
 
 
 def test_every_translated_constraint_and_target_matches_pyshacl() -> None:
@@ -108,6 +105,6 @@ def test_an_unsupported_constraint_fails_loudly(tmp_path: Path, constraint: str,
 
 
 def test_every_constraint_of_the_shipped_shapes_is_translated() -> None:
-    queries = constraint_queries(shapes_file())
+    queries = constraint_queries(SHIPPED.shapes)
     assert {query.shape for query in queries} >= {"https://w3id.org/npa-cyber-kg/shapes#ObservationShape"}
     assert len(queries) >= 40

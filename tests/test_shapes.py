@@ -6,21 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from kg.build import load_sources, source_files
-from kg.infer import materialise
+import kg
 from kg.namespaces import DCTERMS, KG, PROV, QB, RDFS
-from kg.paths import shapes_file
 from kg.validate import shacl_violations
+from tests.helpers import SHIPPED
 
 DATA = Path(__file__).parent / "data" / "shapes"
 KGR = "https://w3id.org/npa-cyber-kg/id/"
-ONTOLOGY = [path for path in source_files() if path.parent.name == "ontology"]
 
 
 def violations_of(data: Path) -> set[tuple[str, str]]:
-    store = load_sources([*ONTOLOGY, data])
-    materialise(store)
-    return {(violation.focus, violation.path) for violation in shacl_violations(store, shapes_file())}
+    with kg.load([*SHIPPED.modules, data]) as graph:
+        store = graph.store.store  # type: ignore[attr-defined]
+        return {(violation.focus, violation.path) for violation in shacl_violations(store, SHIPPED.shapes)}
 
 
 @pytest.mark.parametrize("name", ["advisory-pass.ttl", "observation-pass.ttl"])

@@ -5,30 +5,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kg.build import load_sources, source_files
-from kg.infer import materialise
+import kg
 from kg.namespaces import KG, PROV, RDFS
-from kg.paths import shapes_file
 from kg.queries import catalog
-from kg.store.embedded import OxigraphStore
-from kg.validate import shacl_violations
+from kg.validate import Violation, shacl_violations
+from tests.helpers import SHIPPED
 
 DATA = Path(__file__).parent / "data" / "structure"
 KGR = "https://w3id.org/npa-cyber-kg/id/"
-ONTOLOGY = [path for path in source_files() if path.parent.name == "ontology"]
-GRAPH = Path(__file__).resolve().parents[1] / "graph"
+GRAPH = SHIPPED.graph
 
 
-def store_of(data: Path):
-    store = load_sources([*ONTOLOGY, data])
-    materialise(store)
-    return store
+def shape_violations(data: Path) -> list[Violation]:
+    with kg.load([*SHIPPED.modules, data]) as graph:
+        return shacl_violations(graph.store.store, SHIPPED.shapes)  # type: ignore[attr-defined]
 
 
 def rows_of(query_name: str, data: Path) -> set[tuple[str, ...]]:
-    query = catalog()[query_name]
-    result = OxigraphStore(store_of(data)).execute(query.text, source=str(query.path))
-    return set(result.lexical_rows())
+    with kg.load([*SHIPPED.modules, data], queries_folder=SHIPPED.queries) as graph:
+        return set(graph.query(query_name).lexical_rows())
 
 
 def test_likely_duplicates_are_found_and_only_they() -> None:
@@ -40,7 +35,7 @@ def test_likely_duplicates_are_found_and_only_they() -> None:
 
 def test_the_allow_listed_near_twins_exist() -> None:
     # the allow-list names real pairs: a renamed node would leave a stale entry behind
-    text = catalog()["likely-duplicate-violation"].text
+    text = catalog(SHIPPED.queries)["likely-duplicate-violation"].text
     for iri in (
         "r3-measure-c2-takedown-2021",
         "r5-measure-c2-takedown",
@@ -61,9 +56,8 @@ def test_description_in_one_language_or_twice_in_one_is_a_violation() -> None:
 
 
 def test_attribution_points_to_an_actor_and_backing_to_a_state() -> None:
-    store = store_of(DATA / "backing-fail.ttl")
     rules = {KG + "attributedTo", KG + "backedBy"}
-    violations = {(v.focus, v.path) for v in shacl_violations(store, shapes_file()) if v.path in rules}
+    violations = {(v.focus, v.path) for v in shape_violations(DATA / "backing-fail.ttl") if v.path in rules}
     assert violations == {
         (KGR + "test-incident-state", KG + "attributedTo"),
         (KGR + "test-actor-bad", KG + "backedBy"),
@@ -93,12 +87,11 @@ def test_offence_periods_have_one_start_and_an_end_after_it() -> None:
 
 
 def test_a_finding_needs_kind_status_source_labels_and_a_typed_date() -> None:
-    store = store_of(DATA / "finding-fail.ttl")
     finding = KGR + "test-finding"
     # the technique rules (provenance on every technique) are the tables' FAIL fixtures' business
     found = {
         (v.focus, v.path)
-        for v in shacl_violations(store, shapes_file())
+        for v in shape_violations(DATA / "finding-fail.ttl")
         if v.focus == finding or v.path == KG + "impersonates"
     }
     assert {

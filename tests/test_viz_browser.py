@@ -22,17 +22,14 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
-import pyoxigraph
 import pytest
 
 import kg
-from kg.build import load_sources, source_files
 from kg.errors import InputError
-from kg.infer import materialise
 from kg.namespaces import KG, KGR, RDF, RDFS
-from kg.store.embedded import OxigraphStore
 from kg.viz.network import view_graph
 from kg.viz.render import page_title, render_html, to_pyvis, write_html
+from tests.helpers import SHIPPED
 from tests.test_viz_network import (
     ADVISORY_2023,
     BLACKTECH,
@@ -302,11 +299,9 @@ def synthetic_graph(tmp_path: Path, nodes: int = 5000, edges: int = 15000) -> kg
     lines += [
         f"<{KGR}synthetic-{first}> <{KG}{relation}> <{KGR}synthetic-{second}> ." for first, relation, second in links
     ]
-    (tmp_path / "graph").mkdir()
-    store = load_sources(source_files(graph=tmp_path / "graph"))  # the ontology alone
-    store.load("\n".join(lines), format=pyoxigraph.RdfFormat.N_TRIPLES)
-    materialise(store)
-    return kg.KnowledgeGraph(OxigraphStore(store))
+    synthetic = tmp_path / "synthetic.ttl"  # N-Triples, which is Turtle too
+    synthetic.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return kg.load([*SHIPPED.modules, synthetic])
 
 
 def test_five_thousand_nodes_become_interactive(

@@ -109,7 +109,8 @@ def relations(graph: nx.MultiDiGraph) -> set[tuple[str, str, str]]:
 
 
 def test_fixture_graph_conforms_to_the_shapes(small: kg.KnowledgeGraph) -> None:
-    report = check(small.store.store)  # type: ignore[attr-defined]
+    sources = Sources.of(PROJECT, graph=DATA)
+    report = check(small.store.store, shapes=sources.shapes, queries=sources.queries)  # type: ignore[attr-defined]
     assert report.conforms, "\n".join(str(violation) for violation in report.violations)
 
 

@@ -95,8 +95,7 @@ class Sources:
     """What a build reads: the ontology modules and the graph's Turtle files, the SHACL shapes, and
     the folder of named queries (whose ``qc/`` quality queries validation runs).
 
-    ``graph`` is the folder of the facts (files under it count as facts for the shrink guard);
-    ``home`` the project folder (None: not a project) that messages name files relative to.
+    ``graph`` is the folder of the facts (files under it count as facts for the shrink guard).
 
     >>> from kg.paths import project_home
     >>> sources = Sources.of(project_home())
@@ -119,6 +118,11 @@ class Sources:
         files = source_files(ontology=ontology, graph=graph) if ontology.is_dir() else []
         return cls(tuple(files), ontology / SHAPES, home / "queries", graph, ontology)
 
+    @property
+    def modules(self) -> tuple[Path, ...]:
+        """The ontology modules among the files (those in ``ontology``), without the graph."""
+        return tuple(path for path in self.files if path.parent == self.ontology)
+
     def facts(self) -> int:
         """Return how many of the files are facts (lie under ``graph``)."""
         return sum(1 for path in self.files if path.is_relative_to(self.graph))
@@ -132,13 +136,6 @@ class Sources:
             )
         if not self.files:
             raise InputError("no Turtle files found", path=str(self.graph))
-
-
-def project_sources() -> Sources:
-    """Return the sources of the project :func:`kg.paths.project_home` names (``KG_HOME``)."""
-    from kg.paths import project_home
-
-    return Sources.of(project_home())
 
 
 def inputs_digest(files: list[Path], shapes: Path) -> str:
@@ -195,19 +192,15 @@ def check(
     store: Any,
     *,
     progress: Progress | None = None,
-    shapes: Path | None = None,
+    shapes: Path,
+    queries: Path,
     engine: str = "sparql",
-    queries: Path | None = None,
 ) -> ValidationReport:
-    """Validate a loaded, inferred in-memory store: SHACL shapes (``shapes``, default the project's;
-    checked by ``engine``, see :data:`kg.validate.ENGINES`) and the quality queries of ``queries``."""
+    """Validate a loaded, inferred in-memory store: the SHACL shapes file ``shapes`` (checked by
+    ``engine``, see :data:`kg.validate.ENGINES`) and the quality queries of the folder ``queries``."""
     from kg.store.embedded import OxigraphStore
     from kg.validate import ValidationReport, quality_violations, shacl_violations
 
-    if shapes is None:
-        from kg.paths import shapes_file
-
-        shapes = shapes_file()
     if not shapes.is_file():
         raise InputError("the SHACL shapes file is missing", path=display_path(shapes))
     load_sources([shapes])  # a malformed shapes file is one line naming its line, as any Turtle file
@@ -223,14 +216,13 @@ def check(
 
 
 def prepare(
-    sources: Sources | None = None, *, progress: Progress | None = None
+    sources: Sources, *, progress: Progress | None = None
 ) -> tuple[Any, list[Path], int, int, dict[str, float]]:
-    """Load and infer ``sources`` (default the project's): return the in-memory pyoxigraph store,
+    """Load and infer ``sources``: return the in-memory pyoxigraph store,
     the files, asserted and inferred counts, and the seconds each step took."""
     from kg.graph import load
     from kg.infer import materialise
 
-    sources = sources or project_sources()
     sources.check()
     seconds: dict[str, float] = {}
     started = time.perf_counter()
@@ -271,16 +263,12 @@ def copy_quads(source: Any, target: Any, *, batch: int = WRITE_BATCH) -> None:
 DEFAULT_MAX_DROP = 0.5
 
 
-def shrink_guard(home: Path, *, graph_files: int, triples: int, max_drop: float, graph: Path | None = None) -> None:
+def shrink_guard(home: Path, *, graph_files: int, triples: int, max_drop: float, graph: Path) -> None:
     """Refuse a build that has no facts (no files in the ``graph`` folder), or fewer triples than
     the live store by more than ``max_drop``."""
     from kg.store.embedded import read_manifest
 
     if graph_files == 0:
-        if graph is None:
-            from kg.paths import graph_dir
-
-            graph = graph_dir()
         raise InputError(
             "no facts to build: graph/ has no Turtle files (is KG_HOME right?); "
             "use --allow-shrink to build an ontology-only store anyway",
@@ -301,8 +289,8 @@ def shrink_guard(home: Path, *, graph_files: int, triples: int, max_drop: float,
 
 def build(
     *,
-    sources: Sources | None = None,
-    store: Path | None = None,
+    sources: Sources,
+    store: Path,
     force: bool = False,
     validate: bool = True,
     progress: Progress | None = None,
@@ -313,8 +301,8 @@ def build(
 ) -> BuildReport:
     """Build ``sources`` into the store folder ``store`` unless its inputs are unchanged.
 
-    Left out, they are the project's (``KG_HOME``) and its store (``KG_STORE``, :mod:`kg.paths`);
-    the ``kg`` command always names both.
+    Both are required: the library reads no environment. ``kg build`` names the project of
+    ``KG_HOME`` (``Sources.of(project_home())``) and the store of ``--store`` or ``KG_STORE``.
 
     One build at a time writes a store: another one running raises
     :class:`~kg.store.builds.BuildLocked` at once, or is waited for with ``wait``. Folders left by
@@ -330,12 +318,7 @@ def build(
 
     if not 0 <= max_drop <= 1:
         raise InputError(f"--max-drop is a fraction from 0 to 1, got {max_drop:g}")
-    if store is None:
-        from kg.paths import store_home
-
-        store = store_home()
     home = Path(store)
-    sources = sources or project_sources()
     if home.exists() and not home.is_dir():
         raise InputError("is not a folder: the store home must be a folder", path=str(home))
     if not sources.ontology.is_dir():
@@ -423,20 +406,17 @@ def _build_locked(
     return result
 
 
-def validate(
-    sources: Sources | None = None, *, progress: Progress | None = None, engine: str = "sparql"
-) -> ValidationReport:
-    """Load, infer and validate ``sources`` (default the project's) without writing a store (``kg validate``).
+def validate(sources: Sources, *, progress: Progress | None = None, engine: str = "sparql") -> ValidationReport:
+    """Load, infer and validate ``sources`` without writing a store (``kg validate``).
 
     The shipped ontology on its own (any :class:`Sources` will do):
 
     >>> import dataclasses
     >>> from kg.paths import project_home
     >>> project = Sources.of(project_home())
-    >>> ontology = dataclasses.replace(project, files=tuple(p for p in project.files if p.parent == project.ontology))
+    >>> ontology = dataclasses.replace(project, files=project.modules)
     >>> validate(ontology).summary()
     'conforms: ... triples checked against the shapes and quality queries'
     """
-    sources = sources or project_sources()
     store, *_ = prepare(sources, progress=progress)
     return check(store, progress=progress, engine=engine, shapes=sources.shapes, queries=sources.queries)

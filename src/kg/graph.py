@@ -108,8 +108,9 @@ def load(
     A file that does not parse raises :class:`~kg.errors.InputError` naming the file and line.
 
     >>> import kg
-    >>> from kg.paths import ontology_dir
-    >>> modules = sorted(ontology_dir().glob("*.ttl"))
+    >>> from kg.build import Sources
+    >>> from kg.paths import project_home
+    >>> modules = Sources.of(project_home()).modules    # the ontology on its own
     >>> with kg.load(modules, infer=False) as asserted, kg.load(modules) as inferred:
     ...     len(asserted.store.store) < len(inferred.store.store)
     True
@@ -128,6 +129,11 @@ def open_graph(store: str | Path | None = None, *, endpoint: str | None = None, 
     """Open the graph: the embedded store (``store`` folder, default ``KG_STORE`` or ``.kg``) or,
     with ``endpoint``, a remote SPARQL 1.1 endpoint (keyword arguments go to
     :class:`~kg.store.remote.RemoteStore`).
+
+    This is the API's one entry point that reads the environment, on purpose: it is the
+    convenience for notebooks and scripts that want "the graph ``kg build`` built", wherever
+    ``KG_STORE`` (:mod:`kg.paths`) puts it. Everything else takes its inputs as arguments
+    (:func:`load`, :func:`kg.build.build`, :func:`kg.build.validate`); name ``store`` to read none.
 
     The embedded store takes ``timeout`` (seconds a query may run, default 60; None: no limit)
     and ``max_result_mb`` (the largest answer, default 100), see
