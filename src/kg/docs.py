@@ -60,6 +60,11 @@ def documented_graph() -> object:
         target.parse(path, format="turtle")
     if not any(ontology.subjects(rdflib.RDF.type, rdflib.OWL.Ontology)):
         raise InputError("the ontology has no owl:Ontology header", path=str(ontology_root))
+    # one page documents the whole ontology: pyLODE reads every owl:Ontology as the page's header,
+    # so the modules' own headers (kept in the terms' rdfs:isDefinedBy) are left out of it
+    for root in list(ontology.subjects(rdflib.RDF.type, rdflib.OWL.Ontology)):
+        for module in list(ontology.objects(root, rdflib.OWL.imports)):
+            ontology.remove((module, None, None))
 
     stix_type = rdflib.URIRef(f"{KG}stixType")
     for cls, value in ontology.subject_objects(stix_type):
