@@ -347,8 +347,11 @@ def header(table: Table) -> str:
 
 
 def to_turtle(table: Table) -> str:
-    """Serialise one table's triples as Turtle with rdflib, opened by :func:`header`."""
+    """Serialise one table's triples as Turtle with rdflib, opened by :func:`header`, in the
+    canonical layout of :mod:`kg.turtle_style`."""
     from rdflib import Graph
+
+    from kg.turtle_style import canonical_text
 
     graph = Graph(bind_namespaces="none")
     for name in ("kg", "kgr", "kgv", "rdf", "rdfs", "skos", "xsd", "dcterms", "prov", "qb"):
@@ -356,7 +359,7 @@ def to_turtle(table: Table) -> str:
     for row in table.rows:
         for triple in row_triples(table, row):
             graph.add(triple)
-    return header(table) + graph.serialize(format="turtle")
+    return canonical_text(header(table) + graph.serialize(format="turtle"))
 
 
 def declared_iris(graph: Path, generated: set[Path]) -> set[str]:
