@@ -41,10 +41,11 @@ test: setup-test ## run the whole test suite (unit, queries, fidelity, browser, 
 	@$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest
 
-lint: ## ruff check, ruff format --check and the Turtle layout check
+lint: ## ruff check, ruff format --check, the Turtle layout check and mypy on src/kg
 	$(BIN)/ruff check src tests $(wildcard bench)
 	$(BIN)/ruff format --check src tests $(wildcard bench)
 	$(BIN)/python -m kg.turtle_style ontology graph
+	$(BIN)/mypy
 
 format: ## format the code with ruff
 	$(BIN)/ruff format src tests $(wildcard bench)

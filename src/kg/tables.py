@@ -378,7 +378,11 @@ def declared_iris(graph: Path, generated: set[Path]) -> set[str]:
         except SyntaxError as error:
             raise InputError(f"malformed Turtle: {error.msg}", path=display(path), line=error.lineno) from None
     rdf_type = pyoxigraph.NamedNode(RDF + "type")
-    return {quad.subject.value for quad in store.quads_for_pattern(None, rdf_type, None)}
+    return {
+        quad.subject.value
+        for quad in store.quads_for_pattern(None, rdf_type, None)
+        if not isinstance(quad.subject, pyoxigraph.Triple)
+    }
 
 
 def compile_tables(folder: Path | None = None, graph: Path | None = None) -> dict[Path, str]:
