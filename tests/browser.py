@@ -49,6 +49,22 @@ class Opened:
         return {"requests": self.requests, "errors": self.errors, "dialogs": self.dialogs, "csp": violations}
 
 
+def block_requests(context: Any, *, allowed: tuple[str, ...], blocked: list[str]) -> list[str]:
+    """Let a Playwright ``context`` load only URLs starting with one of ``allowed``; abort every
+    other request and record its URL in ``blocked`` (returned)."""
+
+    def route(request_route: Any) -> None:
+        url = request_route.request.url
+        if url.startswith(allowed):
+            request_route.continue_()
+        else:
+            blocked.append(url)
+            request_route.abort()
+
+    context.route("**/*", route)
+    return blocked
+
+
 @contextmanager
 def opened(browser: Any, path: Path, *, ready: bool = True) -> Iterator[Opened]:
     """Open ``path`` in a fresh context that blocks and records every request but file://
@@ -56,16 +72,7 @@ def opened(browser: Any, path: Path, *, ready: bool = True) -> Iterator[Opened]:
     context = browser.new_context(viewport={"width": 1400, "height": 900}, service_workers="block")
     page = context.new_page()
     record = Opened(page)
-
-    def route(request_route: Any) -> None:
-        url = request_route.request.url
-        if url.startswith("file://"):
-            request_route.continue_()
-        else:
-            record.requests.append(url)
-            request_route.abort()
-
-    context.route("**/*", route)
+    block_requests(context, allowed=("file://",), blocked=record.requests)
     page.on(
         "console",
         lambda message: (

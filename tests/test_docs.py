@@ -14,6 +14,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from kg.docs import write_docs
 from kg.namespaces import KG
+from tests.browser import block_requests
 from tests.helpers import run_kg
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -65,16 +66,7 @@ def test_the_page_loads_nothing_from_the_network(page: Path, browser: Any) -> No
     requests: list[str] = []
     context = browser.new_context(service_workers="block")
     try:
-
-        def route(request_route: object) -> None:
-            url = request_route.request.url  # type: ignore[attr-defined]
-            if url.startswith(("file://", "data:")):
-                request_route.continue_()  # type: ignore[attr-defined]
-            else:
-                requests.append(url)
-                request_route.abort()  # type: ignore[attr-defined]
-
-        context.route("**/*", route)
+        block_requests(context, allowed=("file://", "data:"), blocked=requests)
         opened = context.new_page()
         opened.goto(page.resolve().as_uri(), wait_until="networkidle")
         assert "threat actor" in opened.inner_text("body")

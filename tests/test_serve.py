@@ -26,6 +26,7 @@ from kg.errors import EndpointError
 from kg.serve import Service, serve
 from kg.store.builds import current_build
 from kg.store.remote import RemoteStore
+from tests.browser import block_requests
 from tests.helpers import run_kg
 from tests.oxigraph_server import child_processes, kg_serve_process, process_exists
 
@@ -342,16 +343,7 @@ def test_the_query_page_runs_a_named_query_in_chromium_without_leaving_the_serve
     errors: list[str] = []
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     try:
-
-        def route(request_route: object) -> None:
-            url = request_route.request.url  # type: ignore[attr-defined]
-            if url.startswith(served.url + "/"):
-                request_route.continue_()  # type: ignore[attr-defined]
-            else:
-                elsewhere.append(url)
-                request_route.abort()  # type: ignore[attr-defined]
-
-        context.route("**/*", route)
+        block_requests(context, allowed=(served.url + "/",), blocked=elsewhere)
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(str(error)))
         console: list[str] = []
