@@ -31,10 +31,12 @@ from kg.errors import InputError
 
 KGR = "https://w3id.org/npa-cyber-kg/id/"
 REPORTS = {"r5-2023": "npa-r5-2023.txt", "r3-2021": "npa-r3-2021.txt"}
-#: Mentions recall reached today on each report (the issue's target, 0.90, is not met yet). Lowered from
-#: 0.80/0.73 when the curated graph began to cite every organisation and technique it names (issue
-#: #19 SourcedThingShape): more expected mentions, the same found ones.
-MENTION_FLOOR = {"r5-2023": 0.66, "r3-2021": 0.66}
+#: Mentions recall reached today on each report over every thing a curated fact cites from a
+#: section (the issue's target, 0.90, is met over the things the section's text names, not over
+#: these: the rest are descriptive things such as "Company A's Wi-Fi router vulnerability" and
+#: things a section relies on without naming). Things cited only through another thing's own
+#: provenance (the NPA's many sources times its every link) are not counted since the metric fix.
+MENTION_FLOOR = {"r5-2023": 0.84, "r3-2021": 0.80}
 
 #: New-entity candidates: of the things only a report mentions, the share proposed when the
 #: report is drafted as if it were new (no target in the issue; held where it is).

@@ -128,3 +128,35 @@ def test_a_derived_observation_is_recomputed(
     table.write_text("".join(lines), encoding="utf-8")
     [finding] = check_fidelity(corpus=corpus, folder=tmp_path / "tables", observation=KGR + observation)
     assert finding.problem().endswith(problem)
+
+
+@pytest.mark.parametrize(
+    ("observation", "old", "new", "problem"),
+    [
+        ("r5-obs-ib-fraud-losses-2023", ",約87.3億円,", ",約87.4億円,", "'約87.4億円' does not round value 8731300000"),
+        ("r5-obs-ib-fraud-losses-2023", ",約87.3億円,", ",約87.30億円,", "printed_rounded '約87.30億円' not found"),
+        (
+            "r5-obs-sensor-accesses-2023",
+            ",平成23年以降、増加の一途,",
+            ",平成22年以降、増加の一途,",
+            "trend_printed '平成22年以降、増加の一途' not found",
+        ),
+    ],
+)
+def test_other_quotations_of_an_observation_are_checked(
+    corpus: Path, tmp_path: Path, observation: str, old: str, new: str, problem: str
+) -> None:
+    import shutil
+
+    from kg.paths import graph_dir
+
+    shutil.copytree(graph_dir() / "tables", tmp_path / "tables")
+    table = tmp_path / "tables" / "r5-2023" / "observations.csv"
+    lines = table.read_text(encoding="utf-8").splitlines(keepends=True)
+    number = next(n for n, line in enumerate(lines) if line.startswith(observation + ","))
+    assert check_fidelity(corpus=corpus, folder=tmp_path / "tables", observation=KGR + observation)[0].ok
+    assert old in lines[number]
+    lines[number] = lines[number].replace(old, new, 1)
+    table.write_text("".join(lines), encoding="utf-8")
+    [finding] = check_fidelity(corpus=corpus, folder=tmp_path / "tables", observation=KGR + observation)
+    assert problem in finding.problem()

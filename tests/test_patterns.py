@@ -103,6 +103,16 @@ def test_one_indicator_in_two_series_is_caught() -> None:
     assert rows == {KGR + "test-series", KGR + "test-series-2023"}
 
 
+def test_a_subset_larger_than_its_population_or_inside_its_own_series_is_caught() -> None:
+    rows = quality_rows("subset-population-violation", "subset-population.ttl")
+    assert rows == {KGR + "test-answers-larger", KGR + "test-part-as-subset"}
+
+
+def test_a_change_in_its_own_unit_without_the_previous_period_is_caught() -> None:
+    rows = quality_rows("previous-period-missing-violation", "previous-period-missing.ttl")
+    assert rows == {KGR + "test-reports-with-change"}
+
+
 def test_two_categories_of_one_dimension_are_caught() -> None:
     assert quality_rows("category-dimension-violation", "two-categories-one-dimension.ttl") == {KGR + "test-weak-a"}
 

@@ -88,6 +88,7 @@ class Finding:
     where: str = ""
     derived: bool = False
     change: Change | None = None
+    quoted: str = ""
 
     @property
     def value_matches(self) -> bool:
@@ -112,6 +113,8 @@ class Finding:
             return f"{name}: value {self.value} but {self.printed!r} means {self.printed_value}"
         if self.change and (problem := self.change.problem()):
             return f"{name}: {problem}"
+        if self.quoted:
+            return f"{name}: {self.quoted}"
         return ""
 
 
@@ -244,6 +247,36 @@ def change_value(printed: str) -> Decimal | None:
     return -value if normalise(printed).rstrip().endswith(DECREASE_WORDS) else value
 
 
+#: Cells that quote the report besides the number and its change: each must occur in a cited part.
+QUOTED_COLUMNS = ("printed_rounded", "trend_printed", "record_printed")
+
+
+def quoted_problem(cells: dict[str, str], parts: list[str], spans: dict[str, Span], corpus: Path) -> str:
+    """Say what is wrong with an observation's other quotations, in one line ('' when nothing is).
+
+    Each of :data:`QUOTED_COLUMNS` must occur in a cited part; a rounded printing
+    (``約87.3億円``) must round the stored value to its last printed digit; a trend and a
+    record need the text that states them.
+    """
+    if rounded := cells.get("printed_rounded"):
+        try:
+            rounded_value = printed_value(rounded)
+        except ValueError:
+            return f"printed_rounded {rounded!r} is not a number"
+        step = Decimal(10) ** rounded_value.normalize().as_tuple().exponent
+        if abs(Decimal(cells["value"]) - rounded_value) * 2 > step:
+            return f"printed_rounded {rounded!r} does not round value {cells['value']}"
+    for column in QUOTED_COLUMNS:
+        text = cells.get(column, "")
+        if text and find_in_parts(text, parts, spans, corpus) is None:
+            return f"{column} {text!r} not found in the cited section or figure"
+    if cells.get("trend_direction") and not cells.get("trend_printed"):
+        return "trend_direction without the trend_printed that states it"
+    if cells.get("record") and not cells.get("record_printed"):
+        return "record without the record_printed that states it"
+    return ""
+
+
 def check_derived(
     iri: str,
     cells: dict[str, str],
@@ -257,7 +290,9 @@ def check_derived(
 
     ``computation-previous-from-change``: the base's value less the change its
     ``derivation_printed`` states (which must occur in a cited part);
-    ``computation-remainder``: the first observation (a total) less the others (its parts).
+    ``computation-remainder``: the first observation (a total) less the others (its parts);
+    ``computation-at-least-one``: 1, a lower bound (``bound-at-least``), where the
+    ``derivation_printed`` (which must occur in a cited part) says some exist without a number.
     """
     inputs = cells["computed_from"].split()
     value = Decimal(cells["value"])
@@ -272,6 +307,11 @@ def check_derived(
         )
         change = change_value(cells["derivation_printed"])
         expected = values[inputs[0]] - change if change is not None else None
+    elif cells["computation"] == "computation-at-least-one":
+        evidence = (
+            find_in_parts(cells["derivation_printed"], parts, spans, corpus) if cells["derivation_printed"] else None
+        )
+        expected = Decimal(1) if cells["bound"] == "bound-at-least" else None
     elif cells["computation"] == "computation-remainder":
         expected = values[inputs[0]] - sum((values[name] for name in inputs[1:]), Decimal(0))
     return Finding(iri, text, value, expected, evidence, where, derived=True)
@@ -320,7 +360,17 @@ def check_fidelity(
                     find_in_parts(cells["change_printed"], parts, spans, corpus),
                     cells["change_direction"],
                 )
+            quoted = quoted_problem(cells, parts, spans, corpus)
             findings.append(
-                Finding(iri, cells["printed"], Decimal(cells["value"]), parsed, evidence, where, change=change)
+                Finding(
+                    iri,
+                    cells["printed"],
+                    Decimal(cells["value"]),
+                    parsed,
+                    evidence,
+                    where,
+                    change=change,
+                    quoted=quoted,
+                )
             )
     return findings

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from kg.draft.dates import DateMention, find_dates
-from kg.draft.entities import Candidate, Gazetteer, Mention, find_candidates
+from kg.draft.entities import Candidate, Gazetteer, Mention, find_candidates, implicit_subjects
 from kg.draft.numbers import UNITS, Number, Series, find_numbers, rank_series
 from kg.draft.structure import Section, Structure, parse_structure
 from kg.draft.text import ReportText
@@ -171,7 +171,7 @@ def _draft_body(draft: Draft, gazetteer: Gazetteer, start: int, end: int, skip: 
         line = piece.line_at(number.start)
         draft.numbers.append(Located(number, line, structure.section_at(line), piece.line_at(number.end - 1)))
     mentions = gazetteer.find(piece.text)
-    for mention in mentions:
+    for mention in [*mentions, *implicit_subjects(piece.text, mentions, gazetteer)]:
         line = piece.line_at(mention.start)
         draft.mentions.append(Located(mention, line, structure.section_at(line)))
     for candidate in find_candidates(piece.text, mentions):

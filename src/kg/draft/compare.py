@@ -11,8 +11,12 @@
   draft read the same printed change beside its number.
   Of those found, ``period_agrees`` is the share whose drafted period is the curated one and
   ``series_agrees`` the share whose first-ranked series candidate is the curated series.
-- **mentions**: a thing of a named class (:data:`MENTION_CLASSES`) that a curated fact cites
-  from a section is found when the draft links the same IRI on a line of that section's span.
+- **mentions**: a thing of a named class (:data:`MENTION_CLASSES`) cited from a section — the
+  thing itself derives from the section, or a fact that is not itself such a thing (an incident,
+  a measure, an observation…) derives from the section and links it — is found when the draft
+  links the same IRI on a line of that section's span. A thing's links to other things are not
+  counted as cited from each of its own sources (the NPA, derived from dozens of sections, does
+  not cite Operation Cronos from each of them).
 
 - **footnotes** (beyond the issue's four): same marker and line.
 - **new_entities** (beyond the issue's four): the report drafted as if it were new — without
@@ -77,10 +81,16 @@ SELECT ?observation ?printed ?value ?part ?period ?dataset WHERE {
 MENTIONS = """
 SELECT DISTINCT ?part ?thing WHERE {
   ?part kg:inReport ?report .
-  ?fact prov:wasDerivedFrom ?part ; ?property ?thing .
-  FILTER(isIRI(?thing) && ?property != prov:wasDerivedFrom)
-  ?thing a ?class .
-  FILTER(?class IN (%s))
+  {
+    ?thing prov:wasDerivedFrom ?part ; a ?class .
+    FILTER(?class IN (%(classes)s))
+  } UNION {
+    ?fact prov:wasDerivedFrom ?part ; ?property ?thing .
+    FILTER(isIRI(?thing) && ?property != prov:wasDerivedFrom)
+    ?thing a ?class .
+    FILTER(?class IN (%(classes)s))
+    FILTER NOT EXISTS { ?fact a ?factClass FILTER(?factClass IN (%(classes)s)) }
+  }
 }"""
 
 
@@ -271,7 +281,7 @@ def compare_mentions(
 ) -> tuple[Score, list[str]]:
     """Score the draft's links against the things curated facts cite from each section."""
     classes = ", ".join(f"kg:{name}" for name in MENTION_CLASSES)
-    rows = store.execute(MENTIONS % classes, bindings=_bind(report_iri)).bindings
+    rows = store.execute(MENTIONS % {"classes": classes}, bindings=_bind(report_iri)).bindings
     by_thing: dict[str, list[int]] = {}
     for located in draft.mentions:
         by_thing.setdefault(located.item.thing, []).append(located.line)

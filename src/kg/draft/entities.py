@@ -128,6 +128,71 @@ COLLECTIVE_NAMES: dict[str, tuple[str, ...]] = {
 }
 
 
+#: What the police do in the reports' own voice: 要請した, 注意喚起を行った, 検挙した… A sentence
+#: saying so without naming who did it has 警察 as its omitted subject (the reports write of
+#: themselves without a subject), so it names the police as much as a sentence that says 警察.
+POLICE_ACTION = re.compile(
+    r"要請|注意喚起|呼び掛け|働き掛け|検挙|逮捕|摘発|押収|捜査|テイクダウン|参画|連名|連携し|情報提供を受け|"
+    r"実施し|推進し|開催し|取締り"
+)
+#: A sentence whose subject is named (Xは, Xでは, Xが) is not in the reports' own voice.
+_SUBJECT_MARK = re.compile(r"^(は|では|が|において|により|によって)")
+_SENTENCE = re.compile(r"[^。]+。?")
+
+
+def implicit_subjects(text: str, found: list[Mention], gazetteer: Gazetteer) -> list[Mention]:
+    """Return the police as the omitted subject of each sentence of ``text`` that acts in the report's voice.
+
+    ``found`` are the names already found in ``text``. A sentence counts when it says what the
+    police did (:data:`POLICE_ACTION`), names no police organisation and no other organisation as
+    its subject. The mention spans the action word; its ``name`` says it was implied.
+
+    >>> npa = "https://w3id.org/npa-cyber-kg/id/org-npa"
+    >>> gazetteer = Gazetteer([Entry("警察庁", npa, "PoliceOrganisation")])
+    >>> [(m.text, m.thing == npa) for m in implicit_subjects("令和5年5月、注意喚起を行った。", [], gazetteer)]
+    [('注意喚起', True)]
+    >>> text = "NISCは注意喚起を行った。"
+    >>> implicit_subjects(text, [Mention(0, 4, "NISC", "nisc", "GovernmentAgency", "nisc")], gazetteer)
+    []
+    """
+    implied = [(thing, kind) for form in ("警察",) for thing, kind in sorted(gazetteer.by_form.get(form, ()))]
+    if not implied:
+        return []
+    mentions: list[Mention] = []
+    for sentence in _SENTENCE.finditer(text):
+        action = POLICE_ACTION.search(sentence.group())
+        if not action:
+            continue
+        inside = [m for m in found if sentence.start() <= m.start < sentence.end()]
+        if any(m.kind == "PoliceOrganisation" for m in inside):
+            continue
+        if any(m.kind in _AGENT_KINDS and _SUBJECT_MARK.match(text[m.end : m.end + 4]) for m in inside):
+            continue
+        start, end = sentence.start() + action.start(), sentence.start() + action.end()
+        for thing, kind in implied:
+            mentions.append(Mention(start, end, text[start:end], thing, kind, "(implied subject: 警察)"))
+    return mentions
+
+
+#: Kinds of thing that can be a sentence's acting subject.
+_AGENT_KINDS = frozenset(
+    {
+        "PoliceOrganisation",
+        "GovernmentAgency",
+        "IndustryBody",
+        "InternationalOrganisation",
+        "Company",
+        "Organisation",
+        "Country",
+        "RansomwareGroup",
+        "StateLinkedGroup",
+        "HacktivistGroup",
+        "CriminalGroup",
+        "ThreatActor",
+    }
+)
+
+
 class Gazetteer:
     """Names of known things, matched longest first."""
 

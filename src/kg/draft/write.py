@@ -357,7 +357,14 @@ def draft_files(
         )
     observations, observation_review = observation_rows(draft, units)
     mentions = [
-        {**_where(m), "text": m.item.text, "thing": _local(m.item.thing), "class": m.item.kind} for m in draft.mentions
+        {
+            **_where(m),
+            "text": m.item.text,
+            "thing": _local(m.item.thing),
+            "class": m.item.kind,
+            "uncertain": m.item.name if m.item.name.startswith("(implied") else "",
+        }
+        for m in draft.mentions
     ]
     candidates = [
         {**_where(c), "text": c.item.text, "looks_like": c.item.kind, "why": c.item.reason} for c in draft.candidates
@@ -413,7 +420,7 @@ def draft_files(
                 "uncertain",
             ),
         ),
-        "review/mentions.csv": _csv(mentions, ("line", "section", "text", "thing", "class")),
+        "review/mentions.csv": _csv(mentions, ("line", "section", "text", "thing", "class", "uncertain")),
         "review/candidates.csv": _csv(candidates, ("line", "section", "text", "looks_like", "why")),
         "review/dates.csv": _csv(dates, ("line", "section", "printed", "value", "datatype", "end", "note")),
         "report.ttl": report_turtle(draft, publisher),
