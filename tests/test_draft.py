@@ -55,6 +55,7 @@ def scores(graph: kg.KnowledgeGraph, corpus: Path) -> dict[str, dict]:
     return results
 
 
+@pytest.mark.slow  # drafts both whole reports (over a minute)
 @pytest.mark.parametrize("report_id", sorted(REPORTS))
 def test_drafting_meets_the_targets(scores: dict[str, dict], report_id: str) -> None:
     score = scores[report_id]
@@ -242,6 +243,7 @@ def test_rewrapping_the_2023_text_like_the_2021_layout_loses_nothing(graph: kg.K
     ]
 
 
+@pytest.mark.slow
 def test_a_reviewed_draft_compiles_with_the_tables_compiler(
     kg_env: dict[str, str], corpus: Path, tmp_path: Path
 ) -> None:

@@ -26,10 +26,13 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kg.errors import InputError, StoreMissingError, ValidationFailed
 from kg.validate import ValidationReport
+
+if TYPE_CHECKING:
+    import pyoxigraph
 
 #: Bump when the build pipeline changes what it writes, so that stores are rebuilt.
 PIPELINE_VERSION = "1"
@@ -160,7 +163,7 @@ def inputs_digest(files: list[Path], shapes: Path) -> str:
     return digest.hexdigest()
 
 
-def load_sources(files: list[Path], *, progress: Progress | None = None) -> Any:
+def load_sources(files: list[Path], *, progress: Progress | None = None) -> pyoxigraph.Store:
     """Parse Turtle files into a new in-memory pyoxigraph store.
 
     A file that does not parse raises :class:`~kg.errors.InputError` naming the file and line.
@@ -182,7 +185,7 @@ def load_sources(files: list[Path], *, progress: Progress | None = None) -> Any:
     return store
 
 
-def class_counts(store: Any) -> dict[str, int]:
+def class_counts(store: pyoxigraph.Store) -> dict[str, int]:
     """Return how many instances each kg class has, largest first."""
     from kg.results import compact_iri
     from kg.store.embedded import OxigraphStore
@@ -192,7 +195,7 @@ def class_counts(store: Any) -> dict[str, int]:
 
 
 def check(
-    store: Any,
+    store: pyoxigraph.Store,
     *,
     progress: Progress | None = None,
     shapes: Path | None = None,

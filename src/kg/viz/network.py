@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -286,7 +286,9 @@ def with_values(query: str, variable: str, iris: Iterable[str]) -> str:
     return f"{query[:start]} {values_block(variable, iris)}{query[start:]}"
 
 
-def rows_about(store: SparqlStore, query: str, iris: Iterable[str], variable: str = "subject") -> Iterable[Term]:
+def rows_about(
+    store: SparqlStore, query: str, iris: Iterable[str], variable: str = "subject"
+) -> Iterator[dict[str, Term]]:
     """Run ``query`` once per batch of ``iris`` bound to ``variable`` and yield every row."""
     ordered = sorted(set(iris))
     for start in range(0, len(ordered), BATCH):
@@ -316,7 +318,7 @@ def instance_graph(
     literals: dict[str, list[tuple[str, Term]]] = defaultdict(list)
     links: set[tuple[str, str, str]] = set()
 
-    def take(rows: Iterable[Term]) -> None:
+    def take(rows: Iterable[Mapping[str, Term]]) -> None:
         for row in rows:
             subject, predicate, value = row["subject"]["value"], row["predicate"]["value"], row["object"]
             if predicate == RDF + "type":
