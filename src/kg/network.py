@@ -247,6 +247,13 @@ SELECT ?subject ?predicate ?object WHERE {
   ?subject ?predicate ?object .
   FILTER(?predicate NOT IN (kg:quotedText, kg:sourceLine, kg:corpusFile))
 }"""
+#: What a citation shows of the sections, figures and reports some things are derived from.
+CITATION_FACTS_QUERY = """
+SELECT ?subject ?predicate ?object WHERE {
+  ?subject ?predicate ?object .
+  FILTER(?predicate IN (rdf:type, rdfs:label, skos:prefLabel, kg:sectionPath, kg:figureNumber, kg:inReport,
+                        kg:coversYear))
+}"""
 #: The labels of things a view refers to without drawing them (a series, a category).
 LABELS_OF_QUERY = """
 SELECT ?subject ?predicate ?object WHERE {
@@ -287,7 +294,11 @@ def rows_about(store: SparqlStore, query: str, iris: Iterable[str], variable: st
 
 
 def instance_graph(
-    source: KnowledgeGraph | SparqlStore, *, sources: bool = False, nodes: Collection[str] | None = None
+    source: KnowledgeGraph | SparqlStore,
+    *,
+    sources: bool = False,
+    nodes: Collection[str] | None = None,
+    schema: _Schema | None = None,
 ) -> nx.MultiDiGraph:
     """Read the things in ``source`` and the relations between them as a MultiDiGraph.
 
@@ -295,8 +306,9 @@ def instance_graph(
     (so a remote endpoint works too). With ``sources=True`` report sections, figures and reports
     are nodes as well, linked by ``prov:wasDerivedFrom``, ``kg:inReport`` and ``dcterms:isPartOf``.
     With ``nodes``, only those things are read (the store is asked about them alone, and about
-    the sections, figures and reports they cite), which is how views stay fast on a big graph.
-    See the module documentation for the attributes.
+    the sections, figures and reports they cite — only what a citation shows of them, unless
+    ``sources``), which is how views stay fast on a big graph. ``schema``, the ontology as
+    read by a cut, saves reading it again. See the module documentation for the attributes.
     """
     import networkx as nx
 
@@ -304,7 +316,7 @@ def instance_graph(
     from kg.terms import to_ntriples
 
     store = source.store if isinstance(source, KnowledgeGraph) else source
-    schema = _read_schema(store)
+    schema = schema or _read_schema(store)
     types: dict[str, set[str]] = defaultdict(set)
     literals: dict[str, list[tuple[str, Term]]] = defaultdict(list)
     links: set[tuple[str, str, str]] = set()
@@ -334,9 +346,10 @@ def instance_graph(
         take(rows_about(store, facts_of, wanted))
         # the sections and figures they cite, and the reports those are in
         parts = {target for subject, predicate, target in links if predicate == DERIVED_FROM} - set(types)
-        take(rows_about(store, FACTS_OF_QUERY, parts))
+        cited = FACTS_OF_QUERY if sources else CITATION_FACTS_QUERY
+        take(rows_about(store, cited, parts))
         reports = {target for subject, predicate, target in links if predicate in (IN_REPORT, REPORTED_IN)}
-        take(rows_about(store, FACTS_OF_QUERY, reports - set(types)))
+        take(rows_about(store, cited, reports - set(types)))
         provenance = parts | reports
         if sources:
             wanted |= provenance

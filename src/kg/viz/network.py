@@ -292,7 +292,7 @@ def view_graph(
         nodes, kinds = cut.overview_nodes(catalogue, statistics=statistics, sources=sources, max_nodes=limit)
         total = sum(kinds.values())
     nodes = cut.bounded(catalogue, nodes, roots, limit)
-    graph = instance_graph(store, nodes=nodes, sources=sources)
+    graph = instance_graph(store, nodes=nodes, sources=sources, schema=catalogue.schema)
     if year:
         graph.graph["report"] = year
     if chosen is not None:
