@@ -165,10 +165,25 @@ class QueryResult:
         return len(self.bindings)
 
     def to_dataframe(self) -> Any:
-        """Return the SELECT rows as a pandas DataFrame (pandas must be installed)."""
+        """Return the SELECT rows as a pandas DataFrame (pandas must be installed), each column
+        of one type: a column whose values convert to different Python types (an ``xsd:date``
+        beside an ``xsd:gYear``, a number beside a text) holds their lexical forms instead, so
+        that it sorts and compares.
+
+        >>> from kg.namespaces import XSD
+        >>> dated = [{"type": "literal", "value": "2023-09-27", "datatype": XSD + "date"},
+        ...          {"type": "literal", "value": "2021", "datatype": XSD + "gYear"}]
+        >>> QueryResult(["when"], [{"when": term} for term in dated]).to_dataframe()["when"].sort_values().tolist()
+        ['2021', '2023-09-27']
+        """
         import pandas
 
-        return pandas.DataFrame(self.rows, columns=self.variables)
+        rows = self.rows
+        for index, name in enumerate(self.variables):
+            if len({type(row[index]) for row in rows if row[index] is not None}) > 1:
+                lexical = [binding[name]["value"] if name in binding else None for binding in self.bindings]
+                rows = [(*row[:index], text, *row[index + 1 :]) for row, text in zip(rows, lexical, strict=True)]
+        return pandas.DataFrame(rows, columns=self.variables)
 
     def format(self, fmt: str = "table", *, labels: Mapping[str, str] | None = None) -> str:
         """Render the result as ``table``, ``csv``, ``tsv`` or ``json`` (SELECT/ASK), or ``turtle``

@@ -42,8 +42,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kg.errors import InputError, KgError
+from kg.network import LANGUAGES, citations, class_label, communities, label, property_label, simple_graph
 from kg.results import compact_iri
-from kg.viz.network import LANGUAGES, citations, class_label, communities, label, property_label, simple_graph
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -322,7 +322,7 @@ def _sunflower(count: int, spacing: float) -> list[tuple[float, float]]:
 def precomputed_layout(graph: nx.Graph, *, spacing: float = SPACING, seed: int = 7) -> dict[str, tuple[float, float]]:
     """Return positions for every node, computed with networkx so that the page needs no physics.
 
-    The graph is split into :func:`~kg.viz.network.communities`; each community gets a spring layout (or a
+    The graph is split into :func:`~kg.network.communities`; each community gets a spring layout (or a
     sunflower of its nodes, hubs first, when it is big) and the communities are placed by a
     spring layout of the graph of communities, then pushed apart until they do not overlap.
     Seeded, so the same graph always gets the same picture.
