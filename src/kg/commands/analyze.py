@@ -62,6 +62,9 @@ def run(arguments: argparse.Namespace) -> int:
     if arguments.format != "table":
         sys.stdout.write(next(iter(results.values())).format(arguments.format))
         return 0
-    blocks = [f"{TITLES[name]}\n\n{result.format('table')}" for name, result in results.items()]
+    from kg.output import terminal_width
+
+    width = terminal_width()
+    blocks = [f"{TITLES[name]}\n\n{result.format('table', width=width)}" for name, result in results.items()]
     sys.stdout.write("\n".join(blocks))
     return 0

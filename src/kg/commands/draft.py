@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from kg.commands import progress_printer
+from kg.commands import add_store_options, progress_printer
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -25,7 +25,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--output", metavar="DIR", help="folder to create for the draft (must not exist)")
     parser.add_argument("--compare", action="store_true", help="draft the corpus reports and compare with the graph")
     parser.add_argument("--json", metavar="FILE", help="with --compare: also write the scores as JSON")
-    parser.add_argument("--store", metavar="DIR", help="store folder written by `kg build` (default: $KG_STORE or .kg)")
+    add_store_options(parser, remote=False)
     parser.add_argument("--quiet", "-q", action="store_true", help="print no progress")
     parser.set_defaults(run=run)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from kg.commands import positive_integer, positive_number
+from kg.commands import add_store_options, positive_integer, positive_number
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -37,7 +37,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--graph", metavar="IRI", help="named graph to replace (default: the default graph)")
     parser.add_argument("--protocol", choices=PROTOCOLS, default="gsp", help="how to send the graph (default gsp)")
-    parser.add_argument("--store", metavar="DIR", help="store folder written by `kg build` (default: $KG_STORE or .kg)")
+    add_store_options(parser, remote=False)
     parser.add_argument(
         "--batch",
         type=positive_integer,

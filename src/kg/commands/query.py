@@ -67,5 +67,7 @@ def run(arguments: argparse.Namespace) -> int:
         result = graph.query(arguments.query, bindings=bindings, limit=arguments.limit, offset=arguments.offset)
         labels = graph.labels(result.iris(), arguments.lang) if arguments.lang and result.kind == "select" else None
     fmt = arguments.format or ("turtle" if result.kind == "graph" else "table")
-    sys.stdout.write(result.format(fmt, labels=labels))
+    from kg.output import terminal_width
+
+    sys.stdout.write(result.format(fmt, labels=labels, width=terminal_width()))
     return 0
