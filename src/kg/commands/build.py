@@ -60,18 +60,20 @@ def run(arguments: argparse.Namespace) -> int:
 
     from kg.build import build
     from kg.errors import ValidationFailed
+    from kg.progress import progress_bars
 
     try:
-        report = build(
-            force=arguments.force,
-            validate=not arguments.no_validate,
-            home=Path(arguments.store) if arguments.store else None,
-            progress=progress_printer(arguments.quiet),
-            wait=arguments.wait,
-            allow_shrink=arguments.allow_shrink,
-            max_drop=arguments.max_drop,
-            notice=progress_printer(False),
-        )
+        with progress_bars(quiet=arguments.quiet) as progress:
+            report = build(
+                force=arguments.force,
+                validate=not arguments.no_validate,
+                home=Path(arguments.store) if arguments.store else None,
+                progress=progress,
+                wait=arguments.wait,
+                allow_shrink=arguments.allow_shrink,
+                max_drop=arguments.max_drop,
+                notice=progress_printer(False),
+            )
     except ValidationFailed as failure:
         for violation in failure.report.violations:
             print(violation, file=sys.stderr)

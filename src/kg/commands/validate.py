@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from kg.commands import progress_printer
-
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
@@ -29,8 +27,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run(arguments: argparse.Namespace) -> int:
     from kg.build import validate_sources
+    from kg.progress import progress_bars
 
-    report = validate_sources(progress=progress_printer(arguments.quiet), engine=arguments.engine)
+    with progress_bars(quiet=arguments.quiet) as progress:
+        report = validate_sources(progress=progress, engine=arguments.engine)
     for violation in report.violations:
         print(violation)
     print(report.summary())
