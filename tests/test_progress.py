@@ -26,7 +26,11 @@ def run_in_terminal(*arguments: str, columns: int = 100, timeout: float = 300) -
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
     env = {**os.environ, "TERM": "xterm", "COLUMNS": str(columns)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "kg.cli", *arguments], stdin=subprocess.DEVNULL, stdout=follower, stderr=follower, env=env
+        [sys.executable, "-m", "kg.cli", *arguments],
+        stdin=subprocess.DEVNULL,
+        stdout=follower,
+        stderr=follower,
+        env=env,
     )
     os.close(follower)
     written = bytearray()
