@@ -28,6 +28,7 @@ PIPELINE_VERSION = "1"
 
 Progress = Callable[[str], None]
 
+
 @dataclass
 class BuildReport:
     """What a build did: whether it built, where, from what, and how long each step took."""
