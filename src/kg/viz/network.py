@@ -49,7 +49,6 @@ graphs serve the HTML views, the analysis and notebooks:
 
 from __future__ import annotations
 
-import unicodedata
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -678,8 +677,10 @@ def communities(graph: nx.Graph, *, seed: int = 7) -> list[set[str]]:
 
 
 def _normal(text: str) -> str:
-    """Fold width, case and surrounding space, so 'ｌｏｃｋｂｉｔ ' finds 'LockBit'."""
-    return unicodedata.normalize("NFKC", text).casefold().strip()
+    """Fold width, case and surrounding space, as the page's search does (:func:`kg.search_text.fold`)."""
+    from kg.search_text import fold
+
+    return fold(text)
 
 
 def _names(data: Mapping[str, Any]) -> set[str]:
