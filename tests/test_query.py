@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,14 @@ def test_long_query_text_is_not_mistaken_for_a_file_name(built_small: Path) -> N
     result = run_kg("query", query, "--format", "csv")
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == 61
+
+
+def test_dataframe_columns_have_one_type_so_they_sort(built_small: Path) -> None:
+    query = (
+        'SELECT ?day ?n WHERE { VALUES (?day ?n) { ("2023-09-27"^^xsd:date 1) ("2021"^^xsd:gYear 2.5) '
+        '("2023-09"^^xsd:gYearMonth UNDEF) } }'
+    )
+    with kg.open_graph() as graph:
+        frame = graph.dataframe(query)
+    assert sorted(frame["day"]) == ["2021", "2023-09", "2023-09-27"]  # a date beside strings would raise TypeError
+    assert {type(value) for value in frame["n"].dropna()} == {Decimal}

@@ -165,10 +165,18 @@ class QueryResult:
         return len(self.bindings)
 
     def to_dataframe(self) -> Any:
-        """Return the SELECT rows as a pandas DataFrame (pandas must be installed)."""
+        """Return the SELECT rows as a pandas DataFrame (pandas must be installed), each column of
+        one type: a column whose values are of several types (``xsd:date`` beside ``xsd:gYear``,
+        which have no Python type of their own) holds their lexical forms, which sort as dates do;
+        integers beside decimals become decimals, beside doubles floats. Unbound is None."""
         import pandas
 
-        return pandas.DataFrame(self.rows, columns=self.variables)
+        lexical = self.lexical_rows()
+        columns: dict[str, list[Any]] = {}
+        for index, name in enumerate(self.variables):
+            values = [row[index] for row in self.rows]
+            columns[name] = _one_type(values, [row[index] for row in lexical])
+        return pandas.DataFrame(columns, columns=self.variables)
 
     def format(self, fmt: str = "table", *, labels: Mapping[str, str] | None = None, width: int | None = None) -> str:
         """Render the result as ``table``, ``csv``, ``tsv`` or ``json`` (SELECT/ASK), or ``turtle``
@@ -221,6 +229,25 @@ class QueryResult:
         if self.kind == "ask":
             return {"head": {}, "boolean": self.boolean}
         return {"head": {"vars": self.variables}, "results": {"bindings": self.bindings}}
+
+
+def _one_type(values: list[Any], lexical: list[str]) -> list[Any]:
+    """Give a column's values one Python type (see :meth:`QueryResult.to_dataframe`).
+
+    >>> from datetime import date
+    >>> _one_type([date(2023, 9, 27), "2023-09", None], ["2023-09-27", "2023-09", ""])
+    ['2023-09-27', '2023-09', None]
+    >>> _one_type([1, Decimal("2.5")], ["1", "2.5"])
+    [Decimal('1'), Decimal('2.5')]
+    """
+    kinds = {type(value) for value in values if value is not None}
+    if len(kinds) <= 1:
+        return values
+    if kinds <= {int, Decimal}:
+        return [None if value is None else Decimal(value) for value in values]
+    if kinds <= {int, Decimal, float}:
+        return [None if value is None else float(value) for value in values]
+    return [None if value is None else text for value, text in zip(values, lexical, strict=True)]
 
 
 def _shown_value(labels: Mapping[str, str], *, compact: bool) -> Callable[[Term | None], str]:
