@@ -204,16 +204,17 @@ def analyze(
     return {name: run[name]() for name in chosen}
 
 
-def frame_text(frame: pandas.DataFrame, fmt: str = "table") -> str:
+def frame_text(frame: pandas.DataFrame, fmt: str = "table", *, width: int | None = None) -> str:
     """Write an analysis's DataFrame as an aligned ``table`` (IRIs compacted, ``kgr:…``), or as
-    ``csv`` or ``tsv`` (full IRIs), every value whole.
+    ``csv`` or ``tsv`` (full IRIs), every value whole; a table's widest columns wrap to fit ``width``.
 
     >>> print(frame_text(_frame("co-issuance", [("https://w3id.org/npa-cyber-kg/id/org-a", "A",
     ...     "https://w3id.org/npa-cyber-kg/id/org-b", "B", 2, "x; y")]), "csv"), end="")
     agency1,label1,agency2,label2,count,advisories
     https://w3id.org/npa-cyber-kg/id/org-a,A,https://w3id.org/npa-cyber-kg/id/org-b,B,2,x; y
     """
-    from kg.results import _aligned_table, compact_iri
+    from kg.output import text_table
+    from kg.results import compact_iri
 
     header = [str(name) for name in frame.columns]
     if fmt == "table":
@@ -221,7 +222,8 @@ def frame_text(frame: pandas.DataFrame, fmt: str = "table") -> str:
             [compact_iri(value) if isinstance(value, str) else _cell(value) for value in row]
             for row in frame.itertuples(index=False)
         ]
-        return _aligned_table(header, cells)
+        footer = f"({len(cells)} row{'s' if len(cells) != 1 else ''})"
+        return text_table(header, cells, width=width) + "\n" + footer + "\n"
     if fmt not in ("csv", "tsv"):
         raise InputError(f"format {fmt!r} is not one of table, csv, tsv")
     return frame.to_csv(index=False, sep="," if fmt == "csv" else "\t", lineterminator="\n", float_format="%.4f")

@@ -39,14 +39,6 @@ PIPELINE_VERSION = "1"
 
 Progress = Callable[[str], None]
 
-CLASS_COUNTS = """
-SELECT ?class (COUNT(DISTINCT ?item) AS ?count) WHERE {
-  ?item a ?class .
-  FILTER(STRSTARTS(STR(?class), STR(kg:)))
-}
-GROUP BY ?class ORDER BY DESC(?count) ?class
-"""
-
 
 @dataclass
 class BuildReport:
@@ -186,12 +178,11 @@ def load_sources(files: list[Path], *, progress: Progress | None = None) -> pyox
 
 
 def class_counts(store: pyoxigraph.Store) -> dict[str, int]:
-    """Return how many instances each kg class has, largest first."""
-    from kg.results import compact_iri
+    """Return how many instances each kg class has in an in-memory pyoxigraph store, largest first."""
+    from kg.stats import class_counts as counts
     from kg.store.embedded import OxigraphStore
 
-    result = OxigraphStore(store).execute(CLASS_COUNTS)
-    return {compact_iri(str(row[0])): int(row[1]) for row in result.rows}
+    return counts(OxigraphStore(store))
 
 
 def check(

@@ -365,5 +365,6 @@ def card_text(card: Card, *, lang: str = "en") -> str:
 
 
 def _aligned(rows: list[tuple[str, str]], indent: str = "") -> list[str]:
-    width = max((display_width(name) for name, _ in rows), default=0)
-    return [f"{indent}{name}{' ' * (width - display_width(name))}  {value}" for name, value in rows]
+    from kg.output import text_table
+
+    return text_table([], rows, indent=indent).splitlines() if rows else []

@@ -62,6 +62,9 @@ def run(arguments: argparse.Namespace) -> int:
     if arguments.format != "table":
         sys.stdout.write(frame_text(next(iter(results.values())), arguments.format))
         return 0
-    blocks = [f"{TITLES[name]}\n\n{frame_text(frame)}" for name, frame in results.items()]
+    from kg.output import terminal_width
+
+    width = terminal_width()
+    blocks = [f"{TITLES[name]}\n\n{frame_text(frame, width=width)}" for name, frame in results.items()]
     sys.stdout.write("\n".join(blocks))
     return 0

@@ -8,7 +8,6 @@ notebook's, or the co-issuance network).
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -54,8 +53,10 @@ __all__ = [
 
 
 def _normal(text: str) -> str:
-    """Fold width, case and surrounding space, so 'ｌｏｃｋｂｉｔ ' finds 'LockBit'."""
-    return unicodedata.normalize("NFKC", text).casefold().strip()
+    """Fold width, case and surrounding space, as the page's search does (:func:`kg.search_text.fold`)."""
+    from kg.search_text import fold
+
+    return fold(text)
 
 
 def _names(data: Mapping[str, Any]) -> set[str]:

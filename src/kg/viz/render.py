@@ -35,7 +35,6 @@ import base64
 import hashlib
 import json
 import math
-import unicodedata
 import zlib
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -282,10 +281,10 @@ def _edge_tooltip(graph: nx.Graph, source: str, target: str, relations: list[str
 
 
 def _search_terms(data: dict[str, Any]) -> str:
-    """The lowercased labels and aliases, one per line, for the page's search box."""
-    texts = (data["label_en"], data["label_ja"], *data["aliases"])
-    names = {unicodedata.normalize("NFKC", text).lower() for text in texts}
-    return "\n" + "\n".join(sorted(names)) + "\n"
+    """The folded labels and aliases, one per line, for the page's search box (:mod:`kg.search_text`)."""
+    from kg.search_text import search_terms
+
+    return search_terms((data["label_en"], data["label_ja"], *data["aliases"]))
 
 
 def page_title(graph: nx.Graph, lang: str = "en") -> str:
