@@ -87,5 +87,5 @@ def text_table(
         options["maxcolwidths"] = _wrapped_widths(natural, width - len(indent))
         if header:
             options["maxheadercolwidths"] = options["maxcolwidths"]
-    text = tabulate.tabulate(cells, list(header) if header else (), **options)  # type: ignore[arg-type]
+    text = tabulate.tabulate(cells, list(header) if header else (), **options)
     return "\n".join((indent + line).rstrip() for line in text.splitlines())

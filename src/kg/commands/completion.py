@@ -39,7 +39,7 @@ def class_names(prefix: str = "", **_: Any) -> list[str]:
     from kg.namespaces import KG
     from kg.paths import ontology_dir
 
-    done, _, last = prefix.rpartition(",")
+    done, _comma, last = prefix.rpartition(",")
     store = pyoxigraph.Store()
     for path in sorted(ontology_dir().glob("*.ttl")):
         try:
@@ -47,6 +47,7 @@ def class_names(prefix: str = "", **_: Any) -> list[str]:
         except (SyntaxError, OSError):
             continue
     found = store.query("SELECT DISTINCT ?class WHERE { ?class a <http://www.w3.org/2002/07/owl#Class> }")
+    assert isinstance(found, pyoxigraph.QuerySolutions)
     names = sorted({row[0].value[len(KG) :] for row in found if row[0].value.startswith(KG)})
     return [f"{done}," * bool(done) + name for name in names if name.startswith(last)]
 

@@ -24,7 +24,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     query = parser.add_argument("query", help="SPARQL text, a .rq file, or a named query")
-    query.completer = named_queries  # type: ignore[attr-defined]  # argcomplete reads it
+    query.completer = named_queries  # argcomplete reads it
     parser.add_argument(
         "--format",
         "-f",

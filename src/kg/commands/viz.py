@@ -44,7 +44,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     types = parser.add_argument(
         "--types", metavar="CLASS,...", help="keep only things of these classes, e.g. ThreatActor,Advisory,Organisation"
     )
-    types.completer = class_names  # type: ignore[attr-defined]  # argcomplete reads it
+    types.completer = class_names  # argcomplete reads it
     parser.add_argument("--report", metavar="YEAR", help="keep only facts from one report: 2021 or 2023")
     parser.add_argument(
         "--co-issuance",
