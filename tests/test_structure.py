@@ -131,3 +131,8 @@ def test_who_worked_with_whom_is_one_pattern_over_every_role() -> None:
         (KGR + "test-measure-ok", KGR + "test-org-b"),
         (KGR + "test-measure-ok", KGR + "test-party"),
     }
+
+
+def test_an_organisation_without_its_kind_is_caught() -> None:
+    rows = rows_of("organisation-without-kind-violation", DATA / "warnings-fail.ttl")
+    assert {focus for focus, _path, _message in rows} == {KGR + "test-org-bare"}
