@@ -136,12 +136,13 @@ def project_sources() -> Sources:
     return Sources.of(project_home())
 
 
-def inputs_digest(files: list[Path], shapes: Path) -> str:
-    """Return a digest of everything a build depends on, to skip a build that would change nothing."""
+def inputs_digest(files: list[Path], shapes: Path, checks: list[Path] | None = None) -> str:
+    """Return a digest of everything a build depends on, to skip a build that would change nothing:
+    the Turtle ``files``, the ``shapes`` and the quality queries (``checks``) its validation runs."""
     from kg import __version__
 
     digest = hashlib.sha256(f"{PIPELINE_VERSION}|{__version__}".encode())
-    for path in [*files, shapes]:
+    for path in [*files, shapes, *(checks or [])]:
         digest.update(display_path(path).encode())
         try:
             digest.update(path.read_bytes())
@@ -365,7 +366,9 @@ def _build_locked(
     from kg.store.builds import DATABASE, MANIFEST, new_build_folder, publish, remove_unused
     from kg.store.embedded import read_manifest
 
-    digest = inputs_digest(list(sources.files), sources.shapes)
+    # A changed quality query changes what validation finds, so it is an input like the Turtle
+    checks = sorted((sources.queries / "qc").glob("*.rq")) if validate else []
+    digest = inputs_digest(list(sources.files), sources.shapes, checks)
     if not force:
         try:
             manifest = read_manifest(home)
