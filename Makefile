@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 KG     := $(BIN)/kg
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-test run test lint format notebooks bench docs clean
+.PHONY: help setup setup-test run test lint format fmt-ttl notebooks bench docs clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -41,12 +41,17 @@ test: setup-test ## run the whole test suite (unit, queries, fidelity, browser, 
 	@$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest
 
-lint: ## ruff check and ruff format --check
+lint: ## ruff check, ruff format --check, the Turtle layout check and mypy on src/kg
 	$(BIN)/ruff check src tests $(wildcard bench)
 	$(BIN)/ruff format --check src tests $(wildcard bench)
+	$(BIN)/python -m kg.turtle_style ontology graph
+	$(BIN)/mypy
 
 format: ## format the code with ruff
 	$(BIN)/ruff format src tests $(wildcard bench)
+
+fmt-ttl: ## put ontology/ and graph/ Turtle into the canonical layout (comments kept)
+	$(BIN)/python -m kg.turtle_style --fix ontology graph
 
 notebooks: setup-test ## execute every notebook and save its outputs in place
 	$(BIN)/python -m kg.notebooks --write

@@ -1,7 +1,7 @@
 """Fixtures that run real servers on 127.0.0.1 for the remote-store tests.
 
-* ``oxigraph_server``: an empty, writable ``oxigraph serve`` (in memory) on a free port, started
-  with a bounded wait and stopped by its own PID at the end of the session;
+* ``running_oxigraph_server`` (behind conftest.py's ``oxigraph_server`` fixture): an empty, writable
+  ``oxigraph serve`` (in memory) on a free port, started with a bounded wait and stopped by its own PID;
 * ``kg_serve_process``: a context manager running ``kg serve`` as a user would, in its own process.
 """
 
@@ -24,9 +24,8 @@ from kg.serve import OxigraphServer
 STARTUP_SECONDS = 20.0
 
 
-@pytest.fixture(scope="session")
-def oxigraph_server() -> Iterator[OxigraphServer]:
-    """An empty, writable Oxigraph server for the session (tests push into their own named graphs)."""
+def running_oxigraph_server() -> Iterator[OxigraphServer]:
+    """Run an empty, writable Oxigraph server until resumed (the ``oxigraph_server`` fixture of conftest.py)."""
     server = OxigraphServer(None, host="127.0.0.1", timeout=60).start(within=STARTUP_SECONDS)
     pid = server.pid
     try:

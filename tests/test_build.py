@@ -107,3 +107,15 @@ def test_missing_store_says_which_command_builds_it(small_project: Path) -> None
     result = run_kg("query", "SELECT * WHERE { ?s ?p ?o }")
     assert result.returncode == 2
     assert "run `kg build`" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_changed_quality_query_rebuilds_and_revalidates(small_project: Path) -> None:
+    assert build_project(small_project).built
+    assert not build_project(small_project).built
+    # a quality query that flags every advisory: the unchanged Turtle must not hide it behind "up to date"
+    (small_project / "queries" / "qc" / "every-advisory-violation.rq").write_text(
+        "# every advisory, as a violation (test)\nSELECT ?focus WHERE { ?focus a kg:Advisory }\n", encoding="utf-8"
+    )
+    with pytest.raises(ValidationFailed):
+        build_project(small_project)
+    assert count_advisories(small_project) == 1  # the refused build left the last store in place

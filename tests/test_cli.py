@@ -12,7 +12,15 @@ import pytest
 from kg.cli import COMMANDS, parser
 from tests.helpers import run_kg
 
-REGISTERED = list(parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
+
+def registered_commands() -> list[str]:
+    """The commands `kg --help` lists, in its order (read from the help, as a user reads it)."""
+    help_text = parser().format_help()
+    listing = help_text.split("positional arguments:", 1)[1].split("\n\n", 1)[0]
+    return re.findall(r"^    (\w+)(?: |$)", listing, re.M)
+
+
+REGISTERED = registered_commands()
 
 
 def test_core_commands_are_registered() -> None:

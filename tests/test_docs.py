@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import rdflib
@@ -13,10 +14,10 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from kg.docs import write_docs
 from kg.namespaces import KG
+from tests.browser import block_requests
 from tests.helpers import run_kg
 
 PROJECT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
 TERM_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
 
 
@@ -59,32 +60,18 @@ def test_alignments_hierarchy_and_examples_are_shown(page: Path) -> None:
     assert "Sub Class Of" in text and "Domain" in text and "Range" in text
 
 
-def test_the_page_loads_nothing_from_the_network(page: Path) -> None:
+def test_the_page_loads_nothing_from_the_network(page: Path, browser: Any) -> None:
     source = page.read_text(encoding="utf-8")
     assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=\"(https?:)?//", source)
-    playwright_api = pytest.importorskip("playwright.sync_api", reason="install the test extra")
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}: run `make setup-test`")
     requests: list[str] = []
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
-        try:
-            context = browser.new_context(service_workers="block")
-
-            def route(request_route: object) -> None:
-                url = request_route.request.url  # type: ignore[attr-defined]
-                if url.startswith(("file://", "data:")):
-                    request_route.continue_()  # type: ignore[attr-defined]
-                else:
-                    requests.append(url)
-                    request_route.abort()  # type: ignore[attr-defined]
-
-            context.route("**/*", route)
-            opened = context.new_page()
-            opened.goto(page.resolve().as_uri(), wait_until="networkidle")
-            assert "threat actor" in opened.inner_text("body")
-        finally:
-            browser.close()
+    context = browser.new_context(service_workers="block")
+    try:
+        block_requests(context, allowed=("file://", "data:"), blocked=requests)
+        opened = context.new_page()
+        opened.goto(page.resolve().as_uri(), wait_until="networkidle")
+        assert "threat actor" in opened.inner_text("body")
+    finally:
+        context.close()
     assert requests == []
 
 

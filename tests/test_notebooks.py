@@ -27,6 +27,7 @@ def test_notebook_is_committed_with_outputs_and_opens_with_its_question(path: Pa
     assert "sys.path" not in sources
 
 
+@pytest.mark.notebooks
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
 def test_notebook_runs(path: Path, kg_env: dict[str, str]) -> None:
     execute(path)

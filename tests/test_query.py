@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -36,16 +35,22 @@ def test_table_is_aligned_and_counts_rows(built_small: Path) -> None:
     assert lines[-1] == "(1 row)"
 
 
-@pytest.mark.parametrize(
-    ("fmt", "parse"),
-    [
-        ("csv", lambda text: list(csv.reader(io.StringIO(text)))),
-        ("tsv", lambda text: [line.split("\t") for line in text.splitlines()]),
-    ],
-)
-def test_csv_and_tsv_carry_full_iris(built_small: Path, fmt: str, parse: object) -> None:
-    result = run_kg("query", ISSUERS, "--format", fmt)
-    assert parse(result.stdout) == [["agency", "label"], ["https://w3id.org/npa-cyber-kg/id/test-agency", "Agency"]]  # type: ignore[operator]
+def test_csv_is_w3c_results_csv_with_full_iris(built_small: Path) -> None:
+    result = run_kg("query", ISSUERS, "--format", "csv")
+    # run_kg reads text with universal newlines; the W3C format's CRLF is checked below
+    assert result.stdout == "agency,label\nhttps://w3id.org/npa-cyber-kg/id/test-agency,Agency\n"
+    with kg.open_graph() as graph:
+        assert graph.query(ISSUERS).format("csv").endswith(",Agency\r\n")
+
+
+def test_tsv_is_w3c_results_tsv_with_terms_as_in_turtle(built_small: Path) -> None:
+    result = run_kg("query", ISSUERS, "--format", "tsv")
+    assert result.stdout == '?agency\t?label\n<https://w3id.org/npa-cyber-kg/id/test-agency>\t"Agency"@en\n'
+
+
+def test_tsv_with_labels_shows_the_labels(built_small: Path) -> None:
+    result = run_kg("query", ISSUERS, "--format", "tsv", "--lang", "ja")
+    assert result.stdout.splitlines() == ["agency\tlabel", "機関\tAgency"]
 
 
 def test_json_is_sparql_results_json(built_small: Path) -> None:
@@ -128,3 +133,14 @@ def test_long_query_text_is_not_mistaken_for_a_file_name(built_small: Path) -> N
     result = run_kg("query", query, "--format", "csv")
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == 61
+
+
+def test_dataframe_columns_have_one_type_so_they_sort(built_small: Path) -> None:
+    query = (
+        'SELECT ?day ?n WHERE { VALUES (?day ?n) { ("2023-09-27"^^xsd:date 1) ("2021"^^xsd:gYear 2.5) '
+        '("2023-09"^^xsd:gYearMonth UNDEF) } }'
+    )
+    with kg.open_graph() as graph:
+        frame = graph.dataframe(query)
+    assert sorted(frame["day"]) == ["2021", "2023-09", "2023-09-27"]  # a date beside strings would raise TypeError
+    assert {type(value) for value in frame["n"].dropna()} == {Decimal}

@@ -36,9 +36,7 @@ from kg.serve import OxigraphServer, Service, free_port, serve
 from kg.store.remote import RemoteStore
 from kg.store.transport import ENV_FILE, ENV_PASSWORD, ENV_TOKEN, ENV_USER
 from tests.helpers import run_kg
-from tests.oxigraph_server import child_processes, kg_serve_process, oxigraph_server, process_exists
-
-__all__ = ["oxigraph_server"]  # the fixture, imported so that pytest finds it here
+from tests.oxigraph_server import child_processes, kg_serve_process, process_exists
 
 GRAPH = "https://w3id.org/npa-cyber-kg/test/pushed"
 # a cross join whose every row costs a string comparison: minutes of work, unless cut

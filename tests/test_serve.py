@@ -17,6 +17,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,6 +26,7 @@ from kg.errors import EndpointError
 from kg.serve import Service, serve
 from kg.store.builds import current_build
 from kg.store.remote import RemoteStore
+from tests.browser import block_requests
 from tests.helpers import build_project, run_kg
 from tests.oxigraph_server import child_processes, kg_serve_process, process_exists
 
@@ -158,6 +160,7 @@ def test_kg_query_refuses_service_on_the_built_store_in_one_line(kg_env: dict[st
 # --- 7. the time limit frees the CPU ----------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_query_past_the_time_limit_is_stopped_its_cpu_freed_and_the_server_answers(served: Service) -> None:
     before = served.server.pid
     assert before is not None
@@ -194,6 +197,7 @@ def test_kg_serve_itself_keeps_running_after_it_stopped_an_overrunning_query(kg_
 # --- 8. bursts --------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_relay_holds_200_simultaneous_connections_without_a_reset(served: Service) -> None:
     # answers of some 300 kB: kg's earlier relay (a listen queue of 5) reset most of such a burst
     form = urllib.parse.urlencode({"query": "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 2000"}).encode()
@@ -328,48 +332,37 @@ def test_the_query_page_knows_kgs_prefixes_and_named_queries_and_needs_no_networ
         assert request(f"{served.url}{asset}")[0] == 200, asset
 
 
-def test_the_query_page_runs_a_named_query_in_chromium_without_leaving_the_server(served: Service) -> None:
-    playwright_api = pytest.importorskip("playwright.sync_api", reason="install the test extra")
-    chromium = Path("/usr/bin/chromium")
-    if not chromium.exists():
-        pytest.skip(f"no Chromium at {chromium}: run `make setup-test`")
+def test_the_query_page_runs_a_named_query_in_chromium_without_leaving_the_server(
+    served: Service, browser: Any
+) -> None:
+    from playwright.sync_api import TimeoutError as PageTimeout
+
     from kg.queries import catalog
 
     elsewhere: list[str] = []
     errors: list[str] = []
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), args=["--no-sandbox", "--disable-gpu"])
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        block_requests(context, allowed=(served.url + "/",), blocked=elsewhere)
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        console: list[str] = []
+        page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+        page.goto(f"{served.url}/")
         try:
-            context = browser.new_context(viewport={"width": 1400, "height": 900})
-
-            def route(request_route: object) -> None:
-                url = request_route.request.url  # type: ignore[attr-defined]
-                if url.startswith(served.url + "/"):
-                    request_route.continue_()  # type: ignore[attr-defined]
-                else:
-                    elsewhere.append(url)
-                    request_route.abort()  # type: ignore[attr-defined]
-
-            context.route("**/*", route)
-            page = context.new_page()
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            console: list[str] = []
-            page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
-            page.goto(f"{served.url}/")
-            try:
-                page.wait_for_selector("button.named-query", timeout=60_000)
-            except playwright_api.TimeoutError:
-                pytest.fail(f"no named queries on the page: {errors} {console} {elsewhere}")
-            assert page.locator("button.named-query").count() == len(catalog())
-            page.fill("#filter", "blacktech")
-            page.locator("button.named-query", has_text="BlackTech").first.click()
-            text = page.evaluate("() => window.kgYasgui.getTab().getYasqe().getValue()")
-            assert text.startswith("PREFIX kg: <https://w3id.org/npa-cyber-kg/ontology#>")
-            page.evaluate("() => window.kgYasgui.getTab().getYasqe().query()")
-            page.wait_for_selector(".yasr table tbody tr", timeout=60_000)
-            assert page.locator(".yasr table tbody tr").count() >= 1
-            page.screenshot(path=str(Path(__file__).parent / "artifacts" / "serve-query-page.png"))
-        finally:
-            browser.close()
+            page.wait_for_selector("button.named-query", timeout=60_000)
+        except PageTimeout:
+            pytest.fail(f"no named queries on the page: {errors} {console} {elsewhere}")
+        assert page.locator("button.named-query").count() == len(catalog())
+        page.fill("#filter", "blacktech")
+        page.locator("button.named-query", has_text="BlackTech").first.click()
+        text = page.evaluate("() => window.kgYasgui.getTab().getYasqe().getValue()")
+        assert text.startswith("PREFIX kg: <https://w3id.org/npa-cyber-kg/ontology#>")
+        page.evaluate("() => window.kgYasgui.getTab().getYasqe().query()")
+        page.wait_for_selector(".yasr table tbody tr", timeout=60_000)
+        assert page.locator(".yasr table tbody tr").count() >= 1
+        page.screenshot(path=str(Path(__file__).parent / "artifacts" / "serve-query-page.png"))
+    finally:
+        context.close()
     assert errors == []
     assert elsewhere == []

@@ -102,3 +102,30 @@ def test_a_finding_needs_kind_status_source_labels_and_a_typed_date() -> None:
         (finding, KG + "asOf"),
         (KGR + "test-lure", KG + "impersonates"),
     } == found
+
+
+def test_warnings_follow_one_model_and_the_old_patterns_are_caught() -> None:
+    rows = rows_of("warning-pattern-violation", DATA / "warnings-fail.ttl")
+    assert {(focus, path) for focus, path, _message in rows} == {
+        (KGR + "test-measure-only", KG + "produced"),
+        (KGR + "test-advisory-product", KG + "about"),
+    }
+
+
+def test_who_worked_with_whom_is_one_pattern_over_every_role() -> None:
+    # issuer, implementer, partner, addressee…: each role is a kg:involves, so one pattern
+    # finds the organisations that worked together on an act
+    query = """PREFIX kg: <https://w3id.org/npa-cyber-kg/ontology#>
+        SELECT ?act ?other WHERE { ?act kg:involves <https://w3id.org/npa-cyber-kg/id/test-org-a> , ?other .
+        FILTER(?other != <https://w3id.org/npa-cyber-kg/id/test-org-a>) }"""
+    with kg.load([*SHIPPED.modules, DATA / "warnings-fail.ttl"]) as graph:
+        rows = set(graph.query(query).lexical_rows())
+    assert rows == {
+        (KGR + "test-measure-ok", KGR + "test-org-b"),
+        (KGR + "test-measure-ok", KGR + "test-party"),
+    }
+
+
+def test_an_organisation_without_its_kind_is_caught() -> None:
+    rows = rows_of("organisation-without-kind-violation", DATA / "warnings-fail.ttl")
+    assert {focus for focus, _path, _message in rows} == {KGR + "test-org-bare"}

@@ -23,9 +23,7 @@ from kg.store.remote import RemoteStore
 from kg.store.transport import ENV_AUTH, ENV_FILE, ENV_PASSWORD, ENV_TOKEN, ENV_USER, Credentials
 from kg.virtuoso import DBA, VirtuosoServer
 from tests.helpers import run_kg
-from tests.virtuoso_server import SMALL_CAP, virtuoso, virtuoso_capped
-
-__all__ = ["virtuoso", "virtuoso_capped"]  # the fixtures, imported so that pytest finds them here
+from tests.virtuoso_server import SMALL_CAP
 
 GRAPH = "https://w3id.org/npa-cyber-kg/test/virtuoso"
 DIGEST = Credentials(user=DBA[0], password=DBA[1], scheme="digest")

@@ -11,12 +11,7 @@ import base64
 import hashlib
 import random
 import re
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -29,36 +24,17 @@ from kg.errors import InputError
 from kg.namespaces import KG, KGR, RDF, RDFS
 from kg.viz.network import view_graph
 from kg.viz.render import page_title, render_html, to_pyvis, write_html
+from tests.browser import HOSTILE_LABELS, kg_in, opened, screenshot
 from tests.helpers import SHIPPED
-from tests.test_viz_network import (
+from tests.viz_data import (
     ADVISORY_2023,
     BLACKTECH,
     HOSTILE,
     NISC,
     NPA,
-    PROJECT,
     build_fixture_project,
     fixture_graph,
 )
-
-playwright_api = pytest.importorskip("playwright.sync_api", reason="install the test extra: pip install -e '.[test]'")
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-ARTIFACTS = PROJECT / "tests" / "artifacts"
-#: A bound on waiting for a page, so that a broken page fails instead of hanging (not a target).
-READY_TIMEOUT_MS = 120_000
-HOSTILE_LABELS = {
-    "en": "<img src=x onerror=\"window.__xss='label'\">",
-    "ja": "</script><script>window.__xss='ja'</script>",
-}
 
 # name: (view_graph options, language, nodes expected in the page)
 VIEWS: dict[str, tuple[dict[str, Any], str, int]] = {
@@ -70,85 +46,6 @@ VIEWS: dict[str, tuple[dict[str, Any], str, int]] = {
     "co-issuance": ({"co_issuance": True}, "en", 3),
     "sources": ({"sources": True}, "en", 18),
 }
-
-
-@dataclass
-class Opened:
-    """A page opened from disk, with what it tried to do."""
-
-    page: Any
-    requests: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    dialogs: list[str] = field(default_factory=list)
-
-    def evaluate(self, script: str, argument: Any = None) -> Any:
-        return self.page.evaluate(script, argument)
-
-    def problems(self) -> dict[str, list[str]]:
-        """Everything that must stay empty: requests, console errors and warnings, uncaught
-        exceptions, dialogs, Content-Security-Policy violations."""
-        violations = self.evaluate("() => window.__cspViolations || []")
-        return {"requests": self.requests, "errors": self.errors, "dialogs": self.dialogs, "csp": violations}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}: run `make setup-test` (it installs Debian's chromium)")
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-@contextmanager
-def opened(browser: Any, path: Path, *, ready: bool = True) -> Iterator[Opened]:
-    """Open ``path`` in a fresh context that blocks and records every request but file://
-    ones, and wait until the page says it is ready (or, for other pages, has loaded)."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, service_workers="block")
-    page = context.new_page()
-    record = Opened(page)
-
-    def route(request_route: Any) -> None:
-        url = request_route.request.url
-        if url.startswith("file://"):
-            request_route.continue_()
-        else:
-            record.requests.append(url)
-            request_route.abort()
-
-    context.route("**/*", route)
-    page.on(
-        "console",
-        lambda message: (
-            record.errors.append(f"{message.type}: {message.text}") if message.type in ("error", "warning") else None
-        ),
-    )
-    page.on("pageerror", lambda error: record.errors.append(f"uncaught: {error}"))
-    page.on("dialog", lambda dialog: (record.dialogs.append(dialog.message), dialog.dismiss()))
-    # CSP violations are reported to the page, not the network; keep them (init scripts run
-    # outside the page's policy)
-    page.add_init_script(
-        "document.addEventListener('securitypolicyviolation', (event) => "
-        "(window.__cspViolations = window.__cspViolations || []).push("
-        "event.violatedDirective + ' ' + event.blockedURI));"
-    )
-    try:
-        page.goto(path.resolve().as_uri())
-        if ready:
-            page.wait_for_selector("body[data-ready=true]", state="attached", timeout=READY_TIMEOUT_MS)
-        yield record
-    finally:
-        context.close()
-
-
-def screenshot(record: Opened, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    target = ARTIFACTS / f"viz-{name}.png"
-    record.page.screenshot(path=str(target))
-    return target
 
 
 @pytest.fixture(scope="module")
@@ -385,13 +282,6 @@ def test_rendering_is_reproducible() -> None:
 @pytest.fixture(scope="module")
 def fixture_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return build_fixture_project(tmp_path_factory.mktemp("viz-cli"))
-
-
-def kg_in(folder: Path, *arguments: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """Run `kg` in ``folder``, as a user in that folder would."""
-    return subprocess.run(
-        [sys.executable, "-m", "kg.cli", *arguments], capture_output=True, text=True, env=env, cwd=folder, timeout=300
-    )
 
 
 def test_kg_viz_writes_the_views_the_makefile_asks_for(

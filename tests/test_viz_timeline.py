@@ -14,10 +14,8 @@ import kg
 from kg.build import Sources
 from kg.namespaces import KGR
 from kg.viz.timeline import render_timeline, span, timeline_facts, write_timeline
-from tests.test_viz_browser import HOSTILE_LABELS, browser, kg_in, opened, screenshot
-from tests.test_viz_network import DATA, PROJECT, build_fixture_project
-
-__all__ = ["browser"]  # the fixture, imported so that pytest finds it here
+from tests.browser import HOSTILE_LABELS, kg_in, opened, screenshot
+from tests.viz_data import DATA, PROJECT, build_fixture_project
 
 HOSTILE_FACT = KGR + "r5-incident-hostile"
 HOSTILE_EN = HOSTILE_LABELS["en"].replace('"', '\\"')

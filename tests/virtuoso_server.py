@@ -1,8 +1,9 @@
-"""Fixtures that run a real Virtuoso (Debian's virtuoso-opensource-7-bin, installed by `make setup-test`).
+"""A real Virtuoso for the tests (Debian's virtuoso-opensource-7-bin, installed by `make setup-test`).
 
-* ``virtuoso``: a private Virtuoso for the session — its own ``virtuoso.ini`` in a temporary
-  folder, free loopback ports, a bounded wait for it to answer, stopped by its PID at the end;
-* ``virtuoso_capped``: a second one whose ``ResultSetMaxRows`` is tiny, to make it truncate.
+``running_virtuoso`` is behind conftest.py's fixtures: ``virtuoso``, a private Virtuoso — its own
+``virtuoso.ini`` in a temporary folder, free loopback ports, a bounded wait for it to answer,
+stopped by its PID at the end — and ``virtuoso_capped``, a second one whose ``ResultSetMaxRows``
+is tiny, to make it truncate.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ STARTUP_SECONDS = 90.0
 SMALL_CAP = 50
 
 
-def _running(folder: object, **settings: int) -> Iterator[VirtuosoServer]:
+def running_virtuoso(folder: object, **settings: int) -> Iterator[VirtuosoServer]:
+    """Run a private Virtuoso in ``folder`` until resumed (the fixtures of conftest.py), or skip saying why."""
     if reason := installed():
         pytest.skip(reason)
     server = VirtuosoServer(folder, **settings).start(within=STARTUP_SECONDS)  # type: ignore[arg-type]
@@ -30,15 +32,3 @@ def _running(folder: object, **settings: int) -> Iterator[VirtuosoServer]:
     finally:
         server.stop()
         assert pid is not None and not process_exists(pid), f"virtuoso {pid} outlived the session"
-
-
-@pytest.fixture(scope="session")
-def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtuosoServer]:
-    """A private Virtuoso for the session, with its default row cap (100 000)."""
-    yield from _running(tmp_path_factory.mktemp("virtuoso"))
-
-
-@pytest.fixture(scope="session")
-def virtuoso_capped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtuosoServer]:
-    """A private Virtuoso that cuts every answer at :data:`SMALL_CAP` rows (``ResultSetMaxRows``)."""
-    yield from _running(tmp_path_factory.mktemp("virtuoso-capped"), max_rows=SMALL_CAP, buffers=2000)

@@ -26,23 +26,18 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kg.errors import InputError, StoreMissingError, ValidationFailed
 from kg.validate import ValidationReport
+
+if TYPE_CHECKING:
+    import pyoxigraph
 
 #: Bump when the build pipeline changes what it writes, so that stores are rebuilt.
 PIPELINE_VERSION = "1"
 
 Progress = Callable[[str], None]
-
-CLASS_COUNTS = """
-SELECT ?class (COUNT(DISTINCT ?item) AS ?count) WHERE {
-  ?item a ?class .
-  FILTER(STRSTARTS(STR(?class), STR(kg:)))
-}
-GROUP BY ?class ORDER BY DESC(?count) ?class
-"""
 
 
 @dataclass
@@ -138,12 +133,13 @@ class Sources:
             raise InputError("no Turtle files found", path=str(self.graph))
 
 
-def inputs_digest(files: list[Path], shapes: Path) -> str:
-    """Return a digest of everything a build depends on, to skip a build that would change nothing."""
+def inputs_digest(files: list[Path], shapes: Path, checks: list[Path] | None = None) -> str:
+    """Return a digest of everything a build depends on, to skip a build that would change nothing:
+    the Turtle ``files``, the ``shapes`` and the quality queries (``checks``) its validation runs."""
     from kg import __version__
 
     digest = hashlib.sha256(f"{PIPELINE_VERSION}|{__version__}".encode())
-    for path in [*files, shapes]:
+    for path in [*files, shapes, *(checks or [])]:
         digest.update(display_path(path).encode())
         try:
             digest.update(path.read_bytes())
@@ -157,7 +153,7 @@ def inputs_digest(files: list[Path], shapes: Path) -> str:
     return digest.hexdigest()
 
 
-def load_sources(files: list[Path], *, progress: Progress | None = None) -> Any:
+def load_sources(files: list[Path], *, progress: Progress | None = None) -> pyoxigraph.Store:
     """Parse Turtle files into a new in-memory pyoxigraph store.
 
     A file that does not parse raises :class:`~kg.errors.InputError` naming the file and line.
@@ -179,17 +175,16 @@ def load_sources(files: list[Path], *, progress: Progress | None = None) -> Any:
     return store
 
 
-def class_counts(store: Any) -> dict[str, int]:
-    """Return how many instances each kg class has, largest first."""
-    from kg.results import compact_iri
+def class_counts(store: pyoxigraph.Store) -> dict[str, int]:
+    """Return how many instances each kg class has in an in-memory pyoxigraph store, largest first."""
+    from kg.stats import class_counts as counts
     from kg.store.embedded import OxigraphStore
 
-    result = OxigraphStore(store).execute(CLASS_COUNTS)
-    return {compact_iri(str(row[0])): int(row[1]) for row in result.rows}
+    return counts(OxigraphStore(store))
 
 
 def check(
-    store: Any,
+    store: pyoxigraph.Store,
     *,
     progress: Progress | None = None,
     shapes: Path,
@@ -354,7 +349,9 @@ def _build_locked(
     from kg.store.builds import DATABASE, MANIFEST, new_build_folder, publish, remove_unused
     from kg.store.embedded import read_manifest
 
-    digest = inputs_digest(list(sources.files), sources.shapes)
+    # A changed quality query changes what validation finds, so it is an input like the Turtle
+    checks = sorted((sources.queries / "qc").glob("*.rq")) if validate else []
+    digest = inputs_digest(list(sources.files), sources.shapes, checks)
     if not force:
         try:
             manifest = read_manifest(home)

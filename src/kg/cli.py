@@ -14,7 +14,7 @@ from kg.errors import KgError
 #: The commands, in the order ``kg --help`` lists them; each is a module of kg.commands.
 COMMANDS = (
     "build", "validate", "query", "queries", "stats", "export", "docs", "viz", "show", "analyze", "serve", "push",
-    "tables", "draft",
+    "tables", "draft", "completion",
 )  # fmt: skip
 
 EPILOG = """examples:
@@ -85,11 +85,23 @@ def check_environment() -> None:
         )
 
 
+def complete_if_asked() -> None:
+    """Answer the shell's completion request and exit, when the shell asked (``_ARGCOMPLETE`` is
+    set by the script ``kg completion`` prints); argcomplete is imported only then."""
+    import os
+
+    if "_ARGCOMPLETE" in os.environ:
+        import argcomplete
+
+        argcomplete.autocomplete(parser(), exit_method=sys.exit)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``kg`` command line and return its exit code."""
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(encoding="utf-8")
     argv = list(sys.argv[1:] if argv is None else argv)
+    complete_if_asked()
     arguments = parser(argv).parse_args(argv)
     quiet_libraries()
     try:

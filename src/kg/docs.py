@@ -60,6 +60,11 @@ def documented_graph() -> object:
         target.parse(path, format="turtle")
     if not any(ontology.subjects(rdflib.RDF.type, rdflib.OWL.Ontology)):
         raise InputError("the ontology has no owl:Ontology header", path=str(ontology_root))
+    # one page documents the whole ontology: pyLODE reads every owl:Ontology as the page's header,
+    # so the modules' own headers (kept in the terms' rdfs:isDefinedBy) are left out of it
+    for root in list(ontology.subjects(rdflib.RDF.type, rdflib.OWL.Ontology)):
+        for module in list(ontology.objects(root, rdflib.OWL.imports)):
+            ontology.remove((module, None, None))
 
     stix_type = rdflib.URIRef(f"{KG}stixType")
     for cls, value in ontology.subject_objects(stix_type):
@@ -72,14 +77,18 @@ def documented_graph() -> object:
         ontology.add((cls, SKOS.scopeNote, rdflib.Literal(english.format(version=ATTACK_VERSION), lang="en")))
         ontology.add((cls, SKOS.scopeNote, rdflib.Literal(japanese.format(version=ATTACK_VERSION), lang="ja")))
 
-    instances: dict[rdflib.URIRef, list[rdflib.URIRef]] = defaultdict(list)
+    instances: dict[rdflib.term.Node, list[rdflib.term.Node]] = defaultdict(list)
     for thing, cls in facts.subject_objects(rdflib.URIRef(f"{RDF}type")):
         if str(cls).startswith(KG) and str(thing).startswith(KGR):
             instances[cls].append(thing)
     label = rdflib.URIRef(f"{RDFS}label")
     for cls, things in instances.items():
-        for thing in sorted(things)[:EXAMPLES_PER_CLASS]:
-            labels = {literal.language: str(literal) for literal in facts.objects(thing, label)}
+        for thing in sorted(things, key=str)[:EXAMPLES_PER_CLASS]:
+            labels = {
+                literal.language: str(literal)
+                for literal in facts.objects(thing, label)
+                if isinstance(literal, rdflib.Literal)
+            }
             shown = " / ".join(text for text in (labels.get("en"), labels.get("ja")) if text)
             text = f"kgr:{str(thing)[len(KGR) :]}" + (f" — {shown}" if shown else "")
             ontology.add((cls, SKOS.example, rdflib.Literal(text)))

@@ -12,10 +12,13 @@ import io
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from kg.errors import InputError
 from kg.namespaces import PREFIXES
+
+if TYPE_CHECKING:
+    import pyoxigraph
 
 #: The RDF formats and their pyoxigraph names; ``jsonld`` is compacted with :func:`jsonld_context`.
 RDF_FORMATS = {
@@ -91,7 +94,7 @@ def write_output(output: str, write: Callable[[IO[bytes]], None]) -> None:
         write(handle)
 
 
-def _asserted_store() -> Any:
+def _asserted_store() -> pyoxigraph.Store:
     """The asserted triples alone: the ontology and graph files the store is built from, re-read.
 
     Re-reading the sources gives the same answer whether the build keeps its inferences in the
@@ -101,7 +104,7 @@ def _asserted_store() -> Any:
     return load_sources(source_files())
 
 
-def _merged_triples(store: Any) -> Any:
+def _merged_triples(store: pyoxigraph.Store) -> pyoxigraph.Store:
     """A store with every triple of ``store``'s graphs in its default graph."""
     import pyoxigraph
 
@@ -112,7 +115,7 @@ def _merged_triples(store: Any) -> Any:
     return merged
 
 
-def dump_rdf(store: Any, handle: IO[bytes], fmt: str) -> int:
+def dump_rdf(store: pyoxigraph.Store, handle: IO[bytes], fmt: str) -> int:
     """Write ``store`` to ``handle`` in the RDF format ``fmt`` and return how many triples (or
     quads) were written; the triple formats get every graph's triples merged, the dataset formats
     keep the named graphs."""
@@ -156,7 +159,7 @@ def export_triples(output: str | Path, *, fmt: str = "turtle", store: str | Path
         embedded.close()
 
 
-def compact_jsonld(store: Any) -> str:
+def compact_jsonld(store: pyoxigraph.Store) -> str:
     """The default graph of ``store`` as JSON-LD compacted with :func:`jsonld_context`."""
     import pyoxigraph
     import rdflib

@@ -263,7 +263,9 @@ def quoted_problem(cells: dict[str, str], parts: list[str], spans: dict[str, Spa
             rounded_value = printed_value(rounded)
         except ValueError:
             return f"printed_rounded {rounded!r} is not a number"
-        step = Decimal(10) ** rounded_value.normalize().as_tuple().exponent
+        exponent = rounded_value.normalize().as_tuple().exponent
+        assert isinstance(exponent, int), rounded  # a printed number is finite
+        step = Decimal(10) ** exponent
         if abs(Decimal(cells["value"]) - rounded_value) * 2 > step:
             return f"printed_rounded {rounded!r} does not round value {cells['value']}"
     for column in QUOTED_COLUMNS:

@@ -83,7 +83,7 @@ def navigator_layer(
         where = row["path"]["value"] if "path" in row else f"図表{row['figure']['value']}" if "figure" in row else ""
         sections[attack_id].add(f"{year} {where}".strip())
 
-    techniques = []
+    techniques: list[dict[str, Any]] = []
     for attack_id in sorted(facts):
         attack = reference.objects[attack_id]
         comment = (

@@ -40,12 +40,15 @@ import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kg.errors import InputError
 from kg.namespaces import PREFIXES
 from kg.store.transport import Credentials, check_url, credentials_for, display_url, send
 from kg.terms import graph_iri, to_ntriples
+
+if TYPE_CHECKING:
+    import pyoxigraph
 
 PROTOCOLS = ("gsp", "update")
 DEFAULT_BATCH = 100_000
@@ -107,7 +110,7 @@ def update_request(triples: bytes, graph: str | None, *, replace: bool) -> str:
     return f"{drop}INSERT DATA {{\n{data}}}"
 
 
-def batches(store: Any, size: int) -> Iterator[list[Any]]:
+def batches(store: pyoxigraph.Store, size: int) -> Iterator[list[pyoxigraph.Quad]]:
     """Yield the store's triples (of every graph, each once) in lists of about ``size``, blank-node triples first.
 
     Always yields at least one list, so that pushing an empty graph still replaces the remote one.

@@ -72,9 +72,9 @@ def term_to_python(term: Term | None) -> Any:
 
 def display_width(text: str) -> int:
     """Return how many terminal columns ``text`` takes (Japanese characters take two)."""
-    import unicodedata
+    from kg.output import display_width as width
 
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+    return width(text)
 
 
 class QueryResult:
@@ -165,44 +165,96 @@ class QueryResult:
         return len(self.bindings)
 
     def to_dataframe(self) -> Any:
-        """Return the SELECT rows as a pandas DataFrame (pandas must be installed)."""
+        """Return the SELECT rows as a pandas DataFrame (pandas must be installed), each column of
+        one type: a column whose values are of several types (``xsd:date`` beside ``xsd:gYear``,
+        which have no Python type of their own) holds their lexical forms, which sort as dates do;
+        integers beside decimals become decimals, beside doubles floats. Unbound is None.
+
+        >>> from kg.namespaces import XSD
+        >>> dated = [{"type": "literal", "value": "2023-09-27", "datatype": XSD + "date"},
+        ...          {"type": "literal", "value": "2021", "datatype": XSD + "gYear"}]
+        >>> QueryResult(["when"], [{"when": term} for term in dated]).to_dataframe()["when"].sort_values().tolist()
+        ['2021', '2023-09-27']
+        """
         import pandas
 
-        return pandas.DataFrame(self.rows, columns=self.variables)
+        lexical = self.lexical_rows()
+        columns: dict[str, list[Any]] = {}
+        for index, name in enumerate(self.variables):
+            values = [row[index] for row in self.rows]
+            columns[name] = _one_type(values, [row[index] for row in lexical])
+        return pandas.DataFrame(columns, columns=self.variables)
 
-    def format(self, fmt: str = "table", *, labels: Mapping[str, str] | None = None) -> str:
+    def format(self, fmt: str = "table", *, labels: Mapping[str, str] | None = None, width: int | None = None) -> str:
         """Render the result as ``table``, ``csv``, ``tsv`` or ``json`` (SELECT/ASK), or ``turtle``
-        or ``nt`` (CONSTRUCT/DESCRIBE). ``labels`` maps IRIs to the labels shown instead."""
+        or ``nt`` (CONSTRUCT/DESCRIBE). ``labels`` maps IRIs to the labels shown instead; a table
+        wraps its widest columns to fit ``width`` terminal columns, when given.
+
+        Without labels, CSV, TSV and JSON are the W3C SPARQL 1.1 results formats, written by
+        pyoxigraph's serialisers (TSV writes terms as in Turtle: ``<iri>``, ``"text"@en``).
+        """
         if self.kind == "graph":
             return _format_graph(self.graph or b"", fmt)
-        if fmt == "json":
-            return json.dumps(self.to_json(), ensure_ascii=False, indent=1) + "\n"
+        if fmt not in TABLE_FORMATS:
+            raise InputError(f"format {fmt!r} is for CONSTRUCT/DESCRIBE results; use one of {TABLE_FORMATS}")
+        if fmt == "json" or (fmt in ("csv", "tsv") and not labels):
+            return self._serialized(fmt)
         if self.kind == "ask":
-            if fmt not in TABLE_FORMATS:
-                raise InputError(f"format {fmt!r} is for CONSTRUCT/DESCRIBE results; use one of {TABLE_FORMATS}")
             return ("true" if self.boolean else "false") + "\n"
         shown = _shown_value(labels or {}, compact=fmt == "table")
         cells = [[shown(row.get(name)) for name in self.variables] for row in self.bindings]
         if fmt == "table":
-            return _aligned_table(self.variables, cells)
-        if fmt in ("csv", "tsv"):
-            buffer = io.StringIO()
-            if fmt == "csv":
-                writer = csv.writer(buffer, lineterminator="\n")
-            else:
-                writer = csv.writer(
-                    buffer, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_NONE, escapechar="\\"
-                )
-            writer.writerow(self.variables)
-            writer.writerows(cells)
-            return buffer.getvalue()
-        raise InputError(f"format {fmt!r} is for CONSTRUCT/DESCRIBE results; use one of {TABLE_FORMATS}")
+            from kg.output import text_table
+
+            footer = f"({len(cells)} row{'s' if len(cells) != 1 else ''})"
+            return text_table(self.variables, cells, width=width) + "\n" + footer + "\n"
+        buffer = io.StringIO()
+        if fmt == "csv":
+            writer = csv.writer(buffer, lineterminator="\n")
+        else:
+            writer = csv.writer(buffer, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_NONE, escapechar="\\")
+        writer.writerow(self.variables)
+        writer.writerows(cells)
+        return buffer.getvalue()
+
+    def _serialized(self, fmt: str) -> str:
+        """The result in a W3C results format, by pyoxigraph's serialiser."""
+        import pyoxigraph
+
+        formats = {
+            "csv": pyoxigraph.QueryResultsFormat.CSV,
+            "tsv": pyoxigraph.QueryResultsFormat.TSV,
+            "json": pyoxigraph.QueryResultsFormat.JSON,
+        }
+        document = json.dumps(self.to_json(), ensure_ascii=False).encode()
+        answer = pyoxigraph.parse_query_results(document, format=pyoxigraph.QueryResultsFormat.JSON)
+        text = answer.serialize(format=formats[fmt]).decode()
+        return text if text.endswith("\n") else text + "\n"
 
     def to_json(self) -> dict[str, Any]:
         """Return the result as a SPARQL 1.1 results JSON document."""
         if self.kind == "ask":
             return {"head": {}, "boolean": self.boolean}
         return {"head": {"vars": self.variables}, "results": {"bindings": self.bindings}}
+
+
+def _one_type(values: list[Any], lexical: list[str]) -> list[Any]:
+    """Give a column's values one Python type (see :meth:`QueryResult.to_dataframe`).
+
+    >>> from datetime import date
+    >>> _one_type([date(2023, 9, 27), "2023-09", None], ["2023-09-27", "2023-09", ""])
+    ['2023-09-27', '2023-09', None]
+    >>> _one_type([1, Decimal("2.5")], ["1", "2.5"])
+    [Decimal('1'), Decimal('2.5')]
+    """
+    kinds = {type(value) for value in values if value is not None}
+    if len(kinds) <= 1:
+        return values
+    if kinds <= {int, Decimal}:
+        return [None if value is None else Decimal(value) for value in values]
+    if kinds <= {int, Decimal, float}:
+        return [None if value is None else float(value) for value in values]
+    return [None if value is None else text for value, text in zip(values, lexical, strict=True)]
 
 
 def _shown_value(labels: Mapping[str, str], *, compact: bool) -> Callable[[Term | None], str]:
@@ -219,23 +271,6 @@ def _shown_value(labels: Mapping[str, str], *, compact: bool) -> Callable[[Term 
         return value
 
     return shown
-
-
-def _aligned_table(header: list[str], cells: list[list[str]]) -> str:
-    cells = [[cell.replace("\n", " ") for cell in row] for row in cells]
-    widths = [display_width(name) for name in header]
-    for row in cells:
-        widths = [max(width, display_width(cell)) for width, cell in zip(widths, row, strict=True)]
-
-    def line(values: list[str]) -> str:
-        return "  ".join(
-            value + " " * (width - display_width(value)) for value, width in zip(values, widths, strict=True)
-        ).rstrip()
-
-    rule = "  ".join("-" * width for width in widths)
-    body = [line(row) for row in cells]
-    footer = f"({len(cells)} row{'s' if len(cells) != 1 else ''})"
-    return "\n".join([line(header), rule, *body, footer]) + "\n"
 
 
 def _format_graph(ntriples: bytes, fmt: str) -> str:

@@ -159,7 +159,7 @@ def entity_cards(source: KnowledgeGraph | SparqlStore, name: str) -> list[Card]:
 def entity_card(source: KnowledgeGraph | SparqlStore, iri: str) -> Card:
     """Return the card of the thing ``iri``."""
     from kg.graph import KnowledgeGraph
-    from kg.viz.network import _drop_super_properties, _node_classes, _read_schema, rows_about
+    from kg.network import _drop_super_properties, _node_classes, _read_schema, rows_about
 
     store = source.store if isinstance(source, KnowledgeGraph) else source
     schema = _read_schema(store)
@@ -210,7 +210,7 @@ def entity_card(source: KnowledgeGraph | SparqlStore, iri: str) -> Card:
         return found or {lang: compact_iri(thing) for lang in LANGUAGES}
 
     def term_label(term: str) -> dict[str, str]:
-        from kg.viz.network import STANDARD_LABELS
+        from kg.network import STANDARD_LABELS
 
         known = {**STANDARD_LABELS.get(term, {}), **schema.labels.get(term, {})}
         return {lang: known.get(lang) or known.get("") or compact_iri(term) for lang in LANGUAGES}
@@ -305,7 +305,7 @@ def entity_card(source: KnowledgeGraph | SparqlStore, iri: str) -> Card:
 
 
 def _local_type(types: list[Term], schema: Any) -> str:
-    from kg.viz.network import _node_classes
+    from kg.network import _node_classes
 
     direct = frozenset(term["value"] for term in types if term["value"].startswith(KG))
     return _node_classes(direct, schema)[0] if direct else ""
@@ -365,5 +365,6 @@ def card_text(card: Card, *, lang: str = "en") -> str:
 
 
 def _aligned(rows: list[tuple[str, str]], indent: str = "") -> list[str]:
-    width = max((display_width(name) for name, _ in rows), default=0)
-    return [f"{indent}{name}{' ' * (width - display_width(name))}  {value}" for name, value in rows]
+    from kg.output import text_table
+
+    return text_table([], rows, indent=indent).splitlines() if rows else []

@@ -42,9 +42,10 @@ class GraphStats:
         """The triples the sources state (ontology and graph/)."""
         return self.triples - self.inferred
 
-    def table(self) -> str:
-        """Render the counts as an aligned table: one row per class, one column per report."""
-        from kg.results import QueryResult
+    def table(self, *, width: int | None = None) -> str:
+        """Render the counts as a table, one row per class and one column per report, wrapped to
+        ``width`` terminal columns when given."""
+        from kg.output import text_table
 
         reports = sorted({report for counts in self.per_report.values() for report in counts})
         header = ["class", "total", *reports]
@@ -52,22 +53,21 @@ class GraphStats:
             [name, str(count), *(str(self.per_report.get(name, {}).get(report, "")) for report in reports)]
             for name, count in self.per_class.items()
         ]
-        result = QueryResult(
-            variables=header,
-            bindings=[
-                {column: {"type": "literal", "value": value} for column, value in zip(header, row, strict=True)}
-                for row in rows
-            ],
-        )
         split = f" ({self.asserted} asserted, {self.inferred} inferred)" if self.inferred else ""
-        return f"{self.triples} triples{split}\n" + result.format("table")
+        footer = f"({len(rows)} row{'s' if len(rows) != 1 else ''})"
+        return f"{self.triples} triples{split}\n" + text_table(header, rows, width=width) + f"\n{footer}\n"
+
+
+def class_counts(store: SparqlStore) -> dict[str, int]:
+    """Return how many instances each kg class has, largest first (``kg stats``, ``kg build``)."""
+    return {compact_iri(name): count for name, count in store.execute(PER_CLASS).rows}
 
 
 def graph_stats(store: SparqlStore) -> GraphStats:
     """Count the store's triples, instances per kg class, and instances per class per report."""
     triples = store.execute(TOTAL).rows[0][0]
     inferred = store.execute(INFERRED).rows[0][0]
-    per_class = {compact_iri(name): count for name, count in store.execute(PER_CLASS).rows}
+    per_class = class_counts(store)
     per_report: dict[str, dict[str, int]] = {}
     for name, report, count in store.execute(PER_REPORT).rows:
         per_report.setdefault(compact_iri(name), {})[compact_iri(report).removeprefix("kgr:report-")] = count

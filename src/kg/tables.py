@@ -350,8 +350,11 @@ def header(table: Table) -> str:
 
 
 def to_turtle(table: Table) -> str:
-    """Serialise one table's triples as Turtle with rdflib, opened by :func:`header`."""
+    """Serialise one table's triples as Turtle with rdflib, opened by :func:`header`, in the
+    canonical layout of :mod:`kg.turtle_style`."""
     from rdflib import Graph
+
+    from kg.turtle_style import canonical_text
 
     graph = Graph(bind_namespaces="none")
     for name in ("kg", "kgr", "kgv", "rdf", "rdfs", "skos", "xsd", "dcterms", "prov", "qb"):
@@ -359,7 +362,7 @@ def to_turtle(table: Table) -> str:
     for row in table.rows:
         for triple in row_triples(table, row):
             graph.add(triple)
-    return header(table) + graph.serialize(format="turtle")
+    return canonical_text(header(table) + graph.serialize(format="turtle"))
 
 
 def declared_iris(graph: Path, generated: set[Path]) -> set[str]:
@@ -378,7 +381,11 @@ def declared_iris(graph: Path, generated: set[Path]) -> set[str]:
         except SyntaxError as error:
             raise InputError(f"malformed Turtle: {error.msg}", path=display(path), line=error.lineno) from None
     rdf_type = pyoxigraph.NamedNode(RDF + "type")
-    return {quad.subject.value for quad in store.quads_for_pattern(None, rdf_type, None)}
+    return {
+        quad.subject.value
+        for quad in store.quads_for_pattern(None, rdf_type, None)
+        if not isinstance(quad.subject, pyoxigraph.Triple)
+    }
 
 
 def compile_tables(folder: Path | None = None, graph: Path | None = None) -> dict[Path, str]:

@@ -9,9 +9,11 @@ import sys
 from typing import Any
 
 
-def add_store_options(parser: argparse.ArgumentParser, *, remote: bool = True) -> None:
-    """Add the options that choose which store a command reads: ``--store`` or ``--endpoint``."""
-    parser.add_argument("--store", metavar="DIR", help="store folder written by `kg build` (default: $KG_STORE or .kg)")
+def add_store_options(parser: argparse.ArgumentParser, *, remote: bool = True, writes: bool = False) -> None:
+    """Add the options that choose which store a command reads: ``--store`` or, with ``remote``,
+    ``--endpoint`` and ``--graph``; ``writes`` for the command that writes the store (``kg build``)."""
+    made = "to write" if writes else "written by `kg build`"
+    parser.add_argument("--store", metavar="DIR", help=f"store folder {made} (default: $KG_STORE or .kg)")
     if remote:
         parser.add_argument("--endpoint", metavar="URL", help="query a remote SPARQL 1.1 endpoint instead of the store")
         parser.add_argument(

@@ -51,7 +51,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(arguments: argparse.Namespace) -> int:
-    from kg.analyze import analyze
+    from kg.analyze import analyze, frame_text
     from kg.errors import InputError
 
     chosen = arguments.analyses or list(ANALYSES)
@@ -60,8 +60,11 @@ def run(arguments: argparse.Namespace) -> int:
     with open_from(arguments) as graph:
         results = analyze(graph, analyses=chosen, lang=arguments.lang, top=arguments.top, report=arguments.report)
     if arguments.format != "table":
-        sys.stdout.write(next(iter(results.values())).format(arguments.format))
+        sys.stdout.write(frame_text(next(iter(results.values())), arguments.format))
         return 0
-    blocks = [f"{TITLES[name]}\n\n{result.format('table')}" for name, result in results.items()]
+    from kg.output import terminal_width
+
+    width = terminal_width()
+    blocks = [f"{TITLES[name]}\n\n{frame_text(frame, width=width)}" for name, frame in results.items()]
     sys.stdout.write("\n".join(blocks))
     return 0

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from kg.build import DEFAULT_MAX_DROP
-from kg.commands import progress_printer
+from kg.commands import add_store_options, progress_printer
 
 
 def fraction(text: str) -> float:
@@ -31,7 +31,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         epilog="example: kg build --force",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--store", metavar="DIR", help="store folder (default: $KG_STORE or .kg)")
+    add_store_options(parser, remote=False, writes=True)
     parser.add_argument("--force", action="store_true", help="rebuild even when the inputs are unchanged")
     parser.add_argument("--no-validate", action="store_true", help="skip SHACL validation (not recommended)")
     parser.add_argument(
@@ -61,19 +61,21 @@ def run(arguments: argparse.Namespace) -> int:
     from kg.build import Sources, build
     from kg.errors import ValidationFailed
     from kg.paths import project_home, store_home
+    from kg.progress import progress_bars
 
     try:
-        report = build(
-            sources=Sources.of(project_home()),
-            store=Path(arguments.store) if arguments.store else store_home(),
-            force=arguments.force,
-            validate=not arguments.no_validate,
-            progress=progress_printer(arguments.quiet),
-            wait=arguments.wait,
-            allow_shrink=arguments.allow_shrink,
-            max_drop=arguments.max_drop,
-            notice=progress_printer(False),
-        )
+        with progress_bars(quiet=arguments.quiet) as progress:
+            report = build(
+                sources=Sources.of(project_home()),
+                store=Path(arguments.store) if arguments.store else store_home(),
+                force=arguments.force,
+                validate=not arguments.no_validate,
+                progress=progress,
+                wait=arguments.wait,
+                allow_shrink=arguments.allow_shrink,
+                max_drop=arguments.max_drop,
+                notice=progress_printer(False),
+            )
     except ValidationFailed as failure:
         for violation in failure.report.violations:
             print(violation, file=sys.stderr)
@@ -87,7 +89,8 @@ def run(arguments: argparse.Namespace) -> int:
         f"built {report.store}: {report.files} files, {report.asserted_triples} asserted + "
         f"{report.inferred_triples} inferred = {report.triples} triples ({steps})"
     )
-    width = max((len(name) for name in report.class_counts), default=0)
-    for name, count in report.class_counts.items():
-        print(f"  {name:<{width}}  {count}")
+    if report.class_counts:
+        from kg.output import terminal_width, text_table
+
+        print(text_table([], list(report.class_counts.items()), width=terminal_width(), indent="  "))
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from kg.commands import progress_printer
+from kg.commands import add_store_options
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -25,7 +25,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--output", metavar="DIR", help="folder to create for the draft (must not exist)")
     parser.add_argument("--compare", action="store_true", help="draft the corpus reports and compare with the graph")
     parser.add_argument("--json", metavar="FILE", help="with --compare: also write the scores as JSON")
-    parser.add_argument("--store", metavar="DIR", help="store folder written by `kg build` (default: $KG_STORE or .kg)")
+    add_store_options(parser, remote=False)
     parser.add_argument("--quiet", "-q", action="store_true", help="print no progress")
     parser.set_defaults(run=run)
 
@@ -35,12 +35,13 @@ def run(arguments: argparse.Namespace) -> int:
 
     from kg.errors import InputError
     from kg.graph import open_graph
+    from kg.progress import progress_bars
 
-    progress = progress_printer(arguments.quiet)
     if arguments.compare:
         if arguments.report or arguments.output or arguments.report_id:
             raise InputError("--compare takes no report, --report-id or --output")
-        return _compare(arguments, progress)
+        with progress_bars(quiet=arguments.quiet) as progress:
+            return _compare(arguments, progress)
     if not (arguments.report and arguments.report_id and arguments.output):
         raise InputError("give REPORT.txt, --report-id rN-YYYY and --output DIR (or --compare)")
     from kg.draft.run import draft_to_folder
@@ -49,7 +50,7 @@ def run(arguments: argparse.Namespace) -> int:
 
     output = Path(arguments.output)
     check_output(output, graph_dir())
-    with open_graph(arguments.store) as graph:
+    with open_graph(arguments.store) as graph, progress_bars(quiet=arguments.quiet) as progress:
         _, files = draft_to_folder(
             Path(arguments.report), arguments.report_id, output, graph.store, graph_dir=graph_dir(), progress=progress
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 
+from kg.commands import add_store_options
 from kg.export import ALIASES, FORMATS
 
 EPILOG = """examples:
@@ -40,7 +41,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         choices=("enterprise-attack", "mobile-attack"),
         help="Navigator: the ATT&CK domain of the layer (default enterprise-attack)",
     )
-    parser.add_argument("--store", metavar="DIR", help="store folder (default: $KG_STORE or .kg)")
+    add_store_options(parser, remote=False)
     parser.set_defaults(run=run)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from kg.commands import positive_integer, positive_number
+from kg.commands import add_store_options, positive_integer, positive_number
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -37,7 +37,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--graph", metavar="IRI", help="named graph to replace (default: the default graph)")
     parser.add_argument("--protocol", choices=PROTOCOLS, default="gsp", help="how to send the graph (default gsp)")
-    parser.add_argument("--store", metavar="DIR", help="store folder written by `kg build` (default: $KG_STORE or .kg)")
+    add_store_options(parser, remote=False)
     parser.add_argument(
         "--batch",
         type=positive_integer,
@@ -74,34 +74,34 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(arguments: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from kg.commands import progress_printer
     from kg.errors import InputError
+    from kg.progress import progress_bars
     from kg.push import bulk_push, push
 
-    if arguments.bulk:
-        if not arguments.graph:
-            raise InputError("--bulk loads into a named graph: give --graph IRI")
-        report = bulk_push(
-            arguments.endpoint,
-            graph=arguments.graph,
-            folder=Path(arguments.bulk),
-            sql_port=arguments.isql_port,
-            store=arguments.store,
-            count_url=arguments.count_endpoint,
-            timeout=arguments.timeout,
-            progress=progress_printer(arguments.quiet),
-        )
-        print(report.summary())
-        return 0
-    report = push(
-        arguments.endpoint,
-        graph=arguments.graph,
-        protocol=arguments.protocol,
-        store=arguments.store,
-        batch_size=arguments.batch,
-        timeout=arguments.timeout,
-        count_url=arguments.count_endpoint,
-        progress=progress_printer(arguments.quiet),
-    )
+    if arguments.bulk and not arguments.graph:
+        raise InputError("--bulk loads into a named graph: give --graph IRI")
+    with progress_bars(quiet=arguments.quiet) as progress:
+        if arguments.bulk:
+            report = bulk_push(
+                arguments.endpoint,
+                graph=arguments.graph,
+                folder=Path(arguments.bulk),
+                sql_port=arguments.isql_port,
+                store=arguments.store,
+                count_url=arguments.count_endpoint,
+                timeout=arguments.timeout,
+                progress=progress,
+            )
+        else:
+            report = push(
+                arguments.endpoint,
+                graph=arguments.graph,
+                protocol=arguments.protocol,
+                store=arguments.store,
+                batch_size=arguments.batch,
+                timeout=arguments.timeout,
+                count_url=arguments.count_endpoint,
+                progress=progress,
+            )
     print(report.summary())
     return 0

@@ -19,11 +19,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(arguments: argparse.Namespace) -> int:
+    from kg.output import terminal_width, text_table
     from kg.queries import catalog
 
     named = [query for query in catalog().values() if arguments.kind in (None, query.kind)]
-    width = max((len(query.name) for query in named), default=0)
-    for query in named:
-        question = query.question_ja if arguments.lang == "ja" else query.question_en
-        print(f"{query.name:<{width}}  {question}")
+    rows = [[query.name, query.question_ja if arguments.lang == "ja" else query.question_en] for query in named]
+    if rows:
+        print(text_table([], rows, width=terminal_width()))
     return 0

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from kg.commands import add_store_options, open_from, positive_number
+from kg.commands.completion import named_queries
 from kg.store.embedded import DEFAULT_MAX_RESULT_MB, DEFAULT_TIMEOUT
 
 FORMATS = ("table", "csv", "tsv", "json", "turtle", "nt")
@@ -22,7 +23,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         "  kg query my.rq --format csv\n  kg query 'SELECT ?l WHERE { ?a rdfs:label ?l }' --bind a=kgr:actor-lockbit",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("query", help="SPARQL text, a .rq file, or a named query")
+    query = parser.add_argument("query", help="SPARQL text, a .rq file, or a named query")
+    query.completer = named_queries  # argcomplete reads it
     parser.add_argument(
         "--format",
         "-f",
@@ -67,5 +69,7 @@ def run(arguments: argparse.Namespace) -> int:
         result = graph.query(arguments.query, bindings=bindings, limit=arguments.limit, offset=arguments.offset)
         labels = graph.labels(result.iris(), arguments.lang) if arguments.lang and result.kind == "select" else None
     fmt = arguments.format or ("turtle" if result.kind == "graph" else "table")
-    sys.stdout.write(result.format(fmt, labels=labels))
+    from kg.output import terminal_width
+
+    sys.stdout.write(result.format(fmt, labels=labels, width=terminal_width()))
     return 0

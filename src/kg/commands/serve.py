@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from kg.commands import add_store_options
+
 
 def port_number(text: str) -> int:
     """Parse a TCP port, 0 to 65535 (argparse type)."""
@@ -47,7 +49,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "  kg query --endpoint http://127.0.0.1:7878/query cq-r5a-co-issued-advisories",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--store", metavar="DIR", help="store folder written by `kg build` (default: $KG_STORE or .kg)")
+    add_store_options(parser, remote=False)
     parser.add_argument(
         "--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST}: this machine only)"
     )

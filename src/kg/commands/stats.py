@@ -23,5 +23,8 @@ def run(arguments: argparse.Namespace) -> int:
     from kg.stats import graph_stats
 
     with open_from(arguments) as graph:
-        print(graph_stats(graph.store).table(), end="")
+        stats = graph_stats(graph.store)
+    from kg.output import terminal_width
+
+    print(stats.table(width=terminal_width()), end="")
     return 0

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from kg.commands import progress_printer
-
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
@@ -30,8 +28,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(arguments: argparse.Namespace) -> int:
     from kg.build import Sources, validate
     from kg.paths import project_home
+    from kg.progress import progress_bars
 
-    report = validate(Sources.of(project_home()), progress=progress_printer(arguments.quiet), engine=arguments.engine)
+    with progress_bars(quiet=arguments.quiet) as progress:
+        report = validate(Sources.of(project_home()), progress=progress, engine=arguments.engine)
     for violation in report.violations:
         print(violation)
     print(report.summary())

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from kg.commands import add_store_options, open_from
+from kg.commands.completion import class_names
 
 EPILOG = """examples:
   kg viz --output views/overview.html              every thing in the graph, coloured by class
@@ -40,9 +41,10 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="show the neighbourhood of this entity: a label or alias (English or Japanese) or IRI",
     )
     parser.add_argument("--depth", type=int, metavar="N", help="with --focus: how many steps out to go (default 2)")
-    parser.add_argument(
+    types = parser.add_argument(
         "--types", metavar="CLASS,...", help="keep only things of these classes, e.g. ThreatActor,Advisory,Organisation"
     )
+    types.completer = class_names  # argcomplete reads it
     parser.add_argument("--report", metavar="YEAR", help="keep only facts from one report: 2021 or 2023")
     parser.add_argument(
         "--co-issuance",

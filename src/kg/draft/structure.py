@@ -475,8 +475,7 @@ def find_footnotes(report: ReportText, structure: Structure) -> list[Footnote]:
                 previous = next(
                     (report.line(n) for n in range(earlier - 1, max(0, earlier - 4), -1) if report.line(n)), ""
                 )
-                term = re.findall(r"[一-龥ァ-ヶーA-Za-z0-9・]{2,24}$", previous)[-1:] or [""]
-                term = term[0]
+                term = (re.findall(r"[一-龥ァ-ヶーA-Za-z0-9・]{2,24}$", previous)[-1:] or [""])[0]
                 break
             found = [m for m in _REFERENCE.finditer(text) if (m.group(2) or m.group(3)) == match.group(1)]
             if found:

@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kg.errors import InputError, KgError, QuerySyntaxError, StoreMissingError
 from kg.namespaces import PREFIXES
@@ -21,6 +21,9 @@ from kg.sparql_text import is_update, undeclared_prefixes
 from kg.store.base import SparqlStore, is_ordered
 from kg.store.builds import BUILDS, CURRENT, DATABASE, MANIFEST, current_build, hold_current
 from kg.terms import with_bindings
+
+if TYPE_CHECKING:
+    import pyoxigraph
 
 __all__ = ["BUILDS", "CURRENT", "DATABASE", "MANIFEST", "EmbeddedStore", "OxigraphStore", "current_build"]
 
@@ -68,7 +71,7 @@ def check_query(query: str, where: str) -> None:
 class OxigraphStore(SparqlStore):
     """Any pyoxigraph store, in memory or on disk, behind the :class:`SparqlStore` contract."""
 
-    def __init__(self, store: Any, location: str = "memory") -> None:
+    def __init__(self, store: pyoxigraph.Store, location: str = "memory") -> None:
         self.store = store
         self.location = location
 

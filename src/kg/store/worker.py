@@ -18,7 +18,10 @@ import contextlib
 import json
 import signal
 import sys
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pyoxigraph
 
 
 class TooLarge(Exception):
@@ -54,7 +57,9 @@ def die_with_parent() -> None:
         pass
 
 
-def answer(store: Any, query: str, max_bytes: int | None, prefixes: dict[str, str]) -> tuple[dict[str, Any], bytes]:
+def answer(
+    store: pyoxigraph.Store, query: str, max_bytes: int | None, prefixes: dict[str, str]
+) -> tuple[dict[str, Any], bytes]:
     """Run ``query`` and return the answer's header and body."""
     import pyoxigraph
 

@@ -2,7 +2,7 @@
 
 Each view is first a set of things, chosen by queries that start from what the view is about
 (one entity, some classes, one report, the advisories' issuers) and so cost what the view
-shows, not what the store holds; :func:`kg.viz.network.instance_graph` then reads those things
+shows, not what the store holds; :func:`kg.network.instance_graph` then reads those things
 alone. On a generated graph of a million triples a depth-1 focus reads a few hundred rows
 instead of converting the whole store.
 
@@ -31,15 +31,8 @@ from typing import TYPE_CHECKING
 
 from kg.errors import InputError
 from kg.namespaces import KG, KGR
-from kg.viz.network import (
-    PROVENANCE_KINDS,
-    _local,
-    _node_classes,
-    _normal,
-    _read_schema,
-    _Schema,
-    rows_about,
-)
+from kg.network import PROVENANCE_KINDS, _local, _node_classes, _read_schema, _Schema, rows_about
+from kg.viz.network import _normal
 
 if TYPE_CHECKING:
     from kg.store.base import SparqlStore

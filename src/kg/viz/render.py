@@ -35,15 +35,14 @@ import base64
 import hashlib
 import json
 import math
-import unicodedata
 import zlib
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kg.errors import InputError, KgError
+from kg.network import LANGUAGES, citations, class_label, communities, label, property_label, simple_graph
 from kg.results import compact_iri
-from kg.viz.network import LANGUAGES, citations, class_label, communities, label, property_label, simple_graph
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -282,10 +281,10 @@ def _edge_tooltip(graph: nx.Graph, source: str, target: str, relations: list[str
 
 
 def _search_terms(data: dict[str, Any]) -> str:
-    """The lowercased labels and aliases, one per line, for the page's search box."""
-    texts = (data["label_en"], data["label_ja"], *data["aliases"])
-    names = {unicodedata.normalize("NFKC", text).lower() for text in texts}
-    return "\n" + "\n".join(sorted(names)) + "\n"
+    """The folded labels and aliases, one per line, for the page's search box (:mod:`kg.search_text`)."""
+    from kg.search_text import search_terms
+
+    return search_terms((data["label_en"], data["label_ja"], *data["aliases"]))
 
 
 def page_title(graph: nx.Graph, lang: str = "en") -> str:
@@ -322,7 +321,7 @@ def _sunflower(count: int, spacing: float) -> list[tuple[float, float]]:
 def precomputed_layout(graph: nx.Graph, *, spacing: float = SPACING, seed: int = 7) -> dict[str, tuple[float, float]]:
     """Return positions for every node, computed with networkx so that the page needs no physics.
 
-    The graph is split into :func:`~kg.viz.network.communities`; each community gets a spring layout (or a
+    The graph is split into :func:`~kg.network.communities`; each community gets a spring layout (or a
     sunflower of its nodes, hubs first, when it is big) and the communities are placed by a
     spring layout of the graph of communities, then pushed apart until they do not overlap.
     Seeded, so the same graph always gets the same picture.

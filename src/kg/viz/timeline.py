@@ -2,7 +2,7 @@
 
 The facts — advisories and public attributions, incidents, arrests, measures, operations,
 public events and the reports' publication — are cut in SPARQL (:data:`DATED_QUERY`, starting
-from those classes) and read with :func:`kg.viz.network.instance_graph` for those things alone,
+from those classes) and read with :func:`kg.network.instance_graph` for those things alone,
 so their labels, types, properties and citations are the same as in the other views.
 
 Dates keep their precision: a day is a point; a month or a year (``xsd:gYearMonth``,
@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from kg.errors import InputError
 from kg.namespaces import DCTERMS, KG
-from kg.viz.network import LANGUAGES, class_label, instance_graph, property_label, rows_about
+from kg.network import LANGUAGES, class_label, instance_graph, property_label, rows_about
 
 if TYPE_CHECKING:
     from kg.graph import KnowledgeGraph

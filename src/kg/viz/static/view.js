@@ -17,6 +17,7 @@
     });
   }
 
+  // The same folding as kg.search_text.fold, the one definition (tests/test_search_text.py).
   function normalise(text) {
     return text.normalize("NFKC").toLowerCase().trim();
   }
