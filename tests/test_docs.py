@@ -15,7 +15,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from kg.docs import write_docs
 from kg.namespaces import KG
 from tests.browser import block_requests
-from tests.helpers import run_kg
+from tests.helpers import SHIPPED, run_kg
 
 PROJECT = Path(__file__).resolve().parents[1]
 TERM_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
@@ -23,7 +23,7 @@ TERM_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.Annotatio
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_docs(tmp_path_factory.mktemp("docs") / "ontology")
+    return write_docs(tmp_path_factory.mktemp("docs") / "ontology", SHIPPED)
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,13 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kg.errors import InputError
 from kg.namespaces import KG, KGR, RDF, RDFS
+
+if TYPE_CHECKING:
+    from kg.build import Sources
 
 #: How many instances of the graph each class shows as examples.
 EXAMPLES_PER_CLASS = 3
@@ -42,24 +46,22 @@ _ATTACK_NOTES = {
 }
 
 
-def documented_graph() -> object:
-    """The ontology modules as one rdflib graph, with the documentation-only notes and examples."""
+def documented_graph(sources: Sources) -> object:
+    """The ontology modules of ``sources`` as one rdflib graph, with the documentation-only notes
+    and examples (drawn from the graph's files)."""
     import rdflib
     from rdflib.namespace import SKOS
 
     from kg.attack import ATTACK_VERSION
-    from kg.build import source_files
-    from kg.paths import ontology_dir
 
-    ontology_root = ontology_dir().resolve()
-    files = source_files()
+    modules = set(sources.modules)
     ontology = rdflib.Graph()
     facts = rdflib.Graph()
-    for path in files:
-        target = ontology if path.resolve().is_relative_to(ontology_root) else facts
+    for path in sources.files:
+        target = ontology if path in modules else facts
         target.parse(path, format="turtle")
     if not any(ontology.subjects(rdflib.RDF.type, rdflib.OWL.Ontology)):
-        raise InputError("the ontology has no owl:Ontology header", path=str(ontology_root))
+        raise InputError("the ontology has no owl:Ontology header", path=str(sources.ontology))
     # one page documents the whole ontology: pyLODE reads every owl:Ontology as the page's header,
     # so the modules' own headers (kept in the terms' rdfs:isDefinedBy) are left out of it
     for root in list(ontology.subjects(rdflib.RDF.type, rdflib.OWL.Ontology)):
@@ -95,9 +97,9 @@ def documented_graph() -> object:
     return ontology
 
 
-def write_docs(output: Path) -> Path:
-    """Write the ontology documentation into the folder ``output`` (created if needed) as
-    ``index.html``, atomically; return the page's path."""
+def write_docs(output: Path, sources: Sources) -> Path:
+    """Write the documentation of the ontology of ``sources`` into the folder ``output`` (created
+    if needed) as ``index.html``, atomically; return the page's path."""
     try:
         from pylode import OntPub
     except ImportError as error:  # pragma: no cover - the docs extra is missing
@@ -108,7 +110,7 @@ def write_docs(output: Path) -> Path:
     if output.exists() and not output.is_dir():
         raise InputError("the docs output must be a folder", path=str(output))
     output.mkdir(parents=True, exist_ok=True)
-    graph = documented_graph()
+    graph = documented_graph(sources)
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "kg.ttl"
         graph.serialize(source, format="turtle")  # type: ignore[attr-defined]

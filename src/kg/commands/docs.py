@@ -23,8 +23,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(arguments: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from kg.build import Sources
     from kg.docs import write_docs
+    from kg.paths import project_home
 
-    page = write_docs(Path(arguments.output))
+    page = write_docs(Path(arguments.output), Sources.of(project_home()))
     print(f"wrote {page}")
     return 0
