@@ -20,6 +20,8 @@ from kg.namespaces import PREFIXES
 if TYPE_CHECKING:
     import pyoxigraph
 
+    from kg.build import Sources
+
 #: The RDF formats and their pyoxigraph names; ``jsonld`` is compacted with :func:`jsonld_context`.
 RDF_FORMATS = {
     "turtle": "TURTLE",
@@ -94,14 +96,17 @@ def write_output(output: str, write: Callable[[IO[bytes]], None]) -> None:
         write(handle)
 
 
-def _asserted_store() -> pyoxigraph.Store:
-    """The asserted triples alone: the ontology and graph files the store is built from, re-read.
+def _asserted_store(sources: Sources | None) -> pyoxigraph.Store:
+    """The asserted triples alone: the ontology and graph files of ``sources`` (those the store
+    is built from), re-read.
 
     Re-reading the sources gives the same answer whether the build keeps its inferences in the
     default graph or in a named graph of their own."""
-    from kg.build import load_sources, source_files
+    from kg.build import load_sources
 
-    return load_sources(source_files())
+    if sources is None:
+        raise InputError("the asserted triples are re-read from the sources: name the sources the store is built from")
+    return load_sources(list(sources.files))
 
 
 def _merged_triples(store: pyoxigraph.Store) -> pyoxigraph.Store:
@@ -178,6 +183,7 @@ def export(
     fmt: str | None = None,
     store: str | Path | None = None,
     asserted_only: bool = False,
+    sources: Sources | None = None,
     report: str | None = None,
     actor: str | None = None,
     domain: str = "enterprise-attack",
@@ -185,7 +191,8 @@ def export(
     """Write the graph to ``output`` (a path, or ``-`` for standard output) in ``fmt`` (default:
     from the extension); return a one-line summary of what was written.
 
-    ``asserted_only`` leaves out the inferences (RDF formats); ``report`` and ``actor`` cut a
+    ``asserted_only`` leaves out the inferences (RDF formats) by re-reading ``sources``, the
+    :class:`~kg.build.Sources` the store is built from; ``report`` and ``actor`` cut a
     STIX bundle or a Navigator layer to one report (a year or IRI) or one actor; ``domain`` is
     the Navigator layer's ATT&CK domain.
     """
@@ -197,7 +204,7 @@ def export(
     if name in RDF_FORMATS:
         if report or actor:
             raise InputError("--report and --actor cut STIX bundles and Navigator layers; RDF exports are whole")
-        source = _asserted_store() if asserted_only else EmbeddedStore(Path(store) if store else None).store
+        source = _asserted_store(sources) if asserted_only else EmbeddedStore(Path(store) if store else None).store
         written = write_rdf(output, source, name)
         unit = "quads" if name in DATASET_FORMATS else "triples"
         return f"{written} {'asserted ' if asserted_only else ''}{unit} as {name}"

@@ -48,13 +48,16 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(arguments: argparse.Namespace) -> int:
     import sys
 
+    from kg.build import Sources
     from kg.export import export
+    from kg.paths import project_home
 
     summary = export(
         arguments.output,
         fmt=arguments.format,
         store=arguments.store,
         asserted_only=arguments.asserted_only,
+        sources=Sources.of(project_home()) if arguments.asserted_only else None,
         report=arguments.report,
         actor=arguments.actor,
         domain=arguments.domain,
