@@ -8,12 +8,12 @@ import pyoxigraph
 import pytest
 
 import kg
-from kg.build import BuildReport, load_sources, source_files
+from kg.build import BuildReport, load_sources
 from kg.errors import InputError
 from kg.infer import INFERRED_GRAPH, materialise
 from kg.paging import page
 from kg.store.embedded import DATABASE, current_build
-from tests.helpers import run_kg
+from tests.helpers import SHIPPED, run_kg
 
 INFERRED = pyoxigraph.NamedNode(INFERRED_GRAPH)
 ISSUED = pyoxigraph.NamedNode("https://w3id.org/npa-cyber-kg/ontology#issued")
@@ -29,7 +29,7 @@ def test_the_built_store_keeps_inferred_triples_in_their_own_graph(built: BuildR
 
 
 def test_inference_adds_exactly_what_the_sources_do_not_state() -> None:
-    store = load_sources(source_files())
+    store = load_sources(list(SHIPPED.files))
     asserted = {quad.triple for quad in store}
     added = materialise(store)
     inferred = {quad.triple for quad in store.quads_for_pattern(None, None, None, INFERRED)}
@@ -114,9 +114,9 @@ def test_semi_naive_inference_reaches_the_naive_fixpoint() -> None:
     for name, rule in RULES.items():
         for update in rule.updates([f"{DELTA}/1/0"], f"{DELTA}/2/0"):
             assert update.count("GRAPH ?delta") == 1, name
-    semi_naive = load_sources(source_files())
+    semi_naive = load_sources(list(SHIPPED.files))
     materialise(semi_naive)
-    naive = load_sources(source_files())
+    naive = load_sources(list(SHIPPED.files))
     while True:
         before = len(naive)
         for rule in RULES.values():

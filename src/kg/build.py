@@ -70,13 +70,9 @@ def display_path(path: Path) -> str:
     return str(path)
 
 
-def source_files(*, ontology: Path | None = None, graph: Path | None = None) -> list[Path]:
-    """Return the Turtle files a build loads: ontology modules (not the shapes), then the graph
-    (each folder defaults to the project's, :mod:`kg.paths`)."""
-    from kg.paths import graph_dir, ontology_dir
-
-    ontology = ontology or ontology_dir()
-    graph = graph or graph_dir()
+def source_files(*, ontology: Path, graph: Path) -> list[Path]:
+    """Return the Turtle files a build loads from the folders ``ontology`` and ``graph``: the
+    ontology modules (not the shapes), then the graph's files."""
     modules = sorted(path for path in ontology.glob("*.ttl") if path.name != SHAPES)
     return modules + sorted(graph.rglob("*.ttl"))
 
