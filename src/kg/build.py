@@ -209,8 +209,8 @@ def check(
 def prepare(
     sources: Sources, *, progress: Progress | None = None
 ) -> tuple[Any, list[Path], int, int, dict[str, float]]:
-    """Load and infer ``sources``: return the in-memory pyoxigraph store,
-    the files, asserted and inferred counts, and the seconds each step took."""
+    """Load and infer ``sources``: return the in-memory pyoxigraph store, the files, asserted and
+    inferred counts, and the seconds each step took."""
     from kg.graph import load
     from kg.infer import materialise
 

@@ -132,8 +132,9 @@ def open_graph(store: str | Path | None = None, *, endpoint: str | None = None, 
 
     This is the API's one entry point that reads the environment, on purpose: it is the
     convenience for notebooks and scripts that want "the graph ``kg build`` built", wherever
-    ``KG_STORE`` (:mod:`kg.paths`) puts it. Everything else takes its inputs as arguments
-    (:func:`load`, :func:`kg.build.build`, :func:`kg.build.validate`); name ``store`` to read none.
+    ``KG_STORE`` (:mod:`kg.paths`) puts it, with the named queries of the project of ``KG_HOME``.
+    Name ``store`` to read no ``KG_STORE``. Reading and building take their inputs as arguments
+    instead (:func:`load`, :func:`kg.build.build`, :func:`kg.build.validate`).
 
     The embedded store takes ``timeout`` (seconds a query may run, default 60; None: no limit)
     and ``max_result_mb`` (the largest answer, default 100), see
