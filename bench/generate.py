@@ -53,6 +53,9 @@ TURTLE_PREFIXES = """\
 
 """
 
+#: The fewest synthetic triples a generated graph holds beside the graph it includes.
+MIN_SYNTHETIC = 1_000
+
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmM]?)\s*$")
 
 
@@ -134,6 +137,14 @@ class TurtleFile:
                 lines.append(f"    {predicate} {' , '.join(objects)}")
                 self.triples += len(objects)
         self.parts.append(" ;\n".join(lines) + " .\n\n")
+
+    def cite(self, subject: str, sources: Sequence[str]) -> None:
+        """Write ``subject prov:wasDerivedFrom sources``: provenance for a thing described elsewhere,
+        as ``graph/<report>/provenance.ttl`` (compiled from ``provenance.csv``) gives it."""
+        if subject in self.defined:
+            return
+        self.parts.append(f"kgr:{subject} prov:wasDerivedFrom {' , '.join(sources)} .\n\n")
+        self.triples += len(sources)
 
     def write(self) -> None:
         """Write the file, creating its folder."""
@@ -759,7 +770,8 @@ class _Generator:
 
     # -- one annual report and the facts it states --
 
-    def report(self, year: int, budget: int) -> None:
+    def report(self, year: int, budget: int, order: int, reports: int) -> None:
+        """Write the ``order``-th of ``reports`` annual reports, on ``year``, in about ``budget`` triples."""
         prefix = report_prefix(year)
         folder = f"{prefix}-{year}"
         report = f"report-{prefix}-{year}"
@@ -799,6 +811,7 @@ class _Generator:
                 top,
                 "kg:ReportSection",
                 ("rdfs:label", [en(f"Part {part}: {topic[1]}"), ja(f"第{part}部 {topic[2]}")]),
+                ("dcterms:title", [en(topic[1]), ja(topic[2])]),
                 ("kg:inReport", f"kgr:{report}"),
                 ("kg:sourceLine", str(line)),
                 ("kg:sectionPath", string(f"第{part}部")),
@@ -811,6 +824,7 @@ class _Generator:
                     middle,
                     "kg:ReportSection",
                     ("rdfs:label", [en(f"{part}.{chapter} {topic[1]}"), ja(f"{chapter} {topic[2]}")]),
+                    ("dcterms:title", [en(topic[1]), ja(topic[2])]),
                     ("kg:inReport", f"kgr:{report}"),
                     ("kg:sourceLine", str(line)),
                     ("dcterms:isPartOf", f"kgr:{top}"),
@@ -829,6 +843,7 @@ class _Generator:
                                 ja(f"({item}) {topic[2]}（その{item}）"),
                             ],
                         ),
+                        ("dcterms:title", [en(f"{topic[1]}, item {item}"), ja(f"{topic[2]}（その{item}）")]),
                         ("kg:inReport", f"kgr:{report}"),
                         ("kg:sourceLine", str(line)),
                         ("dcterms:isPartOf", f"kgr:{middle}"),
@@ -844,6 +859,7 @@ class _Generator:
                 figure,
                 "kg:Figure",
                 ("rdfs:label", [en(f"Figure {index}: {topic[1]}"), ja(f"図表{index} {topic[2]}")]),
+                ("dcterms:title", [en(topic[1]), ja(topic[2])]),
                 ("kg:inReport", f"kgr:{report}"),
                 ("kg:sourceLine", str(line)),
                 ("dcterms:isPartOf", f"kgr:{self.random.choice(leaves)}"),
@@ -851,7 +867,16 @@ class _Generator:
             )
             figures.append(figure)
             line += 5
-        budget -= sources.triples
+        # Every organisation, technique and vulnerability cites where a report describes it
+        # (SourcedThingShape): the hubs in every report, the others in one report each.
+        provenance = self.file(f"{folder}/provenance.ttl", f"Where the {year} report describes shared things.")
+        pools = self.pools
+        for number, thing in enumerate(pools.organisations + pools.techniques + pools.vulnerabilities):
+            if number % reports == order:
+                provenance.cite(thing, [f"kgr:{self.random.choice(leaves)}"])
+        for hub in pools.hubs:
+            provenance.cite(hub, [f"kgr:{self.random.choice(leaves)}", f"kgr:{self.random.choice(figures)}"])
+        budget -= sources.triples + provenance.triples
 
         def cite(with_figure: float = 0.3) -> list[str]:
             cited = [f"kgr:{self.random.choice(leaves)}"]
@@ -865,7 +890,6 @@ class _Generator:
 
         facts = self.file(f"{folder}/facts.ttl", f"Incidents, advisories, measures and arrests of {year}.")
         statistics = self.file(f"{folder}/statistics.ttl", f"Statistical observations of {year}.")
-        pools = self.pools
         # Shares of the budget by kind of fact, divided by the triples one fact of the kind takes.
         plan = {
             "incident": 0.17 / 17,
@@ -1081,34 +1105,97 @@ class _Generator:
             )
 
         # Observations fill what is left of the budget: the bulk of any real statistical graph.
-        remaining = budget - facts.triples
-        number = 0
-        while statistics.triples < remaining:
-            series, unit = pools.series[number % len(pools.series)]
-            round_number = number // len(pools.series)
-            month = round_number % 13
-            period = typed(str(year), "gYear") if month == 0 else typed(f"{year}-{month:02d}", "gYearMonth")
-            categories = pools.categories[(number + round_number) % len(pools.categories)]
-            breakdown = [] if round_number % 3 == 0 else [f"kgr:{categories[number % len(categories)]}"]
-            value = self.random.randint(10, 2_000_000) * (1_000 if unit == "yen" else 1)
-            change = self.random.randint(-value // 4, value // 3)
-            period_slug = str(year) if month == 0 else f"{year}-{month:02d}"
+        self.observations(statistics, year, prefix, budget - facts.triples, figures, leaves)
+
+    def observations(
+        self, statistics: TurtleFile, year: int, prefix: str, budget: int, figures: list[str], leaves: list[str]
+    ) -> None:
+        """Write the statistics of ``year`` in about ``budget`` triples, the way
+        ``graph/tables/*/observations.csv`` writes them (CONVENTIONS.md "Statistics").
+
+        A series' year is twelve monthly totals and the year's total, their sum (all
+        ``kg:isTotal true``); then, block by block, every month of a series broken down by one more
+        dimension into parts that add up to the month's total, so that every breakdown adds up to
+        its total (``queries/qc/breakdown-gap-violation.rq``). Blocks that no longer fit the budget
+        are left out, whole, so no breakdown is ever partial.
+        """
+        pools = self.pools
+        monthly: dict[str, list[int]] = {}
+
+        def cite() -> list[str]:
+            return [f"kgr:{self.random.choice(figures)}", f"kgr:{self.random.choice(leaves)}"]
+
+        def change(value: int, unit: str) -> list[tuple[str, Values]]:
+            amount = self.random.randint(-value // 4, value // 3) or 1  # a stated change is never zero
+            direction = "increase" if amount > 0 else "decrease"
+            said = printed_number(abs(amount), unit) + ("増加" if amount > 0 else "減少")
+            return [
+                ("kg:change", str(amount)),
+                ("kg:changeUnit", f"kgv:unit-{unit}"),
+                ("kg:changeDirection", f"kgv:change-{direction}"),
+                ("kg:changePrintedText", string(f"前年と比べて{said}")),
+            ]
+
+        def observation(name: str, series: str, unit: str, value: int, period: str, *more: tuple[str, Values]) -> None:
             statistics.add(
-                f"{prefix}-obs-{series[7:]}-{period_slug}-{number + 1}",
+                name,
                 "kg:Observation",
                 ("qb:dataSet", f"kgr:{series}"),
                 ("kg:value", str(value)),
                 ("kg:unit", f"kgv:unit-{unit}"),
                 ("kg:period", period),
-                ("kg:category", breakdown),
                 ("kg:printedText", string(printed_number(value, unit))),
-                ("kg:change", [str(change)] if number % 4 == 0 else []),
-                ("kg:changeUnit", [f"kgv:unit-{unit}"] if number % 4 == 0 else []),
                 ("kg:approximate", ["true"] if unit == "yen" else []),
-                ("kg:dataSource", ["kgr:org-npa"] if number % 5 == 0 else []),
-                ("prov:wasDerivedFrom", [f"kgr:{self.random.choice(figures)}", f"kgr:{self.random.choice(leaves)}"]),
+                *more,
+                ("prov:wasDerivedFrom", cite()),
             )
-            number += 1
+
+        for layer in range(len(pools.categories) + 1):
+            for position, (series, unit) in enumerate(pools.series):
+                name = f"{prefix}-obs-{series[7:]}-{year}"
+                scale = 1_000 if unit == "yen" else 1
+                if layer == 0:
+                    if statistics.triples + 13 * 10 > budget:
+                        continue
+                    months = [self.random.randint(10, 200_000) for _ in range(12)]
+                    monthly[series] = months
+                    for month, value in enumerate(months, 1):
+                        observation(
+                            f"{name}-{month:02d}",
+                            series,
+                            unit,
+                            value * scale,
+                            typed(f"{year}-{month:02d}", "gYearMonth"),
+                            ("kg:isTotal", "true"),
+                            *(change(value * scale, unit) if month % 3 == 0 else []),
+                        )
+                    total = sum(months) * scale
+                    observation(
+                        name,
+                        series,
+                        unit,
+                        total,
+                        typed(str(year), "gYear"),
+                        ("kg:isTotal", "true"),
+                        ("kg:dataSource", ["kgr:org-npa"] if position % 5 == 0 else []),
+                        *change(total, unit),
+                    )
+                    continue
+                categories = pools.categories[(position + layer - 1) % len(pools.categories)]
+                if series not in monthly or statistics.triples + 12 * len(categories) * 10 > budget:
+                    continue
+                for month, value in enumerate(monthly[series], 1):
+                    cuts = sorted(self.random.sample(range(1, value), len(categories) - 1))
+                    parts = [high - low for low, high in zip([0, *cuts], [*cuts, value], strict=True)]
+                    for category, part in zip(categories, parts, strict=True):
+                        observation(
+                            f"{name}-{month:02d}-{category[4:]}",
+                            series,
+                            unit,
+                            part * scale,
+                            typed(f"{year}-{month:02d}", "gYearMonth"),
+                            ("kg:category", f"kgr:{category}"),
+                        )
 
 
 def read_included(source: Path) -> tuple[list[Path], int, frozenset[str]]:
@@ -1151,7 +1238,7 @@ def generate(target: int, folder: Path, *, seed: int = SEED, include: Path | Non
     if include is not None:
         sources, included, defined = read_included(include)
     synthetic = target - included
-    if synthetic < 1_000:
+    if synthetic < MIN_SYNTHETIC:
         raise InputError(
             f"a generated graph needs at least 1k synthetic triples: {target} asked, "
             f"{included} of them already in the included graph"
@@ -1160,8 +1247,8 @@ def generate(target: int, folder: Path, *, seed: int = SEED, include: Path | Non
     generator.common()
     reports = max(3, round((synthetic / 2_500) ** 0.5))
     budget = (synthetic - sum(turtle.triples for turtle in generator.files)) // reports
-    for year in range(2023 - reports + 1, 2024):
-        generator.report(year, budget)
+    for index, year in enumerate(range(2023 - reports + 1, 2024)):
+        generator.report(year, budget, index, reports)
     # Everything is generated before anything is written, so a failure leaves no partial graph.
     files = []
     for path in sources:
