@@ -575,13 +575,16 @@ class _Pools:
 
 
 class _Generator:
-    def __init__(self, target: int, folder: Path, seed: int, defined: frozenset[str]) -> None:
+    def __init__(
+        self, target: int, folder: Path, seed: int, defined: frozenset[str], counted: frozenset[tuple[str, str]]
+    ) -> None:
         self.target = target
         self.graph = folder / "graph"
         self.random = random.Random(seed)
         self.pools = _Pools()
         self.files: list[TurtleFile] = []
         self.defined = defined
+        self.counted = counted
 
     def file(self, relative: str, comment: str) -> TurtleFile:
         turtle = TurtleFile(self.graph / relative, comment, self.defined)
@@ -1152,6 +1155,10 @@ class _Generator:
 
         for layer in range(len(pools.categories) + 1):
             for position, (series, unit) in enumerate(pools.series):
+                if (series, str(year)) in self.counted:
+                    # left to the included graph: synthetic months of a year it counts would be
+                    # parts of its totals and break their sums
+                    continue
                 name = f"{prefix}-obs-{series[7:]}-{year}"
                 scale = 1_000 if unit == "yen" else 1
                 if layer == 0:
@@ -1198,9 +1205,28 @@ class _Generator:
                         )
 
 
-def read_included(source: Path) -> tuple[list[Path], int, frozenset[str]]:
-    """Return the Turtle files under ``source``, how many triples they hold and the ``kgr:``
-    things they describe (by local name).
+#: The series and years the observations of an included graph count in.
+COUNTED = """
+SELECT DISTINCT ?series (SUBSTR(STR(?period), 1, 4) AS ?year) WHERE {
+  ?observation <http://purl.org/linked-data/cube#dataSet> ?series ;
+    <https://w3id.org/npa-cyber-kg/ontology#period> ?period .
+}
+"""
+
+
+@dataclass(frozen=True)
+class Included:
+    """What an included graph holds: its files, its size, the ``kgr:`` things it describes (by
+    local name), and the (series local name, year) pairs its observations count in."""
+
+    files: list[Path] = field(default_factory=list)
+    triples: int = 0
+    defined: frozenset[str] = frozenset()
+    counted: frozenset[tuple[str, str]] = frozenset()
+
+
+def read_included(source: Path) -> Included:
+    """Read the Turtle files under ``source``: see :class:`Included`.
 
     A file that does not parse raises :class:`~kg.errors.InputError` naming it.
     """
@@ -1218,7 +1244,8 @@ def read_included(source: Path) -> tuple[list[Path], int, frozenset[str]]:
         for quad in store.quads_for_pattern(None, None, None)
         if isinstance(quad.subject, pyoxigraph.NamedNode) and quad.subject.value.startswith(KGR)
     }
-    return files, len(store), frozenset(subjects)
+    counted = {(row[0].value.removeprefix(KGR), row[1].value) for row in store.query(COUNTED)}
+    return Included(files, len(store), frozenset(subjects), frozenset(counted))
 
 
 def generate(target: int, folder: Path, *, seed: int = SEED, include: Path | None = None) -> GeneratedGraph:
@@ -1233,17 +1260,15 @@ def generate(target: int, folder: Path, *, seed: int = SEED, include: Path | Non
     back from 2023, one a year, more of them for a bigger graph (3 at 10k, 6 at 100k, 20 at 1M).
     """
     folder = Path(folder)
-    sources: list[Path] = []
-    included, defined = 0, frozenset[str]()
-    if include is not None:
-        sources, included, defined = read_included(include)
+    found = read_included(include) if include is not None else Included()
+    sources, included = found.files, found.triples
     synthetic = target - included
     if synthetic < MIN_SYNTHETIC:
         raise InputError(
             f"a generated graph needs at least 1k synthetic triples: {target} asked, "
             f"{included} of them already in the included graph"
         )
-    generator = _Generator(synthetic, folder, seed, defined)
+    generator = _Generator(synthetic, folder, seed, found.defined, found.counted)
     generator.common()
     reports = max(3, round((synthetic / 2_500) ** 0.5))
     budget = (synthetic - sum(turtle.triples for turtle in generator.files)) // reports

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.generate import MIN_SYNTHETIC, SEED, generate, parse_size, size_label
+from bench.generate import MIN_SYNTHETIC, SEED, generate, parse_size, read_included, size_label
 from bench.measure import HEAVY_MODULES, WRITE_STRATEGIES
 from kg.errors import InputError, KgError
 
@@ -364,9 +364,7 @@ def measure_size(target: int, work: Path, settings: Settings, queries: list[dict
     started = time.perf_counter()
     include, shipped = settings.include, None
     if include is not None:
-        from kg.build import load_sources
-
-        included = len(load_sources(sorted(include.rglob("*.ttl"))))
+        included = read_included(include).triples
         if target < included + MIN_SYNTHETIC:
             # the shipped graph alone is about this size: a graph of this size is synthetic only
             shipped = f"left out: it holds {included} triples, the size {label} leaves no room beside it"
