@@ -53,6 +53,9 @@ TURTLE_PREFIXES = """\
 
 """
 
+#: The fewest synthetic triples a generated graph holds beside the graph it includes.
+MIN_SYNTHETIC = 1_000
+
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmM]?)\s*$")
 
 
@@ -134,6 +137,14 @@ class TurtleFile:
                 lines.append(f"    {predicate} {' , '.join(objects)}")
                 self.triples += len(objects)
         self.parts.append(" ;\n".join(lines) + " .\n\n")
+
+    def cite(self, subject: str, sources: Sequence[str]) -> None:
+        """Write ``subject prov:wasDerivedFrom sources``: provenance for a thing described elsewhere,
+        as ``graph/<report>/provenance.ttl`` (compiled from ``provenance.csv``) gives it."""
+        if subject in self.defined:
+            return
+        self.parts.append(f"kgr:{subject} prov:wasDerivedFrom {' , '.join(sources)} .\n\n")
+        self.triples += len(sources)
 
     def write(self) -> None:
         """Write the file, creating its folder."""
@@ -564,13 +575,16 @@ class _Pools:
 
 
 class _Generator:
-    def __init__(self, target: int, folder: Path, seed: int, defined: frozenset[str]) -> None:
+    def __init__(
+        self, target: int, folder: Path, seed: int, defined: frozenset[str], counted: frozenset[tuple[str, str]]
+    ) -> None:
         self.target = target
         self.graph = folder / "graph"
         self.random = random.Random(seed)
         self.pools = _Pools()
         self.files: list[TurtleFile] = []
         self.defined = defined
+        self.counted = counted
 
     def file(self, relative: str, comment: str) -> TurtleFile:
         turtle = TurtleFile(self.graph / relative, comment, self.defined)
@@ -759,7 +773,8 @@ class _Generator:
 
     # -- one annual report and the facts it states --
 
-    def report(self, year: int, budget: int) -> None:
+    def report(self, year: int, budget: int, order: int, reports: int) -> None:
+        """Write the ``order``-th of ``reports`` annual reports, on ``year``, in about ``budget`` triples."""
         prefix = report_prefix(year)
         folder = f"{prefix}-{year}"
         report = f"report-{prefix}-{year}"
@@ -799,6 +814,7 @@ class _Generator:
                 top,
                 "kg:ReportSection",
                 ("rdfs:label", [en(f"Part {part}: {topic[1]}"), ja(f"第{part}部 {topic[2]}")]),
+                ("dcterms:title", [en(topic[1]), ja(topic[2])]),
                 ("kg:inReport", f"kgr:{report}"),
                 ("kg:sourceLine", str(line)),
                 ("kg:sectionPath", string(f"第{part}部")),
@@ -811,6 +827,7 @@ class _Generator:
                     middle,
                     "kg:ReportSection",
                     ("rdfs:label", [en(f"{part}.{chapter} {topic[1]}"), ja(f"{chapter} {topic[2]}")]),
+                    ("dcterms:title", [en(topic[1]), ja(topic[2])]),
                     ("kg:inReport", f"kgr:{report}"),
                     ("kg:sourceLine", str(line)),
                     ("dcterms:isPartOf", f"kgr:{top}"),
@@ -829,6 +846,7 @@ class _Generator:
                                 ja(f"({item}) {topic[2]}（その{item}）"),
                             ],
                         ),
+                        ("dcterms:title", [en(f"{topic[1]}, item {item}"), ja(f"{topic[2]}（その{item}）")]),
                         ("kg:inReport", f"kgr:{report}"),
                         ("kg:sourceLine", str(line)),
                         ("dcterms:isPartOf", f"kgr:{middle}"),
@@ -844,6 +862,7 @@ class _Generator:
                 figure,
                 "kg:Figure",
                 ("rdfs:label", [en(f"Figure {index}: {topic[1]}"), ja(f"図表{index} {topic[2]}")]),
+                ("dcterms:title", [en(topic[1]), ja(topic[2])]),
                 ("kg:inReport", f"kgr:{report}"),
                 ("kg:sourceLine", str(line)),
                 ("dcterms:isPartOf", f"kgr:{self.random.choice(leaves)}"),
@@ -851,7 +870,16 @@ class _Generator:
             )
             figures.append(figure)
             line += 5
-        budget -= sources.triples
+        # Every organisation, technique and vulnerability cites where a report describes it
+        # (SourcedThingShape): the hubs in every report, the others in one report each.
+        provenance = self.file(f"{folder}/provenance.ttl", f"Where the {year} report describes shared things.")
+        pools = self.pools
+        for number, thing in enumerate(pools.organisations + pools.techniques + pools.vulnerabilities):
+            if number % reports == order:
+                provenance.cite(thing, [f"kgr:{self.random.choice(leaves)}"])
+        for hub in pools.hubs:
+            provenance.cite(hub, [f"kgr:{self.random.choice(leaves)}", f"kgr:{self.random.choice(figures)}"])
+        budget -= sources.triples + provenance.triples
 
         def cite(with_figure: float = 0.3) -> list[str]:
             cited = [f"kgr:{self.random.choice(leaves)}"]
@@ -865,7 +893,6 @@ class _Generator:
 
         facts = self.file(f"{folder}/facts.ttl", f"Incidents, advisories, measures and arrests of {year}.")
         statistics = self.file(f"{folder}/statistics.ttl", f"Statistical observations of {year}.")
-        pools = self.pools
         # Shares of the budget by kind of fact, divided by the triples one fact of the kind takes.
         plan = {
             "incident": 0.17 / 17,
@@ -1081,39 +1108,125 @@ class _Generator:
             )
 
         # Observations fill what is left of the budget: the bulk of any real statistical graph.
-        remaining = budget - facts.triples
-        number = 0
-        while statistics.triples < remaining:
-            series, unit = pools.series[number % len(pools.series)]
-            round_number = number // len(pools.series)
-            month = round_number % 13
-            period = typed(str(year), "gYear") if month == 0 else typed(f"{year}-{month:02d}", "gYearMonth")
-            categories = pools.categories[(number + round_number) % len(pools.categories)]
-            breakdown = [] if round_number % 3 == 0 else [f"kgr:{categories[number % len(categories)]}"]
-            value = self.random.randint(10, 2_000_000) * (1_000 if unit == "yen" else 1)
-            change = self.random.randint(-value // 4, value // 3)
-            period_slug = str(year) if month == 0 else f"{year}-{month:02d}"
+        self.observations(statistics, year, prefix, budget - facts.triples, figures, leaves)
+
+    def observations(
+        self, statistics: TurtleFile, year: int, prefix: str, budget: int, figures: list[str], leaves: list[str]
+    ) -> None:
+        """Write the statistics of ``year`` in about ``budget`` triples, the way
+        ``graph/tables/*/observations.csv`` writes them (CONVENTIONS.md "Statistics").
+
+        A series' year is twelve monthly totals and the year's total, their sum (all
+        ``kg:isTotal true``); then, block by block, every month of a series broken down by one more
+        dimension into parts that add up to the month's total, so that every breakdown adds up to
+        its total (``queries/qc/breakdown-gap-violation.rq``). Blocks that no longer fit the budget
+        are left out, whole, so no breakdown is ever partial.
+        """
+        pools = self.pools
+        monthly: dict[str, list[int]] = {}
+
+        def cite() -> list[str]:
+            return [f"kgr:{self.random.choice(figures)}", f"kgr:{self.random.choice(leaves)}"]
+
+        def change(value: int, unit: str) -> list[tuple[str, Values]]:
+            amount = self.random.randint(-value // 4, value // 3) or 1  # a stated change is never zero
+            direction = "increase" if amount > 0 else "decrease"
+            said = printed_number(abs(amount), unit) + ("増加" if amount > 0 else "減少")
+            return [
+                ("kg:change", str(amount)),
+                ("kg:changeUnit", f"kgv:unit-{unit}"),
+                ("kg:changeDirection", f"kgv:change-{direction}"),
+                ("kg:changePrintedText", string(f"前年と比べて{said}")),
+            ]
+
+        def observation(name: str, series: str, unit: str, value: int, period: str, *more: tuple[str, Values]) -> None:
             statistics.add(
-                f"{prefix}-obs-{series[7:]}-{period_slug}-{number + 1}",
+                name,
                 "kg:Observation",
                 ("qb:dataSet", f"kgr:{series}"),
                 ("kg:value", str(value)),
                 ("kg:unit", f"kgv:unit-{unit}"),
                 ("kg:period", period),
-                ("kg:category", breakdown),
                 ("kg:printedText", string(printed_number(value, unit))),
-                ("kg:change", [str(change)] if number % 4 == 0 else []),
-                ("kg:changeUnit", [f"kgv:unit-{unit}"] if number % 4 == 0 else []),
                 ("kg:approximate", ["true"] if unit == "yen" else []),
-                ("kg:dataSource", ["kgr:org-npa"] if number % 5 == 0 else []),
-                ("prov:wasDerivedFrom", [f"kgr:{self.random.choice(figures)}", f"kgr:{self.random.choice(leaves)}"]),
+                *more,
+                ("prov:wasDerivedFrom", cite()),
             )
-            number += 1
+
+        for layer in range(len(pools.categories) + 1):
+            for position, (series, unit) in enumerate(pools.series):
+                if (series, str(year)) in self.counted:
+                    # left to the included graph: synthetic months of a year it counts would be
+                    # parts of its totals and break their sums
+                    continue
+                name = f"{prefix}-obs-{series[7:]}-{year}"
+                scale = 1_000 if unit == "yen" else 1
+                if layer == 0:
+                    if statistics.triples + 13 * 10 > budget:
+                        continue
+                    months = [self.random.randint(10, 200_000) for _ in range(12)]
+                    monthly[series] = months
+                    for month, value in enumerate(months, 1):
+                        observation(
+                            f"{name}-{month:02d}",
+                            series,
+                            unit,
+                            value * scale,
+                            typed(f"{year}-{month:02d}", "gYearMonth"),
+                            ("kg:isTotal", "true"),
+                            *(change(value * scale, unit) if month % 3 == 0 else []),
+                        )
+                    total = sum(months) * scale
+                    observation(
+                        name,
+                        series,
+                        unit,
+                        total,
+                        typed(str(year), "gYear"),
+                        ("kg:isTotal", "true"),
+                        ("kg:dataSource", ["kgr:org-npa"] if position % 5 == 0 else []),
+                        *change(total, unit),
+                    )
+                    continue
+                categories = pools.categories[(position + layer - 1) % len(pools.categories)]
+                if series not in monthly or statistics.triples + 12 * len(categories) * 10 > budget:
+                    continue
+                for month, value in enumerate(monthly[series], 1):
+                    cuts = sorted(self.random.sample(range(1, value), len(categories) - 1))
+                    parts = [high - low for low, high in zip([0, *cuts], [*cuts, value], strict=True)]
+                    for category, part in zip(categories, parts, strict=True):
+                        observation(
+                            f"{name}-{month:02d}-{category[4:]}",
+                            series,
+                            unit,
+                            part * scale,
+                            typed(f"{year}-{month:02d}", "gYearMonth"),
+                            ("kg:category", f"kgr:{category}"),
+                        )
 
 
-def read_included(source: Path) -> tuple[list[Path], int, frozenset[str]]:
-    """Return the Turtle files under ``source``, how many triples they hold and the ``kgr:``
-    things they describe (by local name).
+#: The series and years the observations of an included graph count in.
+COUNTED = """
+SELECT DISTINCT ?series (SUBSTR(STR(?period), 1, 4) AS ?year) WHERE {
+  ?observation <http://purl.org/linked-data/cube#dataSet> ?series ;
+    <https://w3id.org/npa-cyber-kg/ontology#period> ?period .
+}
+"""
+
+
+@dataclass(frozen=True)
+class Included:
+    """What an included graph holds: its files, its size, the ``kgr:`` things it describes (by
+    local name), and the (series local name, year) pairs its observations count in."""
+
+    files: list[Path] = field(default_factory=list)
+    triples: int = 0
+    defined: frozenset[str] = frozenset()
+    counted: frozenset[tuple[str, str]] = frozenset()
+
+
+def read_included(source: Path) -> Included:
+    """Read the Turtle files under ``source``: see :class:`Included`.
 
     A file that does not parse raises :class:`~kg.errors.InputError` naming it.
     """
@@ -1131,7 +1244,8 @@ def read_included(source: Path) -> tuple[list[Path], int, frozenset[str]]:
         for quad in store.quads_for_pattern(None, None, None)
         if isinstance(quad.subject, pyoxigraph.NamedNode) and quad.subject.value.startswith(KGR)
     }
-    return files, len(store), frozenset(subjects)
+    counted = {(row[0].value.removeprefix(KGR), row[1].value) for row in store.query(COUNTED)}
+    return Included(files, len(store), frozenset(subjects), frozenset(counted))
 
 
 def generate(target: int, folder: Path, *, seed: int = SEED, include: Path | None = None) -> GeneratedGraph:
@@ -1146,22 +1260,20 @@ def generate(target: int, folder: Path, *, seed: int = SEED, include: Path | Non
     back from 2023, one a year, more of them for a bigger graph (3 at 10k, 6 at 100k, 20 at 1M).
     """
     folder = Path(folder)
-    sources: list[Path] = []
-    included, defined = 0, frozenset[str]()
-    if include is not None:
-        sources, included, defined = read_included(include)
+    found = read_included(include) if include is not None else Included()
+    sources, included = found.files, found.triples
     synthetic = target - included
-    if synthetic < 1_000:
+    if synthetic < MIN_SYNTHETIC:
         raise InputError(
             f"a generated graph needs at least 1k synthetic triples: {target} asked, "
             f"{included} of them already in the included graph"
         )
-    generator = _Generator(synthetic, folder, seed, defined)
+    generator = _Generator(synthetic, folder, seed, found.defined, found.counted)
     generator.common()
     reports = max(3, round((synthetic / 2_500) ** 0.5))
     budget = (synthetic - sum(turtle.triples for turtle in generator.files)) // reports
-    for year in range(2023 - reports + 1, 2024):
-        generator.report(year, budget)
+    for index, year in enumerate(range(2023 - reports + 1, 2024)):
+        generator.report(year, budget, index, reports)
     # Everything is generated before anything is written, so a failure leaves no partial graph.
     files = []
     for path in sources:

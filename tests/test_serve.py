@@ -366,3 +366,25 @@ def test_the_query_page_runs_a_named_query_in_chromium_without_leaving_the_serve
         context.close()
     assert errors == []
     assert elsewhere == []
+
+
+def test_kg_serve_names_its_query_page_and_the_page_it_serves_offers_prefixes_and_named_queries(
+    kg_env: dict[str, str],
+) -> None:
+    from kg.namespaces import KG
+
+    with kg_serve_process(env=kg_env) as running:
+        [line] = [line for line in running.banner if line.strip().startswith("query page")]
+        page_url = line.split()[2]
+        assert page_url == f"{running.url}/"
+        status, headers, page = request(page_url)
+        assert status == 200 and headers["Content-Type"].startswith("text/html")
+        assert "kg named queries" in page and '<script src="/kg/query.js"' in page
+        # the page's data, as its script fetches it from the same server
+        status, _, data = request(urllib.parse.urljoin(page_url, "/kg/queries.json"))
+        assert status == 200
+        document = json.loads(data)
+        assert document["prefixes"]["kg"] == KG and document["prefixes"]["kgr"].endswith("/id/")
+        named = {query["name"]: query for query in document["queries"]}
+        issuers = named["cq-r5a-blacktech-advisory-issuers"]
+        assert "BlackTech" in issuers["question_en"] and issuers["question_ja"] and "SELECT" in issuers["text"]

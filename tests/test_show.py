@@ -109,3 +109,21 @@ def test_kg_show_command(kg_env: dict[str, str]) -> None:
     assert (
         unknown.stderr.startswith("kg show: error: nothing is labelled 'Lazarus'") and unknown.stderr.count("\n") == 1
     )
+
+
+def test_kg_show_suggests_near_misses_and_finds_an_agency_by_alias_and_an_advisory_by_id(
+    kg_env: dict[str, str],
+) -> None:
+    near = run_kg("show", "lockbt", env=kg_env)
+    assert near.returncode == 2 and near.stdout == "" and near.stderr.count("\n") == 1
+    assert near.stderr.startswith("kg show: error: nothing is labelled 'lockbt'")
+    assert "did you mean LockBit (kgr:actor-lockbit), LockBit ransomware (kgr:malware-lockbit)?" in near.stderr
+    agency = run_kg("show", "NISC", "--format", "json", env=kg_env)
+    assert agency.returncode == 0, agency.stderr
+    [card] = json.loads(agency.stdout)
+    assert card["iri"] == KGR + "org-nisc" and ADVISORY in [
+        thing["iri"] for entry in card["relations"] if entry["property"] == "kg:issued" for thing in entry["things"]
+    ]
+    advisory = run_kg("show", "kgr:advisory-2023-09-27-blacktech", env=kg_env)
+    assert advisory.returncode == 0, advisory.stderr
+    assert advisory.stdout.startswith("Joint advisory on BlackTech (2023-09-27)\n") and "AA23-270A" in advisory.stdout

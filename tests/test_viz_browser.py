@@ -434,3 +434,71 @@ def test_kg_viz_says_when_a_view_is_too_big_and_draws_a_sample(tmp_path: Path, f
     assert result.stderr.startswith("kg viz: the view is bigger than a page can draw: showing 5 of 13 things")
     assert result.stdout.startswith("wrote small.html: 5 nodes")
     assert "Showing 5 of 13 things: a sample of each class" in (tmp_path / "small.html").read_text(encoding="utf-8")
+
+
+# --- hostile labels in every kind of view ----------------------------------------------------
+
+HOSTILE_EN = HOSTILE_LABELS["en"].replace('"', '\\"')  # as a Turtle string
+#: An agency with markup for labels that co-issued an advisory (also markup) with the NPA, so
+#: that the co-issuance view too has a hostile node, a hostile tooltip and a hostile edge title.
+HOSTILE_CO_ISSUER = f"""
+@prefix kg: <{KG}> .
+@prefix kgr: <{KGR}> .
+@prefix rdfs: <{RDFS}> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+kgr:org-hostile a kg:GovernmentAgency ;
+    rdfs:label "{HOSTILE_EN}"@en , "{HOSTILE_LABELS["ja"]}"@ja .
+kgr:advisory-hostile a kg:Advisory ;
+    rdfs:label "{HOSTILE_EN}"@en , "{HOSTILE_LABELS["ja"]}"@ja ;
+    dcterms:date "2023-06"^^xsd:gYearMonth ;
+    kg:issuedBy kgr:org-hostile , kgr:org-npa ;
+    prov:wasDerivedFrom kgr:r5-sec-p1-topic1 .
+"""
+# name: (view_graph options, language); each view holds a node labelled with the payload
+HOSTILE_VIEWS: dict[str, tuple[dict[str, Any], str]] = {
+    "focus": ({"focus": "kgr:actor-hostile", "depth": 1}, "en"),
+    "types": ({"types": ["ThreatActor", "Organisation"]}, "ja"),
+    "report": ({"report": "2023"}, "en"),
+    "co-issuance": ({"co_issuance": True}, "ja"),
+    "sources": ({"sources": True}, "en"),
+}
+
+
+@pytest.fixture(scope="module")
+def hostile_graph(tmp_path_factory: pytest.TempPathFactory) -> kg.KnowledgeGraph:
+    from kg.build import Sources
+    from tests.viz_data import DATA, PROJECT
+
+    extra = tmp_path_factory.mktemp("hostile") / "hostile-co-issuer.ttl"
+    extra.write_text(HOSTILE_CO_ISSUER, encoding="utf-8")
+    return kg.load([*Sources.of(PROJECT, graph=DATA).files, extra])
+
+
+@pytest.mark.parametrize("name", list(HOSTILE_VIEWS))
+def test_every_kind_of_view_shows_hostile_labels_as_text_and_runs_nothing(
+    browser: Any, hostile_graph: kg.KnowledgeGraph, tmp_path: Path, name: str
+) -> None:
+    options, lang = HOSTILE_VIEWS[name]
+    payload = HOSTILE_LABELS[lang]
+    view = view_graph(hostile_graph, **options)
+    hostile = sorted(node for node, data in view.nodes(data=True) if data[f"label_{lang}"] == payload)
+    assert hostile, f"the {name} view has no hostile node to test"
+    path = write_html(view, tmp_path / f"hostile-{name}.html", lang=lang)
+    html = path.read_text(encoding="utf-8")
+    assert payload not in html and "<svg onload" not in html and "<iframe srcdoc" not in html
+    with opened(browser, path) as page:
+        assert page.evaluate("() => Object.keys(kgView.network.getPositions()).length") == view.number_of_nodes()
+        assert [page.evaluate("(id) => kgView.nodes.get(id).label", node) for node in hostile] == [payload] * len(
+            hostile
+        )
+        page.page.fill("#kg-search", payload)
+        page.page.press("#kg-search", "Enter")
+        assert page.evaluate("() => kgView.network.getSelectedNodes()")[0] in hostile
+        assert payload in page.page.text_content("#kg-details")
+        assert page.evaluate("() => document.getElementById('kg-details').children.length") == 0
+        assert page.evaluate("() => document.querySelectorAll('img, svg, iframe, object, embed').length") == 0
+        assert page.evaluate("() => window.__xss === undefined")
+        screenshot(page, f"hostile-{name}-{lang}")
+        assert page.problems() == {"requests": [], "errors": [], "dialogs": [], "csp": []}
