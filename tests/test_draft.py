@@ -33,11 +33,12 @@ from kg.errors import InputError
 KGR = "https://w3id.org/npa-cyber-kg/id/"
 REPORTS = {"r5-2023": "npa-r5-2023.txt", "r3-2021": "npa-r3-2021.txt"}
 #: Mentions recall reached today on each report, less a margin for graph changes (the issue's
-#: target, 0.90, is not met: 0.86 and 0.85 over what facts cite from a section, the rest being
+#: target, 0.90, is not met: 0.84 and 0.85 over what facts cite from a section, after the
+#: graph began citing more organisations per section (issue #19), the rest being
 #: things the section's text does not name, e.g. A社製Wi-Fiルーターのぜい弱性 cited from
 #: "それぞれのWi-Fiルーターのぜい弱性"). The joined reading, which also counts what a cited entity is
 #: linked to, is reported as with_entity_links (0.66 before the fair reading and the rules).
-MENTION_FLOOR = {"r5-2023": 0.84, "r3-2021": 0.83}
+MENTION_FLOOR = {"r5-2023": 0.82, "r3-2021": 0.83}
 
 #: New-entity candidates: of the things only a report mentions, the share proposed when the
 #: report is drafted as if it were new (no target in the issue; held where it is).
