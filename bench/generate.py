@@ -585,6 +585,9 @@ class _Generator:
         self.files: list[TurtleFile] = []
         self.defined = defined
         self.counted = counted
+        #: The totals written so far, by series and period (ISO text): a later year's stated change is
+        #: taken from them, so that the previous-period figure it implies is the one already written.
+        self.totals: dict[tuple[str, str], int] = {}
 
     def file(self, relative: str, comment: str) -> TurtleFile:
         turtle = TurtleFile(self.graph / relative, comment, self.defined)
@@ -1128,15 +1131,37 @@ class _Generator:
         def cite() -> list[str]:
             return [f"kgr:{self.random.choice(figures)}", f"kgr:{self.random.choice(leaves)}"]
 
-        def change(value: int, unit: str) -> list[tuple[str, Values]]:
-            amount = self.random.randint(-value // 4, value // 3) or 1  # a stated change is never zero
+        def change(name: str, series: str, unit: str, value: int, period: str) -> list[tuple[str, Values]]:
+            """The stated change of a total from the same period a year before (none where the
+            included graph counts that period), and the previous period's figure it implies as
+            a derived observation (kgv:computation-previous-from-change), as the tables write it."""
+            previous = f"{int(period[:4]) - 1}{period[4:]}"
+            if (series, previous[:4]) in self.counted:
+                return []
+            known = self.totals.get((series, previous))
+            amount = value - known if known is not None else self.random.randint(-value // 4, value // 3)
+            if amount == 0:
+                return []  # a stated change is never zero
             direction = "increase" if amount > 0 else "decrease"
-            said = printed_number(abs(amount), unit) + ("増加" if amount > 0 else "減少")
+            said = "前年と比べて" + printed_number(abs(amount), unit) + ("増加" if amount > 0 else "減少")
+            statistics.add(
+                f"{name}-previous",
+                "kg:Observation",
+                ("qb:dataSet", f"kgr:{series}"),
+                ("kg:value", str(value - amount)),
+                ("kg:unit", f"kgv:unit-{unit}"),
+                ("kg:period", typed(previous, "gYearMonth" if len(previous) == 7 else "gYear")),
+                ("kg:isTotal", "true"),
+                ("kg:computation", "kgv:computation-previous-from-change"),
+                ("kg:computedFrom", f"kgr:{name}"),
+                ("kg:derivationPrintedText", string(said)),
+                ("prov:wasDerivedFrom", cite()),
+            )
             return [
                 ("kg:change", str(amount)),
                 ("kg:changeUnit", f"kgv:unit-{unit}"),
                 ("kg:changeDirection", f"kgv:change-{direction}"),
-                ("kg:changePrintedText", string(f"前年と比べて{said}")),
+                ("kg:changePrintedText", string(said)),
             ]
 
         def observation(name: str, series: str, unit: str, value: int, period: str, *more: tuple[str, Values]) -> None:
@@ -1167,16 +1192,23 @@ class _Generator:
                     months = [self.random.randint(10, 200_000) for _ in range(12)]
                     monthly[series] = months
                     for month, value in enumerate(months, 1):
+                        period = f"{year}-{month:02d}"
                         observation(
                             f"{name}-{month:02d}",
                             series,
                             unit,
                             value * scale,
-                            typed(f"{year}-{month:02d}", "gYearMonth"),
+                            typed(period, "gYearMonth"),
                             ("kg:isTotal", "true"),
-                            *(change(value * scale, unit) if month % 3 == 0 else []),
+                            *(
+                                change(f"{name}-{month:02d}", series, unit, value * scale, period)
+                                if month % 3 == 0
+                                else []
+                            ),
                         )
+                        self.totals[(series, period)] = value * scale
                     total = sum(months) * scale
+                    self.totals[(series, str(year))] = total
                     observation(
                         name,
                         series,
@@ -1185,7 +1217,7 @@ class _Generator:
                         typed(str(year), "gYear"),
                         ("kg:isTotal", "true"),
                         ("kg:dataSource", ["kgr:org-npa"] if position % 5 == 0 else []),
-                        *change(total, unit),
+                        *change(name, series, unit, total, str(year)),
                     )
                     continue
                 categories = pools.categories[(position + layer - 1) % len(pools.categories)]
