@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.fidelity import Span, check_fidelity, find_in_span
+from kg.fidelity import Finding, Span, check_fidelity, find_in_span
 from kg.namespaces import KGR
 from kg.numerals import is_approximate, printed_value
 
@@ -115,19 +115,7 @@ def test_a_printed_change_is_read_with_its_sign(printed: str, change: Decimal) -
 def test_a_derived_observation_is_recomputed(
     corpus: Path, tmp_path: Path, observation: str, old: str, new: str, problem: str
 ) -> None:
-    import shutil
-
-    from kg.paths import graph_dir
-
-    shutil.copytree(graph_dir() / "tables", tmp_path / "tables")
-    table = tmp_path / "tables" / "r5-2023" / "observations.csv"
-    lines = table.read_text(encoding="utf-8").splitlines(keepends=True)
-    number = next(n for n, line in enumerate(lines) if line.startswith(observation + ","))
-    assert check_fidelity(corpus=corpus, folder=tmp_path / "tables", observation=KGR + observation)[0].ok
-    lines[number] = lines[number].replace(old, new, 1)
-    table.write_text("".join(lines), encoding="utf-8")
-    [finding] = check_fidelity(corpus=corpus, folder=tmp_path / "tables", observation=KGR + observation)
-    assert finding.problem().endswith(problem)
+    assert _finding_after_editing(corpus, tmp_path, observation, old, new).problem().endswith(problem)
 
 
 @pytest.mark.parametrize(
@@ -146,6 +134,12 @@ def test_a_derived_observation_is_recomputed(
 def test_other_quotations_of_an_observation_are_checked(
     corpus: Path, tmp_path: Path, observation: str, old: str, new: str, problem: str
 ) -> None:
+    assert problem in _finding_after_editing(corpus, tmp_path, observation, old, new).problem()
+
+
+def _finding_after_editing(corpus: Path, tmp_path: Path, observation: str, old: str, new: str) -> Finding:
+    """Copy the tables, check that ``observation`` is faithful, replace ``old`` by ``new`` in its
+    row of the 2023 observations table, and return the one finding the check then gives."""
     import shutil
 
     from kg.paths import graph_dir
@@ -159,4 +153,4 @@ def test_other_quotations_of_an_observation_are_checked(
     lines[number] = lines[number].replace(old, new, 1)
     table.write_text("".join(lines), encoding="utf-8")
     [finding] = check_fidelity(corpus=corpus, folder=tmp_path / "tables", observation=KGR + observation)
-    assert problem in finding.problem()
+    return finding
