@@ -1,5 +1,6 @@
 """Build the graph: load the ontology and every Turtle file under ``graph/``, materialise the
-inferences, validate, and write the on-disk Oxigraph store atomically.
+inferences, write the on-disk Oxigraph store into a build folder of its own, validate, and
+publish that folder atomically.
 
 The inputs are explicit: :class:`Sources` names the files (``Sources.of(folder)`` takes a
 project folder's layout) and ``store`` the folder the build is kept in. The shipped graph,
