@@ -24,7 +24,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -208,10 +208,12 @@ def check(
 
 
 def prepare(
-    sources: Sources, *, progress: Progress | None = None
+    sources: Sources, *, progress: Progress | None = None, keep_rounds: bool = False
 ) -> tuple[Any, list[Path], int, int, dict[str, float]]:
     """Load and infer ``sources``: return the in-memory pyoxigraph store, the files, asserted and
-    inferred counts, and the seconds each step took."""
+    inferred counts, and the seconds each step took. With ``keep_rounds`` the inferred triples'
+    second copies stay in inference's round graphs (see :func:`kg.infer.materialise`), which
+    :func:`copy_quads` writes as the inferred graph."""
     from kg.graph import load
     from kg.infer import materialise
 
@@ -225,7 +227,7 @@ def prepare(
     started = time.perf_counter()
     if progress:
         progress(f"inferring over {asserted} triples")
-    inferred = materialise(store)
+    inferred = materialise(store, keep_rounds=keep_rounds)
     seconds["infer"] = time.perf_counter() - started
     return store, list(sources.files), asserted, inferred, seconds
 
@@ -237,7 +239,8 @@ WRITE_BATCH = 100_000
 
 
 def copy_quads(source: Any, target: Any, *, batch: int = WRITE_BATCH) -> None:
-    """Copy every quad of pyoxigraph store ``source`` into ``target`` with bulk writes of ``batch`` quads.
+    """Copy every quad of pyoxigraph store ``source`` into ``target`` with bulk writes of ``batch``
+    quads; those of inference's round graphs (:func:`kg.infer.round_graphs`) go into the inferred graph.
 
     >>> import pyoxigraph as ox
     >>> source, target = ox.Store(), ox.Store()
@@ -246,7 +249,23 @@ def copy_quads(source: Any, target: Any, *, batch: int = WRITE_BATCH) -> None:
     >>> len(target)
     5
     """
-    quads = iter(source)
+    import pyoxigraph
+
+    from kg.infer import INFERRED_GRAPH, round_graphs
+
+    inferred = pyoxigraph.NamedNode(INFERRED_GRAPH)
+    renamed = {graph.value for graph in round_graphs(source)}
+
+    def written() -> Iterator[pyoxigraph.Quad]:
+        yield from source.quads_for_pattern(None, None, None, pyoxigraph.DefaultGraph())
+        for graph in source.named_graphs():
+            quads = source.quads_for_pattern(None, None, None, graph)
+            if graph.value in renamed:
+                yield from (pyoxigraph.Quad(quad.subject, quad.predicate, quad.object, inferred) for quad in quads)
+            else:
+                yield from quads
+
+    quads = written()
     while chunk := list(itertools.islice(quads, batch)):
         target.bulk_extend(chunk)
 
@@ -343,7 +362,6 @@ def _build_locked(
     import pyoxigraph
 
     from kg.atomic import write_text
-    from kg.infer import INFERRED_GRAPH
     from kg.store.builds import DATABASE, MANIFEST, new_build_folder, publish, remove_unused
     from kg.store.embedded import read_manifest
 
@@ -365,7 +383,7 @@ def _build_locked(
                 },
             )
 
-    store, files, asserted, inferred, seconds = prepare(sources, progress=progress)
+    store, files, asserted, inferred, seconds = prepare(sources, progress=progress, keep_rounds=True)
     if not allow_shrink:
         shrink_guard(
             home, graph_files=sources.facts(), triples=asserted + inferred, max_drop=max_drop, graph=sources.graph
@@ -377,10 +395,9 @@ def _build_locked(
         progress(f"writing the store to {folder}")
     try:
         # Written before it is validated, into a folder of its own that only publish() makes
-        # live: the inferred graph's copies, which validation never reads, can then leave memory
-        # before validation's own (at 1M triples 715k quads of the 2.4M), so that the build's
-        # peak is the larger of the two steps, not their sum. A graph that fails validation
-        # removes the folder, as every failure does.
+        # live (a graph that fails validation removes the folder, as every failure does): the
+        # writer's buffers are freed before validation's queries need memory, so that the
+        # build's peak is the larger of the two steps, not their sum.
         disk = pyoxigraph.Store(str(folder / DATABASE))
         copy_quads(store, disk)
         disk.flush()
@@ -388,7 +405,6 @@ def _build_locked(
         seconds["write"] = time.perf_counter() - started
         if validate:
             started = time.perf_counter()
-            store.clear_graph(pyoxigraph.NamedNode(INFERRED_GRAPH))
             report = check(store, progress=progress, shapes=sources.shapes, queries=sources.queries)
             seconds["validate"] = time.perf_counter() - started
             if not report.conforms:
@@ -418,5 +434,5 @@ def validate(sources: Sources, *, progress: Progress | None = None, engine: str 
     >>> validate(ontology).summary()
     'conforms: ... triples checked against the shapes and quality queries'
     """
-    store, *_ = prepare(sources, progress=progress)
+    store, *_ = prepare(sources, progress=progress, keep_rounds=True)
     return check(store, progress=progress, engine=engine, shapes=sources.shapes, queries=sources.queries)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from kg.namespaces import KG, OWL, PROV, RDF, RDFS
 
@@ -188,9 +189,15 @@ def may_match(store: object, pattern: str, schema: str, graph: str) -> bool:
     return bool(store.query(ask))  # type: ignore[attr-defined]
 
 
-def materialise(store: object, *, progress: Callable[[str], None] | None = None) -> int:
+def materialise(store: object, *, progress: Callable[[str], None] | None = None, keep_rounds: bool = False) -> int:
     """Add the inferred triples to the default graph of a pyoxigraph ``store`` that holds the
     asserted ones, and to its graph :data:`INFERRED_GRAPH`; return how many were added.
+
+    With ``keep_rounds`` the second copies stay where the rounds wrote them, in the graphs
+    :func:`round_graphs` names (each inferred triple in one of them), for a writer that stores
+    them as the inferred graph (:func:`kg.build.copy_quads`): Oxigraph's in-memory store keeps
+    what is removed from it until it is dropped, so moving them into the inferred graph holds
+    them twice (0.2 GB at 1M triples) and takes 2 s.
 
     >>> import pyoxigraph as ox
     >>> store = ox.Store()
@@ -202,21 +209,15 @@ def materialise(store: object, *, progress: Callable[[str], None] | None = None)
     >>> sorted(str(quad.graph_name) for quad in typed)
     ['<https://w3id.org/npa-cyber-kg/graph/inferred>', 'DEFAULT']
     """
-    before = graph_size(store, INFERRED_GRAPH)
     # What each rule added in each round, DELTA/<round>/<rule>: a rule joins what every rule
     # added since it last ran (its own output included, unless the rule is closed), each data
-    # pattern only the graphs that hold its predicate, and a rule's output of the round before
-    # is dropped once the rule has run again, as every rule has seen it then.
+    # pattern only the graphs that hold its predicate.
     names = list(RULES)
     latest: dict[str, str] = {}
-
-    def retire(graph: str) -> None:
-        # moved, not copied as it is made: a triple is never in the inferred graph and a scratch
-        # graph at once (at 1M triples that copy was 600k quads of peak memory)
-        store.update(f"ADD SILENT GRAPH <{graph}> TO GRAPH <{INFERRED_GRAPH}> ; DROP SILENT GRAPH <{graph}>")  # type: ignore[attr-defined]
-
+    made: list[str] = []
+    added = 0
     for round_number in range(1, MAX_ROUNDS + 1):
-        added = 0
+        found = 0
         for number, name in enumerate(names):
             rule = RULES[name]
             output = f"{DELTA}/{round_number}/{number}"
@@ -229,17 +230,26 @@ def materialise(store: object, *, progress: Callable[[str], None] | None = None)
                 ]
             for update in rule.updates(delta, output):
                 store.update(update)  # type: ignore[attr-defined]
-            if name in latest:  # every rule has seen it: it joins the inferred graph
-                retire(latest[name])
             latest[name] = output
             new = graph_size(store, output)
-            added += new
+            if new:
+                made.append(output)
+            found += new
             if progress:
                 progress(f"inference round {round_number}: {name}: {new} triples")
-        if added == 0:
+        added += found
+        if found == 0:
             break
     else:
         raise RuntimeError(f"inference did not reach a fixpoint in {MAX_ROUNDS} rounds")
-    for graph in latest.values():
-        retire(graph)
-    return graph_size(store, INFERRED_GRAPH) - before
+    if not keep_rounds:
+        moves = " ; ".join(f"ADD GRAPH <{graph}> TO GRAPH <{INFERRED_GRAPH}> ; DROP GRAPH <{graph}>" for graph in made)
+        if moves:
+            store.update(moves)  # type: ignore[attr-defined]
+    return added
+
+
+def round_graphs(store: object) -> list[Any]:
+    """The graphs of a pyoxigraph store that hold the inferred triples of
+    ``materialise(keep_rounds=True)``, to be written as :data:`INFERRED_GRAPH`."""
+    return [graph for graph in store.named_graphs() if graph.value.startswith(f"{DELTA}/")]  # type: ignore[attr-defined]
