@@ -252,7 +252,9 @@ def test_a_reviewed_draft_compiles_with_the_tables_compiler(
     # and unit on every observation kept); everything else is the draft as written.
     import shutil
 
+    from kg.build import Sources
     from kg.tables import compile_tables
+    from tests.helpers import PROJECT
 
     output = tmp_path / "draft"
     result = _kg(str(corpus / "npa-r5-2023.txt"), "--report-id", "r6-2024", "--output", str(output), env=kg_env)
@@ -286,7 +288,7 @@ def test_a_reviewed_draft_compiles_with_the_tables_compiler(
         for table in ("sections", "figures", "footnotes", "observations")
     ]
     (graph / "tables" / "csv-metadata.json").write_text(json.dumps(metadata), encoding="utf-8")
-    outputs = compile_tables(graph / "tables", graph)
+    outputs = compile_tables(Sources.of(PROJECT, graph=graph))
     compiled = {path.relative_to(graph).as_posix(): text for path, text in outputs.items()}
     assert "kgr:r6-sec-p2-3" in compiled["r6-2024/sections.ttl"]
     assert "kgr:r6-fig-51" in compiled["r6-2024/figures.ttl"]

@@ -152,12 +152,13 @@ def write_rdf(output: str | Path, source: Any, fmt: str) -> int:
     return written[0]
 
 
-def export_triples(output: str | Path, *, fmt: str = "turtle", store: str | Path | None = None) -> int:
-    """Write every triple of the built store to ``output`` in the RDF format ``fmt``, whole or not
-    at all; return how many were written (what :func:`kg.push.push_bulk` and ``bench/`` count)."""
+def export_triples(output: str | Path, *, fmt: str = "turtle", store: str | Path) -> int:
+    """Write every triple of the store built in the folder ``store`` to ``output`` in the RDF
+    format ``fmt``, whole or not at all; return how many were written (what
+    :func:`kg.push.bulk_push` and ``bench/`` count)."""
     from kg.store.embedded import EmbeddedStore
 
-    embedded = EmbeddedStore(Path(store) if store else None)
+    embedded = EmbeddedStore(Path(store))
     try:
         return write_rdf(output, embedded.store, fmt)
     finally:
@@ -181,15 +182,15 @@ def export(
     output: str | Path,
     *,
     fmt: str | None = None,
-    store: str | Path | None = None,
+    store: str | Path,
     asserted_only: bool = False,
     sources: Sources | None = None,
     report: str | None = None,
     actor: str | None = None,
     domain: str = "enterprise-attack",
 ) -> str:
-    """Write the graph to ``output`` (a path, or ``-`` for standard output) in ``fmt`` (default:
-    from the extension); return a one-line summary of what was written.
+    """Write the graph built in the folder ``store`` to ``output`` (a path, or ``-`` for standard
+    output) in ``fmt`` (default: from the extension); return a one-line summary of what was written.
 
     ``asserted_only`` leaves out the inferences (RDF formats) by re-reading ``sources``, the
     :class:`~kg.build.Sources` the store is built from; ``report`` and ``actor`` cut a
@@ -204,7 +205,7 @@ def export(
     if name in RDF_FORMATS:
         if report or actor:
             raise InputError("--report and --actor cut STIX bundles and Navigator layers; RDF exports are whole")
-        source = _asserted_store(sources) if asserted_only else EmbeddedStore(Path(store) if store else None).store
+        source = _asserted_store(sources) if asserted_only else EmbeddedStore(Path(store)).store
         written = write_rdf(output, source, name)
         unit = "quads" if name in DATASET_FORMATS else "triples"
         return f"{written} {'asserted ' if asserted_only else ''}{unit} as {name}"

@@ -122,7 +122,7 @@ class EmbeddedStore(OxigraphStore):
 
     def __init__(
         self,
-        home: Path | None = None,
+        home: Path,
         *,
         timeout: float | None = DEFAULT_TIMEOUT,
         max_result_mb: float | None = DEFAULT_MAX_RESULT_MB,
@@ -131,8 +131,6 @@ class EmbeddedStore(OxigraphStore):
         import threading
 
         import pyoxigraph
-
-        from kg.paths import store_home
 
         if timeout is not None and not (math.isfinite(timeout) and timeout > 0):
             raise InputError(f"the time limit is a number of seconds above 0, got {timeout!r}")
@@ -144,11 +142,11 @@ class EmbeddedStore(OxigraphStore):
         self._worker: Any = None
         self._worker_log: Any = None
         self._lock = threading.Lock()
-        self.home = Path(home) if home is not None else store_home()
+        self.home = Path(home)
         if self.home.exists() and not self.home.is_dir():
             raise StoreMissingError(
-                f"{self.home} is not a store folder: point --store or KG_STORE at the folder "
-                "`kg build` writes (default .kg)"
+                f"{self.home} is not a store folder: name the folder a build writes "
+                "(the kg commands: --store or KG_STORE, default .kg)"
             )
         self.build, self._hold = hold_current(self.home)
         try:
