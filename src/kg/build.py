@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kg.errors import InputError, StoreMissingError, ValidationFailed
 from kg.validate import ValidationReport
@@ -226,7 +226,7 @@ def check(
 
 def prepare(
     sources: Sources, *, progress: Progress | None = None
-) -> tuple[Any, list[Path], int, int, dict[str, float]]:
+) -> tuple[pyoxigraph.Store, list[Path], int, int, dict[str, float]]:
     """Load and infer ``sources``: return the in-memory pyoxigraph store, the files, asserted and
     inferred counts, and the seconds each step took."""
     from kg.infer import materialise
@@ -251,7 +251,7 @@ def prepare(
 WRITE_BATCH = 100_000
 
 
-def copy_quads(source: Any, target: Any, *, batch: int = WRITE_BATCH) -> None:
+def copy_quads(source: pyoxigraph.Store, target: pyoxigraph.Store, *, batch: int = WRITE_BATCH) -> None:
     """Copy every quad of pyoxigraph store ``source`` into ``target`` with bulk writes of ``batch`` quads.
 
     >>> import pyoxigraph as ox

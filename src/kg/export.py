@@ -87,9 +87,10 @@ def jsonld_context() -> dict[str, Any]:
     return {"@context": dict(PREFIXES)}
 
 
-def write_output(output: str, write: Callable[[IO[bytes]], None]) -> None:
-    """Run ``write`` on ``output`` through :func:`kg.atomic.atomic_write`: a file appears whole
-    or not at all; ``-`` (standard output), a FIFO or a device is written as a stream."""
+def write_output(output: str, write: Callable[[IO[bytes]], object]) -> None:
+    """Run ``write`` on ``output`` (what it returns is not used) through
+    :func:`kg.atomic.atomic_write`: a file appears whole or not at all; ``-`` (standard output),
+    a FIFO or a device is written as a stream."""
     from kg.atomic import atomic_write
 
     with atomic_write(output) as handle:
@@ -128,18 +129,18 @@ def dump_rdf(store: pyoxigraph.Store, handle: IO[bytes], fmt: str) -> int:
 
     if fmt in DATASET_FORMATS:
         store.dump(
-            handle,
-            format=getattr(pyoxigraph.RdfFormat, RDF_FORMATS[fmt]),
-            **({"prefixes": PREFIXES} if fmt == "trig" else {}),
+            handle, format=getattr(pyoxigraph.RdfFormat, RDF_FORMATS[fmt]), prefixes=PREFIXES if fmt == "trig" else None
         )
         return len(store)
     triples = store if not any(True for _ in store.named_graphs()) else _merged_triples(store)
     if fmt == "jsonld":
         handle.write(compact_jsonld(triples).encode("utf-8"))
         return len(triples)
-    options = {"prefixes": PREFIXES} if fmt in ("turtle", "xml") else {}
     triples.dump(
-        handle, format=getattr(pyoxigraph.RdfFormat, RDF_FORMATS[fmt]), from_graph=pyoxigraph.DefaultGraph(), **options
+        handle,
+        format=getattr(pyoxigraph.RdfFormat, RDF_FORMATS[fmt]),
+        from_graph=pyoxigraph.DefaultGraph(),
+        prefixes=PREFIXES if fmt in ("turtle", "xml") else None,
     )
     return len(triples)
 
@@ -213,16 +214,16 @@ def export(
         raise InputError("--asserted-only is for the RDF formats; STIX and Navigator read the built graph")
     with kg.open_graph(store) as graph:
         if name == "stix":
+            from kg import stix
             from kg.interchange import cut, read_snapshot
-            from kg.stix import dumps, stix_bundle
 
-            bundle = stix_bundle(cut(read_snapshot(graph), report=report, actor=actor))
-            text, summary = dumps(bundle), f"{len(bundle['objects'])} STIX objects"
+            bundle = stix.stix_bundle(cut(read_snapshot(graph), report=report, actor=actor))
+            text, summary = stix.dumps(bundle), f"{len(bundle['objects'])} STIX objects"
         else:
-            from kg.navigator import dumps, navigator_layer
+            from kg import navigator
 
-            layer = navigator_layer(graph, report=report, actor=actor, domain=domain)
-            text, summary = dumps(layer), f"{len(layer['techniques'])} techniques in a Navigator layer"
+            layer = navigator.navigator_layer(graph, report=report, actor=actor, domain=domain)
+            text, summary = navigator.dumps(layer), f"{len(layer['techniques'])} techniques in a Navigator layer"
     write_output(output, lambda handle: handle.write(text.encode("utf-8")))
     return summary
 

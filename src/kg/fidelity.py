@@ -146,6 +146,7 @@ def corpus_files(graph: Path) -> dict[str, str]:
     import pyoxigraph
 
     from kg.namespaces import sparql_prologue
+    from kg.store.solutions import select
 
     path = graph / "common" / "reports.ttl"
     store = pyoxigraph.Store()
@@ -153,7 +154,7 @@ def corpus_files(graph: Path) -> dict[str, str]:
         store.load(path=str(path), format=pyoxigraph.RdfFormat.TURTLE)
     except (OSError, SyntaxError) as error:
         raise InputError(f"cannot read the reports: {error}", path=str(path)) from None
-    return {row["report"].value: row["file"].value for row in store.query(sparql_prologue() + REPORTS)}
+    return {row["report"].value: row["file"].value for row in select(store, sparql_prologue() + REPORTS)}
 
 
 def source_parts(tables: list[Table], files: dict[str, str]) -> dict[str, Part]:

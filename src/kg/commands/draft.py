@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 
 from kg.commands import add_store_options
 
@@ -59,7 +60,7 @@ def run(arguments: argparse.Namespace) -> int:
     return 0
 
 
-def _compare(arguments: argparse.Namespace, progress: object) -> int:
+def _compare(arguments: argparse.Namespace, progress: Callable[[str], None] | None) -> int:
     import json
     from pathlib import Path
 
@@ -68,7 +69,7 @@ def _compare(arguments: argparse.Namespace, progress: object) -> int:
     from kg.paths import corpus_dir
 
     with open_graph(arguments.store) as graph:
-        results = compare_corpus(graph.store, corpus_dir(), progress=progress)  # type: ignore[arg-type]
+        results = compare_corpus(graph.store, corpus_dir(), progress=progress)
     print(f"{'report':<9} {'table':<13} {'recall':>7} {'precision':>9} {'found':>11}")
     for report, scores in results.items():
         for table, score in scores.items():

@@ -72,8 +72,19 @@ class OxigraphStore(SparqlStore):
     """Any pyoxigraph store, in memory or on disk, behind the :class:`SparqlStore` contract."""
 
     def __init__(self, store: pyoxigraph.Store, location: str = "memory") -> None:
-        self.store = store
+        self._store: pyoxigraph.Store | None = store
         self.location = location
+
+    @property
+    def store(self) -> pyoxigraph.Store:
+        """The pyoxigraph store; once :meth:`close` has released it, a :class:`~kg.errors.KgError`."""
+        if self._store is None:
+            raise KgError(f"{self.location}: the store is closed")
+        return self._store
+
+    @store.setter
+    def store(self, value: pyoxigraph.Store | None) -> None:
+        self._store = value
 
     def execute(
         self, query: str, *, bindings: Mapping[str, Term] | None = None, source: str | None = None
@@ -174,7 +185,7 @@ class EmbeddedStore(OxigraphStore):
         if "error" in header:
             if header.get("syntax"):
                 raise syntax_error(SyntaxError(header["error"]), source, query)
-            if header["error"] == "too large":
+            if header["error"] == "too large" and self.max_bytes is not None:
                 raise KgError(
                     f"{where}: the answer is larger than {self.max_bytes / 1_000_000:g} MB "
                     "(--max-result-mb); add a LIMIT to the query, or raise the limit"
