@@ -18,6 +18,7 @@ from typing import Generic, TypeVar
 from kg.draft.dates import DateMention, find_dates
 from kg.draft.entities import Candidate, Gazetteer, Mention, find_candidates
 from kg.draft.numbers import UNITS, Number, Series, find_numbers, rank_series
+from kg.draft.rules import described
 from kg.draft.structure import Section, Structure, parse_structure
 from kg.draft.text import ReportText
 from kg.errors import InputError
@@ -112,7 +113,9 @@ def draft_report(
     for line in sorted({section.line for section in structure.sections} | captions | credits):
         for mention in gazetteer.find(text.line(line)):
             draft.mentions.append(Located(mention, line, structure.section_at(line)))
-    draft.mentions.sort(key=lambda located: located.line)
+    # One link a thing and line (a heading is read alone and with its body).
+    unique = {(located.line, located.item.thing): located for located in reversed(draft.mentions)}
+    draft.mentions = sorted(unique.values(), key=lambda located: located.line)
     for located in draft.numbers:
         number = located.item
         section = located.section
@@ -171,12 +174,20 @@ def _draft_body(draft: Draft, gazetteer: Gazetteer, start: int, end: int, skip: 
         line = piece.line_at(number.start)
         draft.numbers.append(Located(number, line, structure.section_at(line), piece.line_at(number.end - 1)))
     mentions = gazetteer.find(piece.text)
-    for mention in [*mentions, *gazetteer.implied_author(piece.text, mentions)]:
+    implied = [*gazetteer.implied_author(piece.text, mentions), *described(gazetteer, piece.text, mentions)]
+    for mention in [*mentions, *implied]:
         line = piece.line_at(mention.start)
         draft.mentions.append(Located(mention, line, structure.section_at(line)))
     for candidate in find_candidates(piece.text, mentions):
         line = piece.line_at(candidate.start)
         draft.candidates.append(Located(candidate, line, structure.section_at(line)))
+    # A heading the layout wrapped into its body (「ランサムウェアに関するＧ７高 | 級実務者会合」)
+    # names what starts on it, read with the body.
+    if start in prose_skip:
+        headed = text.flow(start, end, skip=frozenset(prose_skip - {start}))
+        for mention in gazetteer.find(headed.text):
+            if headed.line_at(mention.start) == start:
+                draft.mentions.append(Located(mention, start, structure.section_at(start)))
     # Tables that survived as text: one row a line, cells split by tabs, the first row the
     # column headings when it holds no numbers. A cell is read with its column's heading, its
     # row's label and the caption above the table.
