@@ -181,13 +181,17 @@ def _draft_body(draft: Draft, gazetteer: Gazetteer, start: int, end: int, skip: 
     for candidate in find_candidates(piece.text, mentions):
         line = piece.line_at(candidate.start)
         draft.candidates.append(Located(candidate, line, structure.section_at(line)))
-    # A heading the layout wrapped into its body (「ランサムウェアに関するＧ７高 | 級実務者会合」)
-    # names what starts on it, read with the body.
+    # A heading names things too, and the layout may wrap it into its body (「ランサムウェアに
+    # 関するＧ７高 | 級実務者会合」): what starts on it is read with the body.
     if start in prose_skip:
         headed = text.flow(start, end, skip=frozenset(prose_skip - {start}))
-        for mention in gazetteer.find(headed.text):
+        named = gazetteer.find(headed.text)
+        for mention in named:
             if headed.line_at(mention.start) == start:
                 draft.mentions.append(Located(mention, start, structure.section_at(start)))
+        for candidate in find_candidates(headed.text, named):
+            if headed.line_at(candidate.start) == start:
+                draft.candidates.append(Located(candidate, start, structure.section_at(start)))
     # Tables that survived as text: one row a line, cells split by tabs, the first row the
     # column headings when it holds no numbers. A cell is read with its column's heading, its
     # row's label and the caption above the table.
