@@ -337,3 +337,25 @@ def test_rules_link_what_a_sentence_describes_without_naming_it(graph: kg.Knowle
     assert f"{KGR}org-government-gb" not in linked(
         "米国、英国、ドイツを始めとした複数の国々にサイバー攻撃を行っていた。"
     )
+
+
+def test_a_list_cut_short_names_the_rest_of_the_list_printed_in_full(graph: kg.KnowledgeGraph) -> None:
+    from types import SimpleNamespace
+
+    from kg.draft.rules import listings, unabridged
+
+    gazetteer = Gazetteer.from_store(graph.store)
+    full = (
+        "警察庁は、内閣サイバーセキュリティセンター（NISC）、米国国家安全保障局（NSA）、"
+        "米国連邦捜査局（FBI）及びCISAとともに注意喚起を実施した。"
+    )
+    short = "内閣サイバーセキュリティセンター（NISC）、米国連邦捜査局（FBI）等とともに注意喚起を実施した。"
+    placed = [
+        SimpleNamespace(item=listing, line=line)
+        for line, text in ((1, full), (2, short))
+        for listing in listings(text, gazetteer.find(text))
+    ]
+    assert {(where.line, mention.thing) for where, mention in unabridged(placed)} == {
+        (2, f"{KGR}org-nsa"),
+        (2, f"{KGR}org-cisa"),
+    }

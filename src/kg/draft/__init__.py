@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from kg.draft.dates import DateMention, find_dates
-from kg.draft.entities import Candidate, Gazetteer, Mention, find_candidates
+from kg.draft.entities import ORGANISATION_KINDS, Candidate, Gazetteer, Mention, find_candidates
 from kg.draft.numbers import UNITS, Number, Series, find_numbers, rank_series
-from kg.draft.rules import described
+from kg.draft.rules import Listing, described, listings, unabridged
 from kg.draft.structure import Section, Structure, parse_structure
 from kg.draft.text import ReportText
 from kg.errors import InputError
@@ -103,10 +103,14 @@ def draft_report(
     bodies = list(zip(starts, [*starts[1:], len(text.lines) + 1], strict=True))
     if starts and starts[0] > 1:
         bodies.insert(0, (1, starts[0]))
+    lists: list[Located[Listing]] = []
     for index, (start, end) in enumerate(bodies, start=1):
         if progress and (index % 25 == 0 or index == len(bodies)):
             progress(f"drafting: section {index} of {len(bodies)} (line {start})")
-        _draft_body(draft, gazetteer, start, end, frozenset(skip))
+        _draft_body(draft, gazetteer, start, end, frozenset(skip), lists)
+    # A list cut short with 等 (NISC、FBI等とともに) names the rest of the list the report prints in full.
+    for listed, mention in unabridged(lists):
+        draft.mentions.append(Located(mention, listed.line, listed.section))
     # Headings name things too (○ BlackTechに対する…): link them, but find no numbers there.
     captions = {figure.line for figure in structure.figures}
     credits = {figure.credit_line for figure in structure.figures if figure.credit_line}
@@ -129,9 +133,6 @@ UNIT_IN_HEADING = re.compile(r"件|人|円|%")
 
 #: How the reports credit another organisation's figures: 「フィッシング対策協議会によれば、…」.
 CREDITED = re.compile(r"(によれば|によると|の調査によると|の調査では|の統計では|の資料によると)")
-ORGANISATION_KINDS = frozenset(
-    {"PoliceOrganisation", "GovernmentAgency", "IndustryBody", "InternationalOrganisation", "Company", "Organisation"}
-)
 
 
 def credited_sources(context: str, gazetteer: Gazetteer) -> list[str]:
@@ -161,7 +162,9 @@ def table_period(dates: list[DateMention]) -> tuple[str, str] | None:
     return (years[-1].value, "") if years else None
 
 
-def _draft_body(draft: Draft, gazetteer: Gazetteer, start: int, end: int, skip: frozenset[int]) -> None:
+def _draft_body(
+    draft: Draft, gazetteer: Gazetteer, start: int, end: int, skip: frozenset[int], lists: list[Located[Listing]]
+) -> None:
     text, structure = draft.text, draft.structure
     prose_skip = skip | {n for n in range(start, end) if "\t" in text.raw[n - 1]}
     piece = text.flow(start, end, skip=frozenset(prose_skip))
@@ -178,6 +181,9 @@ def _draft_body(draft: Draft, gazetteer: Gazetteer, start: int, end: int, skip: 
     for mention in [*mentions, *implied]:
         line = piece.line_at(mention.start)
         draft.mentions.append(Located(mention, line, structure.section_at(line)))
+    for listing in listings(piece.text, mentions):
+        line = piece.line_at(listing.end - 1)
+        lists.append(Located(listing, line, structure.section_at(line)))
     for candidate in find_candidates(piece.text, mentions):
         line = piece.line_at(candidate.start)
         draft.candidates.append(Located(candidate, line, structure.section_at(line)))

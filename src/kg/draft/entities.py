@@ -381,6 +381,10 @@ class Gazetteer:
         return implied
 
 
+#: The kinds of organisation (the gazetteer's most specific classes of kg:Organisation).
+ORGANISATION_KINDS = frozenset(
+    NAMED_CLASSES[NAMED_CLASSES.index("PoliceOrganisation") : NAMED_CLASSES.index("Organisation") + 1]
+)
 #: The collective name of the reports' author (the police), whose things an unnamed subject stands for.
 AUTHOR_NAME = "警察"
 #: Verbs of what the police do in the reports' own voice (実施した, 要請し, 注意喚起を行った…).

@@ -8,6 +8,8 @@ not name:
   participants against LockBit (クロノス作戦), named only in a later part;
 - **the law behind an offence**: 詐欺等で検挙した is an arrest under the Penal Code (刑法), which
   defines the offence (:data:`OFFENCE_LAWS`, a table of the statute's offences);
+- **the rest of a list cut short**: NISC、FBI等とともに…注意喚起 names the others of the list
+  the report prints in full elsewhere (NISC、NSA、FBI及びCISAとともに);
 - **a country for its government**: 英国、米国等は…非難する声明を発表した is a statement by the
   governments, where the graph holds them (英国政府).
 
@@ -18,8 +20,11 @@ Each rule links only things the graph holds, found through the gazetteer's names
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
-from kg.draft.entities import AUTHOR_NAME, NAMED_CLASSES, Gazetteer, Mention, compact
+from kg.draft.entities import AUTHOR_NAME, NAMED_CLASSES, ORGANISATION_KINDS, Gazetteer, Mention, compact
 
 #: Words of an investigation or an operation, one of which a sentence describing an operation has.
 INVESTIGATION = re.compile(r"捜査|作戦|テイクダウン|逮捕|検挙|摘発")
@@ -176,4 +181,98 @@ def governments_speaking(gazetteer: Gazetteer, text: str, found: list[Mention]) 
                 linked.append(
                     Mention(mention.start, mention.end, mention.text, thing, kind, f"({mention.text}: its government)")
                 )
+    return linked
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Organisations a passage lists one after another (A、B及びC), at ``start:end`` of it."""
+
+    start: int
+    end: int
+    kinds: dict[str, str]
+    #: Whether the list ends in 等 (the rest left out).
+    abridged: bool
+
+
+#: What separates the items of a list (after the closing bracket of an item's alias).
+_LIST_GAP = re.compile(r"\s*[)）]?\s*(?:、|及び|並びに|,|，)\s*")
+#: What joins a name and its alias in brackets (内閣サイバーセキュリティセンター（NISC）): one item.
+_ALIAS_GAP = re.compile(r"\s*[(（]\s*")
+#: What ends a list cut short.
+_ABRIDGED = re.compile(r"\s*[)）]?\s*等")
+
+
+def listings(text: str, found: list[Mention]) -> list[Listing]:
+    """Return the lists of two or more organisations in ``text``: names split only by 、, 及び….
+
+    >>> from kg.draft.entities import Entry
+    >>> gazetteer = Gazetteer([Entry(name, f"kgr:{name}", "GovernmentAgency") for name in ("NISC", "NSA", "FBI")])
+    >>> text = "NISC、NSA及びFBIとともに注意喚起を実施した。NISC、FBI等と連携した。"
+    >>> [(sorted(listing.kinds), listing.abridged) for listing in listings(text, gazetteer.find(text))]
+    [(['kgr:FBI', 'kgr:NISC', 'kgr:NSA'], False), (['kgr:FBI', 'kgr:NISC'], True)]
+    """
+    spans: dict[tuple[int, int], dict[str, str]] = {}
+    for mention in found:
+        if mention.kind in ORGANISATION_KINDS:
+            spans.setdefault((mention.start, mention.end), {})[mention.thing] = mention.kind
+    # A name inside a longer one (FBI in 米国連邦捜査局（FBI）) is not an item of its own.
+    items = sorted(span for span in spans if not any(o != span and o[0] <= span[0] and span[1] <= o[1] for o in spans))
+    runs: list[list[tuple[int, int]]] = []
+    for span in items:
+        if runs and _ALIAS_GAP.fullmatch(text, runs[-1][-1][1], span[0]):
+            spans[(runs[-1][-1][0], span[1])] = {**spans[runs[-1][-1]], **spans[span]}
+            runs[-1][-1] = (runs[-1][-1][0], span[1])
+        elif runs and _LIST_GAP.fullmatch(text, runs[-1][-1][1], span[0]):
+            runs[-1].append(span)
+        else:
+            runs.append([span])
+    return [
+        Listing(
+            run[0][0],
+            run[-1][1],
+            {thing: kind for span in run for thing, kind in spans[span].items()},
+            bool(_ABRIDGED.match(text, run[-1][1])),
+        )
+        for run in runs
+        if len(run) >= 2
+    ]
+
+
+class _Placed(Protocol):
+    """A listing with where it is (a :class:`kg.draft.Located`)."""
+
+    item: Listing
+    line: int
+
+
+Placed = TypeVar("Placed", bound=_Placed)
+
+
+def unabridged(lists: Iterable[Placed]) -> list[tuple[Placed, Mention]]:
+    """Link the rest of each list cut short with 等 from the smallest full list that holds all it names.
+
+    >>> full = Listing(0, 9, {"kgr:nisc": "G", "kgr:nsa": "G", "kgr:fbi": "G", "kgr:cisa": "G"}, False)
+    >>> short = Listing(20, 28, {"kgr:nisc": "G", "kgr:fbi": "G"}, True)
+    >>> from types import SimpleNamespace
+    >>> placed = [SimpleNamespace(item=full, line=1), SimpleNamespace(item=short, line=5)]
+    >>> [(where.line, mention.thing) for where, mention in unabridged(placed)]
+    [(5, 'kgr:cisa'), (5, 'kgr:nsa')]
+    """
+    lists = list(lists)
+    full = [placed.item for placed in lists if not placed.item.abridged]
+    linked = []
+    for placed in lists:
+        short = placed.item
+        if not short.abridged:
+            continue
+        wider = [listing for listing in full if set(short.kinds) < set(listing.kinds)]
+        if not wider:
+            continue
+        rest = min(wider, key=lambda listing: len(listing.kinds))
+        for thing in sorted(set(rest.kinds) - set(short.kinds)):
+            mention = Mention(
+                short.end, short.end + 1, "等", thing, rest.kinds[thing], "(等: the list printed in full)"
+            )
+            linked.append((placed, mention))
     return linked
