@@ -187,9 +187,10 @@ def _draft_body(
     for candidate in find_candidates(piece.text, mentions):
         line = piece.line_at(candidate.start)
         draft.candidates.append(Located(candidate, line, structure.section_at(line)))
-    # A heading names things too, and the layout may wrap it into its body (「ランサムウェアに
-    # 関するＧ７高 | 級実務者会合」): what starts on it is read with the body.
-    if start in prose_skip:
+    # A heading names things too (linked line by line in draft_report), and a hard-wrapped layout
+    # may wrap it into its body (「ランサムウェアに関するＧ７高 | 級実務者会合」): what starts on
+    # a wrapped heading is read with the body.
+    if start in prose_skip and text.continues(start):
         headed = text.flow(start, end, skip=frozenset(prose_skip - {start}))
         named = gazetteer.find(headed.text)
         for mention in named:

@@ -356,8 +356,10 @@ def draft_files(
             }
         )
     observations, observation_review = observation_rows(draft, units)
+    # ``how``: the form of the name matched, or the rule that linked a thing the text does not name.
     mentions = [
-        {**_where(m), "text": m.item.text, "thing": _local(m.item.thing), "class": m.item.kind} for m in draft.mentions
+        {**_where(m), "text": m.item.text, "thing": _local(m.item.thing), "class": m.item.kind, "how": m.item.name}
+        for m in draft.mentions
     ]
     candidates = [
         {**_where(c), "text": c.item.text, "looks_like": c.item.kind, "why": c.item.reason} for c in draft.candidates
@@ -413,7 +415,7 @@ def draft_files(
                 "uncertain",
             ),
         ),
-        "review/mentions.csv": _csv(mentions, ("line", "section", "text", "thing", "class")),
+        "review/mentions.csv": _csv(mentions, ("line", "section", "text", "thing", "class", "how")),
         "review/candidates.csv": _csv(candidates, ("line", "section", "text", "looks_like", "why")),
         "review/dates.csv": _csv(dates, ("line", "section", "printed", "value", "datatype", "end", "note")),
         "report.ttl": report_turtle(draft, publisher),
