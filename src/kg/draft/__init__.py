@@ -10,6 +10,7 @@ graph. Every row keeps the line of the report it came from.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -111,6 +112,7 @@ def draft_report(
     # A list cut short with 等 (NISC、FBI等とともに) names the rest of the list the report prints in full.
     for listed, mention in unabridged(lists):
         draft.mentions.append(Located(mention, listed.line, listed.section))
+    draft.mentions += summed_up(draft)
     # Headings name things too (○ BlackTechに対する…): link them, but find no numbers there.
     captions = {figure.line for figure in structure.figures}
     credits = {figure.credit_line for figure in structure.figures if figure.credit_line}
@@ -126,6 +128,44 @@ def draft_report(
         headings = "".join(part.title for part in [section, *section.ancestors()]) if section else ""
         number.series_candidates = rank_series(number, headings, series or [])
     return draft
+
+
+#: What a heading ends in that a summary's heading leaves out or adds (…の事例, …等).
+_HEADING_TAIL = re.compile(r"(?:の事例|の状況|の傾向|等)+$")
+
+
+def summed_up(draft: Draft) -> list[Located[Mention]]:
+    """Link, in a section that sums up a later one, the things that later section names.
+
+    The overview of a report (第1部) restates the headings of the part it sums up (○ 情報窃取を
+    企図した不正アクセス等 for (1) 情報窃取を企図した不正アクセスの事例) and names less: what
+    the later section names under the same heading (less …の事例, …等) is what its summary
+    speaks of. Only the later section's own text counts, not its subsections'.
+    """
+    sections = sorted(draft.structure.sections, key=lambda section: section.line)
+    starts = [section.line for section in sections]
+    by_heading: dict[str, list[Section]] = {}
+    for section in sections:
+        core = _HEADING_TAIL.sub("", normalise(section.title).strip())
+        if len(core) >= 8:
+            by_heading.setdefault(core, []).append(section)
+    linked = []
+    for same in by_heading.values():
+        for summary, detail in itertools.pairwise(same):
+            if summary in detail.ancestors() or detail in summary.ancestors():
+                continue
+            after = [line for line in starts if line > detail.line]
+            end = after[0] if after else len(draft.text.lines) + 1
+            seen = set()
+            for located in draft.mentions:
+                item = located.item
+                if detail.line <= located.line < end and item.thing not in seen and not item.name.startswith("("):
+                    seen.add(item.thing)
+                    mention = Mention(
+                        item.start, item.end, item.text, item.thing, item.kind, f"(summed up: line {located.line})"
+                    )
+                    linked.append(Located(mention, summary.line, summary))
+    return linked
 
 
 #: A unit named in a table's column heading (件数, 人数, 金額(円)…).
