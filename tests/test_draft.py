@@ -172,6 +172,13 @@ def test_kg_draft_writes_a_complete_folder(kg_env: dict[str, str], corpus: Path,
         review = {row["observation"]: row for row in csv.DictReader(handle)}
     assert review[fraud["observation"]]["line"] == "14"
     assert (output / "REVIEW.md").read_text(encoding="utf-8").startswith("# Draft of r6-2024")
+    # A link a rule made (the police behind 要請し…) says so, and is left for the reviewer to confirm.
+    with (output / "review" / "mentions.csv").open(encoding="utf-8") as handle:
+        mentions = list(csv.DictReader(handle))
+    implied = [row for row in mentions if row["how"] == "(警察: implied)"]
+    assert implied and all(row["uncertain"] for row in implied)
+    assert not any(row["uncertain"] for row in mentions if not row["how"].startswith("("))
+    assert "| linked by rule, not by a printed name |" in (output / "REVIEW.md").read_text(encoding="utf-8")
     turtle = (output / "report.ttl").read_text(encoding="utf-8")
     assert "kgr:report-r6-2024" in turtle and '"2024-03-14"^^xsd:date' in turtle
     assert not list(tmp_path.glob(".*partial"))
