@@ -107,7 +107,7 @@ def _asserted_store(sources: Sources | None) -> pyoxigraph.Store:
 
     if sources is None:
         raise InputError("the asserted triples are re-read from the sources: name the sources the store is built from")
-    return load_sources(list(sources.files))
+    return load_sources(list(sources.files), home=sources.home)
 
 
 def _merged_triples(store: pyoxigraph.Store) -> pyoxigraph.Store:
