@@ -111,7 +111,7 @@ def prologue_for(query: str) -> str:
     """
     declared = {name or "" for name in _DECLARED_PREFIX.findall(_COMMENT_LINE.sub("", query))}
     lines = sparql_prologue().splitlines(keepends=True)
-    return "".join(line for line in lines if _PROLOGUE_NAME.match(line)[1] not in declared)  # type: ignore[index]
+    return "".join(line for line in lines if (name := _PROLOGUE_NAME.match(line)) and name[1] not in declared)
 
 
 def result_from_answer(
