@@ -68,6 +68,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LANGUAGES",
     "citations",
+    "class_entry",
     "class_label",
     "co_issuance_graph",
     "communities",
@@ -230,6 +231,17 @@ def _node_classes(direct: frozenset[str], schema: _Schema) -> tuple[str, str, li
     return _local(specific), _local(min(roots)), sorted(_local(item) for item in everything)
 
 
+def class_entry(name: str, schema: _Schema) -> dict[str, Any]:
+    """What a graph's ``classes`` table says of the kg class ``name`` (local name): its IRI,
+    parents and labels."""
+    iri = KG + name
+    return {
+        "iri": iri,
+        "parents": sorted(_local(parent) for parent in schema.parents.get(iri, ())),
+        **{f"label_{lang}": _in_language(schema.labels.get(iri, {}), lang, name) for lang in LANGUAGES},
+    }
+
+
 def _drop_super_properties(pairs: set[tuple[str, str]], schema: _Schema) -> set[tuple[str, str]]:
     """Drop (property, value) pairs implied by a (sub-property, value) pair of the same set."""
     implied = {
@@ -369,12 +381,7 @@ def instance_graph(
         if direct not in classes_of:
             classes_of[direct] = _node_classes(direct, schema)
             for name in classes_of[direct][2]:
-                iri = KG + name
-                graph.graph["classes"][name] = {
-                    "iri": iri,
-                    "parents": sorted(_local(parent) for parent in schema.parents.get(iri, ())),
-                    **{f"label_{lang}": _in_language(schema.labels.get(iri, {}), lang, name) for lang in LANGUAGES},
-                }
+                graph.graph["classes"][name] = class_entry(name, schema)
         node_type, kind, classes = classes_of[direct]
         labels = _best_labels(literals[node])
         graph.add_node(

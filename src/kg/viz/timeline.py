@@ -40,7 +40,7 @@ __all__ = ["DATED_CLASSES", "Timeline", "render_timeline", "span", "timeline_fac
 
 #: The classes whose things are drawn on the timeline, each with its own date.
 DATED_CLASSES = ("Advisory", "Incident", "Arrest", "Measure", "Operation", "Event")
-#: The most items a timeline draws; beyond it, a proportional sample of each kind.
+#: The most items a timeline draws; beyond it, a fair share of each kind (kg.viz.cut.bounded).
 MAX_ITEMS = 3000
 
 #: Dated things of one class (``?class`` bound), with an end date where they have one.
