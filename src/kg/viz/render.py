@@ -574,7 +574,7 @@ def _cluster_nodes(graph: nx.Graph, positions: dict[str, tuple[float, float]], l
 
     clusters = graph.graph.get("clusters", ())
     words = STRINGS[lang]
-    reach = max((math.hypot(x, y) for x, y in positions.values()), default=0.0) + 4 * SPACING
+    reach = max((math.hypot(x, y) for x, y in positions.values()), default=0.0) + 2 * SPACING
     entries = []
     for number, cluster in enumerate(clusters):
         colour, shape = style(cluster["kind"])
@@ -591,10 +591,11 @@ def _cluster_nodes(graph: nx.Graph, positions: dict[str, tuple[float, float]], l
             "cluster": cluster["count"],
             "color": {"background": colour, "border": "#303840"},
             "shape": shape,
-            "size": round(min(50.0, 16 + 4 * math.log10(cluster["count"] + 1)), 1),
+            # big enough to read when the whole picture is in view: they stand for most of it
+            "size": round(min(70.0, 30 + 10 * math.log10(cluster["count"] + 1)), 1),
             "borderWidth": 3,
             "shapeProperties": {"borderDashes": [6, 4]},
-            "font": {"size": 20, "strokeWidth": 5},
+            "font": {"size": 36, "strokeWidth": 6},
             "search": search_terms((text, name)),
             "x": round(reach * math.cos(angle), 1),
             "y": round(reach * math.sin(angle), 1),
