@@ -169,9 +169,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "hub": "Dashed outline: a hub (a country, a sector, or linked to many things); the view does not "
         "expand through it (kg viz --through-hubs does).",
         "left": "Statistics and report structure are left out: kg viz --statistics or --sources draws them.",
-        "truncated": "Showing {shown} of {total} things: a sample of each class. Narrow the view with --types, "
-        "--report or --focus, or raise --max-nodes.",
-        "truncatedFocus": "Showing the nearest {shown} things: the last step was cut short at --max-nodes.",
+        "truncated": "Showing {shown} of {total} things: a sample of each class; each dashed node counts the rest "
+        "of a class. Narrow the view with --types, --report or --focus, or raise --max-nodes.",
+        "truncatedFocus": "Showing the nearest {shown} things: the last step was cut short at --max-nodes; each "
+        "dashed node counts the things of a class left out.",
         "hubNote": "hub: shown, not expanded",
         "more": "+{n} more: {name}",
         "clusterNote": "{n} more things of the class {name} are not drawn: the view shows a share of each class. "
@@ -208,9 +209,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "hub": "破線の枠：ハブ（国・地域、分野、多数の対象とつながるもの）。このビューはハブの先へは広げません"
         "（kg viz --through-hubs で広げます）。",
         "left": "統計と報告書の構成は省略しています（kg viz --statistics または --sources で表示）。",
-        "truncated": "{total}件中{shown}件を表示（各クラスから抽出）。--types、--report、--focus で絞り込むか、"
-        "--max-nodes を増やしてください。",
-        "truncatedFocus": "近い順に{shown}件を表示（最後の段階は --max-nodes で打ち切り）。",
+        "truncated": "{total}件中{shown}件を表示（各クラスから抽出。破線のノードは各クラスの残りの件数）。--types、"
+        "--report、--focus で絞り込むか、--max-nodes を増やしてください。",
+        "truncatedFocus": "近い順に{shown}件を表示（最後の段階は --max-nodes で打ち切り。"
+        "破線のノードは省いたクラスごとの件数）。",
         "hubNote": "ハブ：表示のみ、先へは広げない",
         "more": "ほか{n}件：{name}",
         "clusterNote": "{name}のほか{n}件は描画していません（各クラスから一部を表示）。--types、--report、--focus "
@@ -336,8 +338,9 @@ def precomputed_layout(graph: nx.Graph, *, spacing: float = SPACING, seed: int =
 
     The graph is split into groups (:func:`_groups`: :func:`~kg.network.communities`, unlinked
     things by kind); each group gets a spring layout (or a sunflower of its nodes, hubs first,
-    when it is big or unlinked) and the groups are placed by a spring layout of the graph of
-    groups, then pushed apart until they do not overlap — or, when they are many, on a spiral.
+    when it is big or unlinked, or the view has :data:`LARGE` nodes) and the groups are placed
+    by a spring layout of the graph of groups, then pushed apart until they do not overlap — or,
+    when they are many, on a spiral.
     Seeded, so the same graph always gets the same picture.
 
     >>> import networkx as nx
@@ -352,9 +355,11 @@ def precomputed_layout(graph: nx.Graph, *, spacing: float = SPACING, seed: int =
     groups = _groups(simple, seed=seed)
     local: dict[str, tuple[float, float]] = {}
     radii = []
+    # spring layouts cost ~0.3 s per 1,000 nodes: a big view's groups are sunflowers, hubs in the middle
+    springs = simple.number_of_nodes() < LARGE
     for group in groups:
         members = sorted(group, key=lambda node: (-simple.degree(node), node))
-        if len(members) <= SPRING_LIMIT and any(simple.degree(node) for node in members):
+        if springs and len(members) <= SPRING_LIMIT and any(simple.degree(node) for node in members):
             spring = nx.spring_layout(simple.subgraph(members), seed=seed, scale=spacing * math.sqrt(len(members)) / 2)
             points = [tuple(spring[node]) for node in members]
         else:
