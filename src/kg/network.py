@@ -266,6 +266,12 @@ SELECT ?subject ?predicate ?object WHERE {
   FILTER(?predicate IN (rdf:type, rdfs:label, skos:prefLabel, kg:sectionPath, kg:figureNumber, kg:inReport,
                         kg:coversYear))
 }"""
+#: What the co-issuance network needs of an advisory: its class, labels, date, title and issuers.
+BRIEF_FACTS_QUERY = """
+SELECT ?subject ?predicate ?object WHERE {
+  ?subject ?predicate ?object .
+  FILTER(?predicate IN (rdf:type, rdfs:label, skos:prefLabel, dcterms:date, dcterms:title, kg:issuedBy))
+}"""
 #: The labels of things a view refers to without drawing them (a series, a category).
 LABELS_OF_QUERY = """
 SELECT ?subject ?predicate ?object WHERE {
@@ -312,6 +318,7 @@ def instance_graph(
     *,
     sources: bool = False,
     nodes: Collection[str] | None = None,
+    brief: Collection[str] = (),
     schema: _Schema | None = None,
 ) -> nx.MultiDiGraph:
     """Read the things in ``source`` and the relations between them as a MultiDiGraph.
@@ -321,8 +328,10 @@ def instance_graph(
     are nodes as well, linked by ``prov:wasDerivedFrom``, ``kg:inReport`` and ``dcterms:isPartOf``.
     With ``nodes``, only those things are read (the store is asked about them alone, and about
     the sections, figures and reports they cite — only what a citation shows of them, unless
-    ``sources``), which is how views stay fast on a big graph. ``schema``, the ontology as
-    read by a cut, saves reading it again. See the module documentation for the attributes.
+    ``sources``), which is how views stay fast on a big graph; those of them in ``brief`` are
+    read for their class, labels, date, title and issuers only (the co-issuance network's
+    advisories: a fifth of the rows). ``schema``, the ontology as read by a cut, saves reading
+    it again. See the module documentation for the attributes.
     """
     import networkx as nx
 
@@ -357,7 +366,9 @@ def instance_graph(
             "kg:corpusFile)",
             "kg:corpusFile" + "".join(", " + to_ntriples({"type": "uri", "value": iri}) for iri in inverses) + ")",
         )
-        take(rows_about(store, facts_of, wanted))
+        briefly = {node for node in brief if node in wanted}
+        take(rows_about(store, facts_of, wanted - briefly))
+        take(rows_about(store, BRIEF_FACTS_QUERY, briefly))
         # the sections and figures they cite, and the reports those are in
         parts = {target for subject, predicate, target in links if predicate == DERIVED_FROM} - set(types)
         cited = FACTS_OF_QUERY if sources else CITATION_FACTS_QUERY

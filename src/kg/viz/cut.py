@@ -390,16 +390,18 @@ def focus_nodes(
     return keep, hubs, dropped
 
 
-def issuer_nodes(store: SparqlStore, *, within: Collection[str] | None = None) -> set[str]:
+def issuer_nodes(store: SparqlStore, *, within: Collection[str] | None = None) -> tuple[set[str], set[str]]:
     """Return the advisories that have issuers (those in ``within``, if given) and their issuers."""
     if within is not None:
         rows = rows_about(store, ISSUERS_QUERY, within, variable="advisory")
     else:
         rows = iter(store.execute(ISSUERS_QUERY).bindings)
-    nodes: set[str] = set()
+    advisories: set[str] = set()
+    issuers: set[str] = set()
     for row in rows:
-        nodes.update((row["advisory"]["value"], row["issuer"]["value"]))
-    return nodes
+        advisories.add(row["advisory"]["value"])
+        issuers.add(row["issuer"]["value"])
+    return advisories, issuers
 
 
 def bounded(catalogue: Catalogue, nodes: set[str], keep: Collection[str], max_nodes: int) -> set[str]:

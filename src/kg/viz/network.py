@@ -258,7 +258,12 @@ def view_graph(
         allowed = cut.report_nodes(store, report_iri, statistics=statistics or types is not None)
 
     if co_issuance:
-        graph: nx.Graph = co_issuance_graph(instance_graph(store, nodes=cut.issuer_nodes(store, within=allowed)))
+        advisories, issuers = cut.issuer_nodes(store, within=allowed)
+        # the advisories are read for what the network says of them (labels, date), the agencies whole
+        everything = instance_graph(
+            store, nodes=advisories | issuers, brief=advisories - issuers, schema=catalogue.schema
+        )
+        graph: nx.Graph = co_issuance_graph(everything)
         if year:
             graph.graph["report"] = year
         roots = find_nodes(graph, focus) if focus else []
