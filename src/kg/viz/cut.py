@@ -343,7 +343,7 @@ def focus_nodes(
 ) -> tuple[set[str], set[str], dict[str, int]]:
     """Return the things within ``depth`` steps of ``roots``, the hubs met on the way (shown,
     not expanded), and how many things of each kind ``max_nodes`` left out when it cut the last
-    step short (empty when it did not).
+    step short (empty when it did not; the step keeps a fair share of each kind, :func:`fair_sample`).
 
     A step goes along any relation between things, either way. A neighbour is kept when it is
     in ``allowed`` (if given), has one of the classes ``kinds`` (if given) and is not of an
@@ -373,7 +373,7 @@ def focus_nodes(
             and (kinds is None or catalogue.classes[thing] & set(kinds))
         }
         if len(keep) + len(found) > max_nodes:
-            kept = set(sorted(found)[: max(0, max_nodes - len(keep))])
+            kept = fair_sample(catalogue, found, max(0, max_nodes - len(keep)))
             dropped = dict(Counter(catalogue.kinds[thing] for thing in found - kept))
             found = kept
         keep |= found
@@ -409,12 +409,19 @@ def bounded(catalogue: Catalogue, nodes: set[str], keep: Collection[str], max_no
     each kind (:func:`_shares`; the first of each kind in IRI order, so runs agree)."""
     if len(nodes) <= max_nodes:
         return nodes
-    catalogue.learn(nodes)
+    return set(keep) | fair_sample(catalogue, nodes - set(keep), max(1, max_nodes - len(keep)))
+
+
+def fair_sample(catalogue: Catalogue, things: Iterable[str], limit: int) -> set[str]:
+    """Return at most ``limit`` of ``things``: a fair share of each kind (:func:`_shares`), the
+    first of each kind in IRI order, so runs agree."""
     by_kind: dict[str, list[str]] = defaultdict(list)
-    for node in sorted(nodes - set(keep)):
+    ordered = sorted(things)
+    catalogue.learn(ordered)
+    for node in ordered:
         by_kind[catalogue.kinds[node]].append(node)
-    shares = _shares({kind: len(members) for kind, members in by_kind.items()}, max(1, max_nodes - len(keep)))
-    return set(keep) | {node for kind, members in by_kind.items() for node in members[: shares.get(kind, 0)]}
+    shares = _shares({kind: len(members) for kind, members in by_kind.items()}, limit)
+    return {node for kind, members in by_kind.items() for node in members[: shares.get(kind, 0)]}
 
 
 def left_out(catalogue: Catalogue, nodes: Iterable[str], shown: Collection[str]) -> dict[str, int]:

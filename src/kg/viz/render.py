@@ -613,8 +613,10 @@ def _cluster_nodes(graph: nx.Graph, positions: dict[str, tuple[float, float]], l
 
 def _legend(graph: nx.Graph, lang: str) -> list[dict[str, Any]]:
     counts = Counter(kind for _, kind in graph.nodes(data=graph.graph.get("colour_by", "kind")))
+    more: Counter[str] = Counter()
     for cluster in graph.graph.get("clusters", ()):
         counts.setdefault(cluster["kind"], 0)  # a class drawn only as its aggregated node can be hidden too
+        more[cluster["kind"]] += cluster["count"]
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return [
         {
@@ -623,6 +625,7 @@ def _legend(graph: nx.Graph, lang: str) -> list[dict[str, Any]]:
             "color": style(kind)[0],
             "shape": style(kind)[1],
             "count": count,
+            "more": more[kind],
         }
         for kind, count in ordered
     ]

@@ -155,7 +155,9 @@
     swatch.style.backgroundColor = entry.color;
     holder.appendChild(box);
     holder.appendChild(swatch);
-    holder.appendChild(document.createTextNode(entry.label + " (" + entry.count + ")"));
+    // a class cut short also says how many its aggregated node stands for
+    var more = entry.more ? " + " + entry.more.toLocaleString("en") : "";
+    holder.appendChild(document.createTextNode(entry.label + " (" + entry.count + more + ")"));
     item.appendChild(holder);
     list.appendChild(item);
   });
