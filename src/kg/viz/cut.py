@@ -404,22 +404,33 @@ def issuer_nodes(store: SparqlStore, *, within: Collection[str] | None = None) -
     return advisories, issuers
 
 
-def bounded(catalogue: Catalogue, nodes: set[str], keep: Collection[str], max_nodes: int) -> set[str]:
+def bounded(
+    catalogue: Catalogue,
+    nodes: set[str],
+    keep: Collection[str],
+    max_nodes: int,
+    *,
+    kinds: Mapping[str, str] | None = None,
+) -> set[str]:
     """Return ``nodes`` if they are at most ``max_nodes``, else ``keep`` and a fair share of
-    each kind (:func:`_shares`; the first of each kind in IRI order, so runs agree)."""
+    each kind (:func:`fair_sample`; ``kinds`` saves reading the kinds the caller knows)."""
     if len(nodes) <= max_nodes:
         return nodes
-    return set(keep) | fair_sample(catalogue, nodes - set(keep), max(1, max_nodes - len(keep)))
+    return set(keep) | fair_sample(catalogue, nodes - set(keep), max(1, max_nodes - len(keep)), kinds=kinds)
 
 
-def fair_sample(catalogue: Catalogue, things: Iterable[str], limit: int) -> set[str]:
+def fair_sample(
+    catalogue: Catalogue, things: Iterable[str], limit: int, *, kinds: Mapping[str, str] | None = None
+) -> set[str]:
     """Return at most ``limit`` of ``things``: a fair share of each kind (:func:`_shares`), the
-    first of each kind in IRI order, so runs agree."""
+    first of each kind in IRI order, so runs agree. The kinds are read from the store unless
+    ``kinds`` gives them."""
+    known = kinds or {}
     by_kind: dict[str, list[str]] = defaultdict(list)
     ordered = sorted(things)
-    catalogue.learn(ordered)
+    catalogue.learn(node for node in ordered if node not in known)
     for node in ordered:
-        by_kind[catalogue.kinds[node]].append(node)
+        by_kind[known[node] if node in known else catalogue.kinds[node]].append(node)
     shares = _shares({kind: len(members) for kind, members in by_kind.items()}, limit)
     return {node for kind, members in by_kind.items() for node in members[: shares.get(kind, 0)]}
 
