@@ -496,6 +496,14 @@ def test_a_focus_cut_short_and_a_bounded_report_count_what_they_leave_out(genera
     assert report.number_of_nodes() <= 50 and report.graph["truncated"]["total"] == whole.number_of_nodes()
     assert report.number_of_nodes() + sum(c["count"] for c in report.graph["clusters"]) == whole.number_of_nodes()
     assert set(report) <= set(whole)
+    # classes within a report: the share is taken of what the report has of them, not before
+    chosen = {"types": ["Advisory", "Organisation"], "report": "2021"}
+    both, sample = (
+        view_graph(generated_graph, **chosen, max_nodes=10**6),
+        view_graph(generated_graph, **chosen, max_nodes=20),
+    )
+    assert both.number_of_nodes() > 20 and sample.graph["truncated"]["total"] == both.number_of_nodes()
+    assert sample.number_of_nodes() == 20 and set(sample) <= set(both)
 
 
 # --- hostile labels in every kind of view ----------------------------------------------------

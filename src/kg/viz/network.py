@@ -280,7 +280,9 @@ def view_graph(
     dropped: dict[str, int] = {}
     class_totals: dict[str, int] | None = None
     if types is not None:
-        type_nodes, chosen = cut.class_nodes(catalogue, types, max_nodes=limit if not focus else 10**9)
+        # sampled in the store only when nothing else narrows the view (a focus or a report cuts it first)
+        narrowed = bool(focus) or allowed is not None
+        type_nodes, chosen = cut.class_nodes(catalogue, types, max_nodes=10**9 if narrowed else limit)
     if focus:
         nodes, hubs, dropped = cut.focus_nodes(
             catalogue,
