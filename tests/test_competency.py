@@ -6,6 +6,7 @@ ORDER BY. Expected answers were written from the report text, not from running t
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from decimal import Decimal, InvalidOperation
 
@@ -26,6 +27,23 @@ def test_header_states_the_question_in_english_and_japanese(query: NamedQuery) -
     assert query.question_en.endswith("?"), query.path
     assert query.question_ja, query.path
     assert query.expected_path.is_file(), f"no expected answer beside {query.path}"
+
+
+#: What a competency query must not do: search text, read description-like literals, or find the
+#: thing it is about by its label text instead of its IRI (CONVENTIONS.md "Queries"). An
+#: organisation's kg:remit is the structured answer to "what is its remit" and may be returned.
+PROSE_READING = re.compile(
+    r"\b(?:CONTAINS|REGEX)\s*\(|dcterms:description|kg:(?:outcome|impact|explanation)\b|rdfs:comment"
+    r"|(?:rdfs:label|skos:prefLabel|skos:altLabel)\s+\"",
+    re.IGNORECASE,
+)
+
+
+@pytest.mark.parametrize("query", COMPETENCY, ids=lambda query: query.name)
+def test_answered_from_structure_only(query: NamedQuery) -> None:
+    text = re.sub(r"(^|\s)#[^\n]*", r"\1", query.path.read_text(encoding="utf-8"))
+    found = PROSE_READING.search(text)
+    assert found is None, f"{query.path}: reads prose or labels ({found.group(0) if found else ''})"
 
 
 def canonical(row: tuple[str, ...]) -> tuple[str, ...]:
