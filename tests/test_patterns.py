@@ -134,3 +134,23 @@ def test_indicators_that_differ_in_definition_are_linked_as_not_comparable(graph
     query = "SELECT ?why WHERE { ?a kg:notComparableWith ?b . ?i kg:series ?a , ?b ; kg:reason ?why }"
     result = graph.query(query, bindings={"a": f"kgr:{series}", "b": f"kgr:{other}"})
     assert len(result) == 1, f"{series} and {other} must be linked as not comparable, with a reason"
+
+
+def test_a_level_trend_written_as_a_change_is_caught() -> None:
+    assert shape_violations("level-as-change.ttl") == {(KGR + "test-total-a", KG + "changeDirection")}
+
+
+def test_a_comparison_says_what_it_compares_with_and_its_result() -> None:
+    comparison = KGR + "test-comparison"
+    assert shape_violations("comparison-incomplete.ttl") == {
+        (comparison, KG + "comparisonResult"),
+        (comparison, ""),  # neither an observation nor a series and period compared with
+    }
+
+
+def test_an_indictment_names_who_charged_and_counts_as_a_number() -> None:
+    indictment = KGR + "test-indictment"
+    assert shape_violations("indictment-incomplete.ttl") == {
+        (indictment, KG + "chargedBy"),
+        (indictment, KG + "numberCharged"),
+    }

@@ -72,8 +72,19 @@ class OxigraphStore(SparqlStore):
     """Any pyoxigraph store, in memory or on disk, behind the :class:`SparqlStore` contract."""
 
     def __init__(self, store: pyoxigraph.Store, location: str = "memory") -> None:
-        self.store = store
+        self._store: pyoxigraph.Store | None = store
         self.location = location
+
+    @property
+    def store(self) -> pyoxigraph.Store:
+        """The pyoxigraph store; once :meth:`close` has released it, a :class:`~kg.errors.KgError`."""
+        if self._store is None:
+            raise KgError(f"{self.location}: the store is closed")
+        return self._store
+
+    @store.setter
+    def store(self, value: pyoxigraph.Store | None) -> None:
+        self._store = value
 
     def execute(
         self, query: str, *, bindings: Mapping[str, Term] | None = None, source: str | None = None
@@ -122,7 +133,7 @@ class EmbeddedStore(OxigraphStore):
 
     def __init__(
         self,
-        home: Path | None = None,
+        home: Path,
         *,
         timeout: float | None = DEFAULT_TIMEOUT,
         max_result_mb: float | None = DEFAULT_MAX_RESULT_MB,
@@ -131,8 +142,6 @@ class EmbeddedStore(OxigraphStore):
         import threading
 
         import pyoxigraph
-
-        from kg.paths import store_home
 
         if timeout is not None and not (math.isfinite(timeout) and timeout > 0):
             raise InputError(f"the time limit is a number of seconds above 0, got {timeout!r}")
@@ -144,11 +153,11 @@ class EmbeddedStore(OxigraphStore):
         self._worker: Any = None
         self._worker_log: Any = None
         self._lock = threading.Lock()
-        self.home = Path(home) if home is not None else store_home()
+        self.home = Path(home)
         if self.home.exists() and not self.home.is_dir():
             raise StoreMissingError(
-                f"{self.home} is not a store folder: point --store or KG_STORE at the folder "
-                "`kg build` writes (default .kg)"
+                f"{self.home} is not a store folder: name the folder a build writes "
+                "(the kg commands: --store or KG_STORE, default .kg)"
             )
         self.build, self._hold = hold_current(self.home)
         try:
@@ -176,7 +185,7 @@ class EmbeddedStore(OxigraphStore):
         if "error" in header:
             if header.get("syntax"):
                 raise syntax_error(SyntaxError(header["error"]), source, query)
-            if header["error"] == "too large":
+            if header["error"] == "too large" and self.max_bytes is not None:
                 raise KgError(
                     f"{where}: the answer is larger than {self.max_bytes / 1_000_000:g} MB "
                     "(--max-result-mb); add a LIMIT to the query, or raise the limit"
