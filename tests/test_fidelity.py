@@ -26,6 +26,7 @@ from tests.helpers import SHIPPED
         ("223億9,000万円", Decimal("22390000000")),
         ("2,979件(86.0%)", Decimal("2979")),
         ("0件", Decimal("0")),
+        ("半額以上", Decimal("50")),  # a share in words, in percent
     ],
 )
 def test_printed_values(printed: str, value: Decimal) -> None:
