@@ -25,8 +25,9 @@ MULTIPLIERS = {"兆": Decimal(10) ** 12, "億": Decimal(10) ** 8, "万": Decimal
 _GROUP = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*([兆億万]?)")
 _APPROXIMATE_PREFIXES = ("約", "およそ", "概ね")
 #: Shares the reports print as words, read in percent: 半額以上 is at least half (50%) of an
-#: amount; the observation's kg:bound says which way the words bound it.
-WORD_SHARES = {"半額": Decimal(50), "半数": Decimal(50)}
+#: amount, 大半 and 大部分 (the greater part) more than half; the observation's kg:bound says which
+#: way the words bound it.
+WORD_SHARES = {"半額": Decimal(50), "半数": Decimal(50), "大半": Decimal(50), "大部分": Decimal(50)}
 
 
 def normalise(text: str) -> str:
