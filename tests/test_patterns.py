@@ -170,3 +170,11 @@ def test_an_offence_kept_as_a_law_is_caught_by_its_shape() -> None:
         (KGR + "test-offence-fraud", ""),  # an offence that is also a law
         (KGR + "test-offence-fraud", KG + "definedInLaw"),  # and names no law that defines it
     }
+
+
+def test_an_approximate_date_without_its_period_or_words_is_caught() -> None:
+    focus = KGR + "test-possible-leak"
+    assert shape_violations("approximate-date-as-prose.ttl") == {
+        (focus, DCTERMS + "date"),
+        (focus, KG + "datePrintedText"),
+    }
