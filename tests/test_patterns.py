@@ -154,3 +154,27 @@ def test_an_indictment_names_who_charged_and_counts_as_a_number() -> None:
         (indictment, KG + "chargedBy"),
         (indictment, KG + "numberCharged"),
     }
+
+
+def test_a_charge_kept_as_a_law_or_as_text_is_caught() -> None:
+    rows = quality_rows("charge-pattern-violation", "charge-as-law.ttl")
+    assert rows == {
+        KGR + "test-arrest-offence-as-law",  # 詐欺罪 a law of its own, no offence
+        KGR + "test-arrest-charge-as-text",  # 詐欺等 beside the Penal Code, no offence
+        KGR + "test-arrest-law-missing",  # charged with theft, not under the Penal Code
+    }
+
+
+def test_an_offence_kept_as_a_law_is_caught_by_its_shape() -> None:
+    assert shape_violations("offence-as-law.ttl") == {
+        (KGR + "test-offence-fraud", ""),  # an offence that is also a law
+        (KGR + "test-offence-fraud", KG + "definedInLaw"),  # and names no law that defines it
+    }
+
+
+def test_an_approximate_date_without_its_period_or_words_is_caught() -> None:
+    focus = KGR + "test-possible-leak"
+    assert shape_violations("approximate-date-as-prose.ttl") == {
+        (focus, DCTERMS + "date"),
+        (focus, KG + "datePrintedText"),
+    }
