@@ -39,8 +39,9 @@ REPORTS = {"r5-2023": "npa-r5-2023.txt", "r3-2021": "npa-r3-2021.txt"}
 MENTION_FLOOR = {"r5-2023": 0.90, "r3-2021": 0.90}
 
 #: New-entity candidates: of the things only a report mentions, the share proposed when the
-#: report is drafted as if it were new (no target in the issue; held where it is).
-NEW_ENTITY_FLOOR = {"r5-2023": 0.85, "r3-2021": 0.80}
+#: report is drafted as if it were new (no target in the issue; held where it is). Since charges
+#: name kg:Offence resources, offences count too (0.842 and 0.800 when that was set).
+NEW_ENTITY_FLOOR = {"r5-2023": 0.83, "r3-2021": 0.79}
 
 
 @pytest.fixture(scope="module")

@@ -47,6 +47,7 @@ MENTION_CLASSES = (
     "Vulnerability",
     "Product",
     "Law",
+    "Offence",
     "Operation",
     "Event",
 )

@@ -58,6 +58,7 @@ NAMED_CLASSES = (
     "Vulnerability",
     "Product",
     "Law",
+    "Offence",
     "Operation",
     "Event",
     "Sector",
@@ -488,7 +489,18 @@ CANDIDATE_PATTERNS: tuple[tuple[str, re.Pattern[str], str], ...] = (
         re.compile(r"([一-龥ァ-ヶー・]{1,30}(?:に関する法律|(?<![不方手違合寸])法))(?:違反|第\d+条|の|\(|（)"),
         "law",
     ),
-    ("Law", re.compile(r"((?<![一-龥])[一-龥・]{2,20}罪)(?:等|で|に|の|、|\)|）)"), "offence"),
+    ("Offence", re.compile(r"((?<![一-龥])[一-龥・]{2,20}罪)(?:等|で|に|の|、|\)|）)"), "offence"),
+    (
+        # a charge printed without 罪 (詐欺等で検挙, 電子計算機損壊等業務妨害の疑いで逮捕)
+        "Offence",
+        re.compile(
+            r"((?<![一-龥])[一-龥・]{2,20}?)(?:未遂)?(?:罪|等)*"
+            r"(?:容疑|の疑い|(?:で|により)(?:検挙|逮捕|起訴|送致|書類送致|指名手配))"
+        ),
+        "offence",
+    ),
+    # an act a law prohibits, named as the law names it (不正アクセス行為, 他人の識別符号を不正に保管する行為)
+    ("Offence", re.compile(r"((?:不正|他人の)[一-龥ァ-ヶーをにのす]{2,20}行為)"), "offence"),
     (
         "Organisation",
         re.compile(
