@@ -77,7 +77,7 @@ def child(dump: str, names: list[str]) -> None:
     memory = pyoxigraph.Store()
     memory.bulk_load(path=dump, format=pyoxigraph.RdfFormat.N_QUADS)
     print(json.dumps({"loaded": len(memory)}), flush=True)
-    store, queries = OxigraphStore(memory), catalog()
+    store, queries = OxigraphStore(memory), catalog(PROJECT / "queries")
     for name in names:
         started = time.perf_counter()
         # as validation runs it (kg.validate.quality_violations): kg's prefixes, rows materialised
@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from kg.queries import catalog
 
-    names = sorted(name for name, query in catalog().items() if query.kind == "qc")
+    names = sorted(name for name, query in catalog(PROJECT / "queries").items() if query.kind == "qc")
     if arguments.only:
         wanted = arguments.only.split(",")
         unknown = sorted(set(wanted) - set(names))

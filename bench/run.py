@@ -7,7 +7,7 @@ For each size it generates a graph (:mod:`bench.generate`) into a scratch projec
 (:mod:`bench.measure`) so that peak memory is the child's own:
 
 * ``kg build`` without validation (``--repeat`` runs) and with it, and the build's steps;
-* store open time, and the latency of every named query (``kg.queries.catalog()`` at run
+* store open time, and the latency of every named query (``kg.queries.catalog(folder)`` at run
   time) and of the co-issuance query (``bench/co-issuance.rq``) on the kg store and on an
   rdflib ``Graph`` holding the same triples, interleaved in one process, with the speed-up;
 * the peak memory of a process that runs every query, and a ``kg query`` from a fresh process;

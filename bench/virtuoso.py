@@ -10,7 +10,7 @@ and measures, in this one run:
 * loading the built store into a named graph with ``kg push`` (Graph Store Protocol, HTTP Digest,
   batches of 100 000 triples), and with Virtuoso's bulk loader (``ld_dir`` + ``rdf_loader_run``
   through ``isql-vt``, from the Turtle ``kg export`` writes; the export is timed apart);
-* every named query (``kg.queries.catalog()``): the median of ``--repeat`` runs on the embedded
+* every named query (``kg.queries.catalog(PROJECT / "queries")``): the median of ``--repeat`` runs on the embedded
   store and on Virtuoso (``RemoteStore`` on ``/sparql``, the graph as ``default-graph-uri``), and
   whether the two answers are the same (:func:`kg.answers.answer_key`).
 
@@ -121,7 +121,7 @@ def measure(size: int, repeat: int, work: Path, built: Path | None = None) -> di
         remote = RemoteStore(server.sparql_url, graph=GRAPH, timeout=300)
         queries = []
         with kg.open_graph(store) as embedded:
-            for name, query in sorted(catalog().items()):
+            for name, query in sorted(catalog(PROJECT / "queries").items()):
                 if query.kind != "cq":
                     continue  # the quality checks run at build time, on the embedded store
                 local_ms, local = median_ms(lambda text=query.text: embedded.store.execute(text), repeat)

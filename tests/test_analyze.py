@@ -14,7 +14,7 @@ import kg
 from kg.analyze import analyze, centrality, co_issuance_pairs, community_table
 from kg.errors import InputError
 from tests.helpers import run_kg
-from tests.test_viz_network import (
+from tests.viz_data import (
     BLACKTECH,
     FBI,
     HOSTILE,

@@ -13,8 +13,9 @@ import pytest
 
 import kg
 from kg.queries import NamedQuery, catalog
+from tests.helpers import SHIPPED
 
-COMPETENCY = [query for query in catalog().values() if query.kind == "cq"]
+COMPETENCY = [query for query in catalog(SHIPPED.queries).values() if query.kind == "cq"]
 
 
 def test_there_are_at_least_forty_competency_queries() -> None:

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from kg.queries import catalog
-from tests.helpers import run_kg
+from tests.helpers import SHIPPED, run_kg
 
 
 def complete(line: str, tmp_path: Path) -> list[str]:
@@ -29,7 +29,7 @@ def complete(line: str, tmp_path: Path) -> list[str]:
 
 
 def test_named_queries_complete_after_kg_query(tmp_path: Path) -> None:
-    expected = sorted(name for name in catalog() if name.startswith("cq-r5a-"))
+    expected = sorted(name for name in catalog(SHIPPED.queries) if name.startswith("cq-r5a-"))
     assert len(expected) > 1
     assert sorted(complete("kg query cq-r5a-", tmp_path)) == expected
 

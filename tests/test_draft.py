@@ -1,11 +1,11 @@
 """`kg draft`: drafting a report's tables from its text, and the scores that hold drafting up.
 
 The targets of the issue (sections ≥ 0.95 recall, figures 1.0, observations ≥ 0.90, mentions
-≥ 0.90) are checked on both corpus reports. Mentions meet the target over the things a
-section's text names; over every thing a curated fact cites from a section (some of them named
-nowhere in that text: the police's own unnamed subject is linked by rule, other things are
-implied by a figure, an earlier section or the reviewer's knowledge) they are held at the level
-reached so far (MENTION_FLOOR), below the target, so that a change that makes linking worse fails.
+≥ 0.90) are checked on both corpus reports. Mentions are every thing a curated fact cites from a
+section, some of them named nowhere in that text: the police's own unnamed subject, an operation
+described by who took part and what it addressed, the law behind an offence name and the like
+are linked by rule (kg.draft.rules); the rest are implied by an earlier section or the
+reviewer's knowledge.
 """
 
 from __future__ import annotations
@@ -32,17 +32,15 @@ from kg.errors import InputError
 
 KGR = "https://w3id.org/npa-cyber-kg/id/"
 REPORTS = {"r5-2023": "npa-r5-2023.txt", "r3-2021": "npa-r3-2021.txt"}
-#: Mentions recall reached today on each report, less a margin for graph changes (the issue's
-#: target, 0.90, is not met: 0.84 and 0.85 over what facts cite from a section, after the
-#: graph began citing more organisations per section (issue #19), the rest being
-#: things the section's text does not name, e.g. A社製Wi-Fiルーターのぜい弱性 cited from
-#: "それぞれのWi-Fiルーターのぜい弱性"). The joined reading, which also counts what a cited entity is
-#: linked to, is reported as with_entity_links (0.66 before the fair reading and the rules).
-MENTION_FLOOR = {"r5-2023": 0.82, "r3-2021": 0.83}
+#: Mentions recall: the issue's target, met on both reports (0.965 and 0.943 when it was set,
+#: from 0.840 and 0.854 before the rules of kg.draft.rules, the conjoined and elliptic names of
+#: the gazetteer and the summaries of kg.draft.summed_up). What is left are descriptions a curator
+#: read (複数の行政機関等 for the bodies hit through an e-mail system).
+MENTION_FLOOR = {"r5-2023": 0.90, "r3-2021": 0.90}
 
 #: New-entity candidates: of the things only a report mentions, the share proposed when the
 #: report is drafted as if it were new (no target in the issue; held where it is).
-NEW_ENTITY_FLOOR = {"r5-2023": 0.85, "r3-2021": 0.70}
+NEW_ENTITY_FLOOR = {"r5-2023": 0.85, "r3-2021": 0.80}
 
 
 @pytest.fixture(scope="module")
@@ -174,6 +172,13 @@ def test_kg_draft_writes_a_complete_folder(kg_env: dict[str, str], corpus: Path,
         review = {row["observation"]: row for row in csv.DictReader(handle)}
     assert review[fraud["observation"]]["line"] == "14"
     assert (output / "REVIEW.md").read_text(encoding="utf-8").startswith("# Draft of r6-2024")
+    # A link a rule made (the police behind 要請し…) says so, and is left for the reviewer to confirm.
+    with (output / "review" / "mentions.csv").open(encoding="utf-8") as handle:
+        mentions = list(csv.DictReader(handle))
+    implied = [row for row in mentions if row["how"] == "(警察: implied)"]
+    assert implied and all(row["uncertain"] for row in implied)
+    assert not any(row["uncertain"] for row in mentions if not row["how"].startswith("("))
+    assert "| linked by rule, not by a printed name |" in (output / "REVIEW.md").read_text(encoding="utf-8")
     turtle = (output / "report.ttl").read_text(encoding="utf-8")
     assert "kgr:report-r6-2024" in turtle and '"2024-03-14"^^xsd:date' in turtle
     assert not list(tmp_path.glob(".*partial"))
@@ -252,7 +257,9 @@ def test_a_reviewed_draft_compiles_with_the_tables_compiler(
     # and unit on every observation kept); everything else is the draft as written.
     import shutil
 
+    from kg.build import Sources
     from kg.tables import compile_tables
+    from tests.helpers import PROJECT
 
     output = tmp_path / "draft"
     result = _kg(str(corpus / "npa-r5-2023.txt"), "--report-id", "r6-2024", "--output", str(output), env=kg_env)
@@ -286,7 +293,7 @@ def test_a_reviewed_draft_compiles_with_the_tables_compiler(
         for table in ("sections", "figures", "footnotes", "observations")
     ]
     (graph / "tables" / "csv-metadata.json").write_text(json.dumps(metadata), encoding="utf-8")
-    outputs = compile_tables(graph / "tables", graph)
+    outputs = compile_tables(Sources.of(PROJECT, graph=graph))
     compiled = {path.relative_to(graph).as_posix(): text for path, text in outputs.items()}
     assert "kgr:r6-sec-p2-3" in compiled["r6-2024/sections.ttl"]
     assert "kgr:r6-fig-51" in compiled["r6-2024/figures.ttl"]
@@ -307,3 +314,67 @@ def test_a_products_vulnerability_is_linked_from_the_graph(graph: kg.KnowledgeGr
     text = "コンテンツ管理システムの一種であるMovable Type、Apache Log4j 等のぜい弱性に関する注意喚起"
     things = {mention.thing for mention in gazetteer.find(text)}
     assert {f"{KGR}vuln-movable-type-2021", f"{KGR}vuln-cve-2021-44228"} <= things
+
+
+def test_a_list_of_makers_names_each_makers_product_and_its_vulnerability(graph: kg.KnowledgeGraph) -> None:
+    gazetteer = Gazetteer.from_store(graph.store)
+    text = "A社製、B社製及びC社製のWi-Fiルーターへのアクセスにおいて狙われたぜい弱性は、令和5年に公開されたもの"
+    things = {mention.thing for mention in gazetteer.find(text)}
+    assert {f"{KGR}vuln-wifi-router-company-{maker}" for maker in "abc"} <= things
+    assert f"{KGR}vuln-wifi-router-company-d" not in things
+
+
+def test_rules_link_what_a_sentence_describes_without_naming_it(graph: kg.KnowledgeGraph) -> None:
+    from kg.draft.rules import described
+
+    gazetteer = Gazetteer.from_store(graph.store)
+
+    def linked(text: str) -> set[str]:
+        return {mention.thing for mention in described(gazetteer, text, gazetteer.find(text))}
+
+    operation = (
+        "サイバー特別捜査隊等がEUROPOL等との国際共同捜査を推進した結果、"
+        "攻撃グループ「LockBit」の一員とみられる被疑者2名を逮捕した。"
+    )
+    assert f"{KGR}operation-cronos" in linked(operation)
+    assert f"{KGR}operation-cronos" not in linked("LockBitによる被害が多数確認された。")
+    assert f"{KGR}law-penal-code" in linked("令和3年6月、男を詐欺等で検挙した。")
+    # The graph holds 詐欺罪 as a law of its own: that link stands for the charge.
+    assert f"{KGR}law-penal-code" not in linked("令和5年1月、同男2名を詐欺罪で逮捕した。")
+    statement = "英国、米国等は、APT40の背景に中国政府があると指摘し、中国を非難する声明を発表した。"
+    assert {f"{KGR}org-government-gb", f"{KGR}org-government-us"} <= linked(statement)
+    assert f"{KGR}org-government-gb" not in linked(
+        "米国、英国、ドイツを始めとした複数の国々にサイバー攻撃を行っていた。"
+    )
+
+
+def test_a_list_cut_short_names_the_rest_of_the_list_printed_in_full(graph: kg.KnowledgeGraph) -> None:
+    from types import SimpleNamespace
+
+    from kg.draft.rules import listings, unabridged
+
+    gazetteer = Gazetteer.from_store(graph.store)
+    full = (
+        "警察庁は、内閣サイバーセキュリティセンター（NISC）、米国国家安全保障局（NSA）、"
+        "米国連邦捜査局（FBI）及びCISAとともに注意喚起を実施した。"
+    )
+    short = "内閣サイバーセキュリティセンター（NISC）、米国連邦捜査局（FBI）等とともに注意喚起を実施した。"
+    placed = [
+        SimpleNamespace(item=listing, line=line)
+        for line, text in ((1, full), (2, short))
+        for listing in listings(text, gazetteer.find(text))
+    ]
+    assert {(where.line, mention.thing) for where, mention in unabridged(placed)} == {
+        (2, f"{KGR}org-nsa"),
+        (2, f"{KGR}org-cisa"),
+    }
+
+
+def test_a_summary_links_what_the_section_it_sums_up_names(graph: kg.KnowledgeGraph, corpus: Path) -> None:
+    # 第1部 ○ 情報窃取を企図した不正アクセス等 (line 49) sums up 第2部 (1) 情報窃取を企図した
+    # 不正アクセスの事例 (line 216), which names the victims the overview only calls 民間企業等.
+    draft = draft_report(read_report(corpus / "npa-r5-2023.txt"), "r5-2023", Gazetteer.from_store(graph.store))
+    summary = {m.item.thing: m.item.name for m in draft.mentions if m.line == 49}
+    assert summary[f"{KGR}org-r5-electronic-components-company"].startswith("(summed up: line 2")
+    # Sections under other headings get nothing from it.
+    assert not any(m.item.name.startswith("(summed up") for m in draft.mentions if m.line in (5, 9, 17))

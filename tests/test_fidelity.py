@@ -12,6 +12,7 @@ import pytest
 from kg.fidelity import Finding, Span, check_fidelity, find_in_span
 from kg.namespaces import KGR
 from kg.numerals import is_approximate, printed_value
+from tests.helpers import SHIPPED
 
 
 @pytest.mark.parametrize(
@@ -41,7 +42,7 @@ def test_text_without_a_number_is_an_error() -> None:
 
 
 def test_every_observation_matches_the_corpus(corpus: Path) -> None:
-    findings = check_fidelity(corpus=corpus)
+    findings = check_fidelity(SHIPPED, corpus=corpus)
     assert len(findings) > 100
     problems = [finding.problem() for finding in findings if not finding.ok]
     assert problems == []
@@ -69,15 +70,14 @@ def test_numbers_split_across_lines_in_the_2021_report_are_found(corpus: Path) -
 def test_a_wrong_number_in_a_table_row_is_named_by_its_row(corpus: Path, tmp_path: Path) -> None:
     import shutil
 
-    from kg.paths import graph_dir
-
-    shutil.copytree(graph_dir() / "tables", tmp_path / "tables")
+    shutil.copytree(SHIPPED.graph / "tables", tmp_path / "tables")
     table = tmp_path / "tables" / "r5-2023" / "observations.csv"
     lines = table.read_text(encoding="utf-8").splitlines(keepends=True)
     number = next(n for n, line in enumerate(lines) if line.startswith("r5-obs-ransomware-reports-2023,"))
     lines[number] = lines[number].replace(",197,", ",198,", 1).replace("前年比で14.3%減少", "前年比で14.3%増加")
     table.write_text("".join(lines), encoding="utf-8")
     [finding] = check_fidelity(
+        SHIPPED,
         corpus=corpus,
         folder=tmp_path / "tables",
         observation="https://w3id.org/npa-cyber-kg/id/r5-obs-ransomware-reports-2023",
@@ -142,15 +142,13 @@ def _finding_after_editing(corpus: Path, tmp_path: Path, observation: str, old: 
     row of the 2023 observations table, and return the one finding the check then gives."""
     import shutil
 
-    from kg.paths import graph_dir
-
-    shutil.copytree(graph_dir() / "tables", tmp_path / "tables")
+    shutil.copytree(SHIPPED.graph / "tables", tmp_path / "tables")
     table = tmp_path / "tables" / "r5-2023" / "observations.csv"
     lines = table.read_text(encoding="utf-8").splitlines(keepends=True)
     number = next(n for n, line in enumerate(lines) if line.startswith(observation + ","))
-    assert check_fidelity(corpus=corpus, folder=tmp_path / "tables", observation=KGR + observation)[0].ok
+    assert check_fidelity(SHIPPED, corpus=corpus, folder=tmp_path / "tables", observation=KGR + observation)[0].ok
     assert old in lines[number]
     lines[number] = lines[number].replace(old, new, 1)
     table.write_text("".join(lines), encoding="utf-8")
-    [finding] = check_fidelity(corpus=corpus, folder=tmp_path / "tables", observation=KGR + observation)
+    [finding] = check_fidelity(SHIPPED, corpus=corpus, folder=tmp_path / "tables", observation=KGR + observation)
     return finding

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from kg.notebooks import execute, notebook_paths
+from tests.helpers import PROJECT
 
-NOTEBOOKS = notebook_paths()
+NOTEBOOKS = notebook_paths(PROJECT / "notebooks")
 
 
 def test_the_five_analyses_exist() -> None:

@@ -7,8 +7,9 @@ import pytest
 import kg
 from kg.build import BuildReport
 from kg.queries import NamedQuery, catalog
+from tests.helpers import SHIPPED
 
-QUALITY = [query for query in catalog().values() if query.kind == "qc"]
+QUALITY = [query for query in catalog(SHIPPED.queries).values() if query.kind == "qc"]
 
 
 def test_quality_queries_exist_for_each_rule() -> None:

@@ -35,7 +35,7 @@ from kg.queries import catalog
 from kg.serve import OxigraphServer, Service, free_port, serve
 from kg.store.remote import RemoteStore
 from kg.store.transport import ENV_FILE, ENV_PASSWORD, ENV_TOKEN, ENV_USER
-from tests.helpers import run_kg
+from tests.helpers import SHIPPED, run_kg
 from tests.oxigraph_server import child_processes, kg_serve_process, process_exists
 
 GRAPH = "https://w3id.org/npa-cyber-kg/test/pushed"
@@ -69,7 +69,7 @@ def served(built: BuildReport, store_home: Path) -> Iterator[Service]:
 
 
 # parametrised over whatever named queries exist when the tests are collected
-@pytest.mark.parametrize("name", sorted(catalog()))
+@pytest.mark.parametrize("name", sorted(catalog(SHIPPED.queries)))
 def test_every_named_query_gives_the_same_answer_remotely(
     name: str, remote: kg.KnowledgeGraph, graph: kg.KnowledgeGraph
 ) -> None:
@@ -196,7 +196,7 @@ def test_updates_are_not_sent_as_queries(remote: kg.KnowledgeGraph) -> None:
 def test_kg_query_endpoint_prints_the_same_as_the_embedded_store(
     fmt: str, remote: kg.KnowledgeGraph, oxigraph_server: OxigraphServer, kg_env: dict[str, str]
 ) -> None:
-    named = [query.name for query in catalog().values() if query.kind == "cq"]
+    named = [query.name for query in catalog(SHIPPED.queries).values() if query.kind == "cq"]
     if not named:
         pytest.skip("no competency queries in queries/cq yet")
     name = named[0]
@@ -431,7 +431,7 @@ def test_a_graph_name_must_be_an_iri(oxigraph_server: OxigraphServer) -> None:
     with pytest.raises(InputError, match="not an absolute IRI"):
         kg.open_graph(endpoint=f"{oxigraph_server.url}/query", graph="not an iri")
     with pytest.raises(InputError, match="not an absolute IRI"):
-        push(f"{oxigraph_server.url}/store", graph="> DROP ALL")
+        push(f"{oxigraph_server.url}/store", graph="> DROP ALL", store=SHIPPED.home / ".kg")
 
 
 def test_the_oxigraph_fixture_server_is_a_real_separate_process(oxigraph_server: OxigraphServer) -> None:

@@ -27,7 +27,7 @@ from kg.serve import Service, serve
 from kg.store.builds import current_build
 from kg.store.remote import RemoteStore
 from tests.browser import block_requests
-from tests.helpers import build_project, run_kg
+from tests.helpers import SHIPPED, build_project, run_kg
 from tests.oxigraph_server import child_processes, kg_serve_process, process_exists
 
 CROSS_JOIN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -36,7 +36,7 @@ CROSS_JOIN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 @pytest.fixture(scope="module")
 def served(built: BuildReport, store_home: Path) -> Iterator[Service]:
     """`kg serve` on the built store: read-only, 2 s per query, answers cut at 1 MB."""
-    with serve(store_home, port=0, timeout=2, max_result_mb=1) as service:
+    with serve(store_home, port=0, timeout=2, max_result_mb=1, queries_folder=SHIPPED.queries) as service:
         yield service
 
 
@@ -327,7 +327,7 @@ def test_the_query_page_knows_kgs_prefixes_and_named_queries_and_needs_no_networ
     status, _, data = request(f"{served.url}/kg/queries.json")
     document = json.loads(data)
     assert document["prefixes"] == PREFIXES
-    assert [query["name"] for query in document["queries"]] == list(catalog())
+    assert [query["name"] for query in document["queries"]] == list(catalog(SHIPPED.queries))
     for asset in ("/yasgui.min.js", "/yasgui.min.css", "/kg/query.js"):
         assert request(f"{served.url}{asset}")[0] == 200, asset
 
@@ -353,7 +353,7 @@ def test_the_query_page_runs_a_named_query_in_chromium_without_leaving_the_serve
             page.wait_for_selector("button.named-query", timeout=60_000)
         except PageTimeout:
             pytest.fail(f"no named queries on the page: {errors} {console} {elsewhere}")
-        assert page.locator("button.named-query").count() == len(catalog())
+        assert page.locator("button.named-query").count() == len(catalog(SHIPPED.queries))
         page.fill("#filter", "blacktech")
         page.locator("button.named-query", has_text="BlackTech").first.click()
         text = page.evaluate("() => window.kgYasgui.getTab().getYasqe().getValue()")

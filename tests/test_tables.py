@@ -9,26 +9,27 @@ from pathlib import Path
 import pytest
 import rdflib
 
+from kg.build import Sources
 from kg.cli import main
 from kg.namespaces import KG, KGR, XSD
-from kg.paths import graph_dir, ontology_dir
 from kg.tables import COMPILE_COMMAND, TableError, compile_tables, load_tables, stale_outputs
+from tests.helpers import SHIPPED
 
 
 def test_every_generated_file_agrees_with_its_table() -> None:
-    outputs = compile_tables()
+    outputs = compile_tables(SHIPPED)
     stale = stale_outputs(outputs)
     assert stale == [], f"out of date with their tables: {[str(path) for path in stale]}; run `{COMPILE_COMMAND}`"
 
 
 def test_every_generated_file_names_its_table_and_the_command() -> None:
-    for path, text in compile_tables().items():
+    for path, text in compile_tables(SHIPPED).items():
         first = text.splitlines()[0]
         assert first.startswith("# Generated from graph/tables/") and f"`{COMPILE_COMMAND}`" in first, path
 
 
 def test_the_tables_hold_the_record_like_facts_of_both_reports() -> None:
-    counts = {(table.folder, table.name): len(table.rows) for table in load_tables()}
+    counts = {(table.folder, table.name): len(table.rows) for table in load_tables(SHIPPED.graph / "tables")}
     for report in ("r3-2021", "r5-2023"):
         assert counts[(report, "sections")] > 50
         assert counts[(report, "figures")] > 20
@@ -37,7 +38,7 @@ def test_the_tables_hold_the_record_like_facts_of_both_reports() -> None:
 
 
 def test_a_row_compiles_to_typed_triples() -> None:
-    turtle = compile_tables()[graph_dir() / "r5-2023" / "observations.ttl"]
+    turtle = compile_tables(SHIPPED)[SHIPPED.graph / "r5-2023" / "observations.ttl"]
     graph = rdflib.Graph().parse(data=turtle, format="turtle")
     observation = rdflib.URIRef(KGR + "r5-obs-ib-fraud-losses-2023")
     assert graph.value(observation, rdflib.URIRef(KG + "value")) == rdflib.Literal(
@@ -49,9 +50,10 @@ def test_a_row_compiles_to_typed_triples() -> None:
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the ontology and graph, with KG_HOME pointing at it."""
-    shutil.copytree(ontology_dir(), tmp_path / "ontology")
-    shutil.copytree(graph_dir(), tmp_path / "graph")
+    """A copy of the graph beside a link to the real ontology (never changed here), with KG_HOME
+    pointing at it for the `kg tables` runs; library calls name it (``Sources.of(project)``)."""
+    (tmp_path / "ontology").symlink_to(SHIPPED.ontology, target_is_directory=True)
+    shutil.copytree(SHIPPED.graph, tmp_path / "graph")
     (tmp_path / "queries").mkdir()
     monkeypatch.setenv("KG_HOME", str(tmp_path))
     return tmp_path
@@ -113,10 +115,10 @@ OBSERVATIONS = "graph/tables/r5-2023/observations.csv"
 def test_a_bad_row_is_named_by_file_row_and_column(project: Path, change, expected: str | None) -> None:
     edit_table(project / OBSERVATIONS, change)
     if expected is None:
-        compile_tables()
+        compile_tables(Sources.of(project))
         return
     with pytest.raises(TableError) as raised:
-        compile_tables()
+        compile_tables(Sources.of(project))
     message = str(raised.value)
     assert message.startswith(f"{OBSERVATIONS}: ") and expected in message and "\n" not in message
 

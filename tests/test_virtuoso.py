@@ -22,7 +22,7 @@ from kg.results import QueryResult
 from kg.store.remote import RemoteStore
 from kg.store.transport import ENV_AUTH, ENV_FILE, ENV_PASSWORD, ENV_TOKEN, ENV_USER, Credentials
 from kg.virtuoso import DBA, VirtuosoServer
-from tests.helpers import run_kg
+from tests.helpers import SHIPPED, run_kg
 from tests.virtuoso_server import SMALL_CAP
 
 GRAPH = "https://w3id.org/npa-cyber-kg/test/virtuoso"
@@ -50,7 +50,7 @@ def cli_env(kg_env: dict[str, str]) -> dict[str, str]:
     return {**kg_env, "KG_STORE": "/nonexistent"}
 
 
-@pytest.mark.parametrize("name", sorted(catalog()))
+@pytest.mark.parametrize("name", sorted(catalog(SHIPPED.queries)))
 def test_every_named_query_gives_the_embedded_answer_on_virtuoso(
     name: str, on_virtuoso: VirtuosoServer, graph: KnowledgeGraph, kg_env: dict[str, str]
 ) -> None:
@@ -66,7 +66,7 @@ def test_every_named_query_gives_the_embedded_answer_on_virtuoso(
     if embedded.kind == "graph":
         pytest.skip("kg query --format json is for SELECT and ASK")
     parsed = pyoxigraph.parse_query_results(answered.stdout.encode(), format=pyoxigraph.QueryResultsFormat.JSON)
-    remote = QueryResult.from_oxigraph(parsed, ordered=is_ordered(catalog()[name].text))
+    remote = QueryResult.from_oxigraph(parsed, ordered=is_ordered(catalog(SHIPPED.queries)[name].text))
     assert answer_key(remote) == answer_key(embedded)
 
 
@@ -172,8 +172,8 @@ def test_bulk_push_loads_the_same_graph_through_virtuosos_loader(
     remote = RemoteStore(virtuoso.sparql_url, graph=target)
     differing = [
         name
-        for name in sorted(catalog())
-        if answer_key(remote.execute(catalog()[name].text)) != answer_key(graph.query(name))
+        for name in sorted(catalog(SHIPPED.queries))
+        if answer_key(remote.execute(catalog(SHIPPED.queries)[name].text)) != answer_key(graph.query(name))
     ]
     assert differing == []
     # the server reads the file itself: a server on another host is refused before anything is written

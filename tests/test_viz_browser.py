@@ -12,6 +12,7 @@ import hashlib
 import random
 import re
 import time
+from collections import Counter
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -206,7 +207,7 @@ def test_five_thousand_nodes_become_interactive(
 ) -> None:
     graph = synthetic_graph(tmp_path)
     started = time.perf_counter()
-    view = view_graph(graph)
+    view = view_graph(graph, max_nodes=5000)  # above the default bound: the page can hold it
     converted = time.perf_counter() - started
     assert (view.number_of_nodes(), view.number_of_edges()) == (5000, 15000)
     started = time.perf_counter()
@@ -434,6 +435,75 @@ def test_kg_viz_says_when_a_view_is_too_big_and_draws_a_sample(tmp_path: Path, f
     assert result.stderr.startswith("kg viz: the view is bigger than a page can draw: showing 5 of 13 things")
     assert result.stdout.startswith("wrote small.html: 5 nodes")
     assert "Showing 5 of 13 things: a sample of each class" in (tmp_path / "small.html").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def generated_graph(tmp_path_factory: pytest.TempPathFactory) -> kg.KnowledgeGraph:
+    """The benchmark's generated graph of about 20,000 triples (the shipped graph included)."""
+    from bench.generate import generate
+
+    from kg.build import Sources
+    from kg.paths import project_home
+
+    folder = tmp_path_factory.mktemp("generated")
+    generate(20_000, folder, include=project_home() / "graph")
+    return kg.load(Sources.of(project_home(), graph=folder / "graph").files)
+
+
+def test_an_overview_too_big_to_draw_is_bounded_and_aggregates_the_rest(
+    browser: Any, generated_graph: kg.KnowledgeGraph, tmp_path: Path
+) -> None:
+    view = view_graph(generated_graph, max_nodes=300)
+    truncated, clusters = view.graph["truncated"], view.graph["clusters"]
+    assert view.number_of_nodes() <= 300 and truncated == {"shown": view.number_of_nodes(), "total": truncated["total"]}
+    assert truncated["total"] > 2 * 300
+    # every thing left out is counted in one aggregated node of its class, biggest first
+    assert view.number_of_nodes() + sum(cluster["count"] for cluster in clusters) == truncated["total"]
+    counts = [cluster["count"] for cluster in clusters]
+    assert counts == sorted(counts, reverse=True)
+    # a fair share of each class: the classes cut short got at least as many as any drawn whole
+    drawn_of = Counter(kind for _, kind in view.nodes(data="kind"))
+    cut_short = {cluster["class"] for cluster in clusters}
+    whole = set(drawn_of) - cut_short
+    assert whole and cut_short <= set(drawn_of)
+    assert min(drawn_of[kind] for kind in cut_short) >= max(drawn_of[kind] for kind in whole)
+    path = write_html(view, tmp_path / "bounded-overview.html")
+    with opened(browser, path) as page:
+        drawn = page.evaluate("() => kgView.nodes.get().map(node => [node.id, node.label, node.cluster || 0])")
+        assert len(drawn) == view.number_of_nodes() + len(clusters)
+        biggest = clusters[0]
+        assert [f"kg-cluster:{biggest['class']}", f"+{biggest['count']:,} more: ", biggest["count"]] == [
+            drawn[-len(clusters)][0],
+            drawn[-len(clusters)][1][: len(f"+{biggest['count']:,} more: ")],
+            drawn[-len(clusters)][2],
+        ]
+        notice = page.evaluate("() => document.getElementById('kg-notice').textContent")
+        assert notice.startswith(f"Showing {view.number_of_nodes():,} of {truncated['total']:,} things")
+        status = page.evaluate("() => document.getElementById('kg-status').textContent")
+        shown = view.number_of_nodes()
+        assert status.startswith(f"{shown} of {shown} nodes")  # the aggregated nodes are not things
+        screenshot(page, "bounded-overview")
+        assert page.problems() == {"requests": [], "errors": [], "dialogs": [], "csp": []}
+
+
+def test_a_focus_cut_short_and_a_bounded_report_count_what_they_leave_out(generated_graph: kg.KnowledgeGraph) -> None:
+    focus = view_graph(generated_graph, focus="kgr:org-npa", depth=1, max_nodes=40)
+    assert focus.number_of_nodes() == 40 and focus.graph["truncated"] == {"shown": 40, "total": None}
+    everything = view_graph(generated_graph, focus="kgr:org-npa", depth=1, max_nodes=10**6)
+    assert sum(cluster["count"] for cluster in focus.graph["clusters"]) == everything.number_of_nodes() - 40
+    report = view_graph(generated_graph, report="2021", max_nodes=50)
+    whole = view_graph(generated_graph, report="2021", max_nodes=10**6)
+    assert report.number_of_nodes() <= 50 and report.graph["truncated"]["total"] == whole.number_of_nodes()
+    assert report.number_of_nodes() + sum(c["count"] for c in report.graph["clusters"]) == whole.number_of_nodes()
+    assert set(report) <= set(whole)
+    # classes within a report: the share is taken of what the report has of them, not before
+    chosen = {"types": ["Advisory", "Organisation"], "report": "2021"}
+    both, sample = (
+        view_graph(generated_graph, **chosen, max_nodes=10**6),
+        view_graph(generated_graph, **chosen, max_nodes=20),
+    )
+    assert both.number_of_nodes() > 20 and sample.graph["truncated"]["total"] == both.number_of_nodes()
+    assert sample.number_of_nodes() == 20 and set(sample) <= set(both)
 
 
 # --- hostile labels in every kind of view ----------------------------------------------------

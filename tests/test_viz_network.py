@@ -331,6 +331,18 @@ def test_views_cut_in_sparql_match_the_networkx_cut(small: kg.KnowledgeGraph, in
         assert all(cut.nodes[node] == expected.nodes[node] for node in cut), options
 
 
+def test_co_issuance_cut_matches_the_whole_conversion(small: kg.KnowledgeGraph, instances: nx.MultiDiGraph) -> None:
+    """The co-issuance view reads its advisories briefly (labels, date, issuers), yet says the same."""
+    cut, whole = view_graph(small, co_issuance=True), co_issuance_graph(instances)
+
+    def joint(graph: nx.Graph) -> set[tuple[frozenset[str], int, tuple[str, ...]]]:
+        return {(frozenset((a, b)), data["weight"], tuple(data["advisories"])) for a, b, data in graph.edges(data=True)}
+
+    assert set(cut) == set(whole) and joint(cut) == joint(whole)
+    assert cut.graph["advisories"] == whole.graph["advisories"]
+    assert all(cut.nodes[node] == whole.nodes[node] for node in cut)
+
+
 def test_focus_accepts_attack_and_cve_ids(graph: kg.KnowledgeGraph) -> None:
     assert view_graph(graph, focus="G0098", depth=0).graph["focus"] == [BLACKTECH]
     assert view_graph(graph, focus="cve-2023-27997", depth=0).graph["focus"] == [KGR + "vuln-cve-2023-27997"]

@@ -5,7 +5,8 @@ The Python API that the ``kg`` command, the notebooks and the tests share:
 >>> import kg
 >>> from kg.build import Sources
 >>> from kg.paths import project_home
->>> with kg.load(Sources.of(project_home()).files) as graph:    # or kg.open_graph(): the built store
+>>> shipped = Sources.of(project_home())                        # the project folder's files
+>>> with kg.load(shipped.files, queries_folder=shipped.queries) as graph:  # or kg.open_graph()
 ...     result = graph.select("cq-r5a-blacktech-advisory-issuers")
 >>> sorted({row[3] for row in result.rows})                    # the issuers' countries
 ['Japan', 'United States']

@@ -14,9 +14,18 @@ show — the threat-intelligence picture, or one report's facts — cut in SPARQ
 * :func:`co_issuance_pairs`: the pairs of agencies that issued advisories or attributions
   together, with how many and which.
 
->>> import kg                                                    # doctest: +SKIP
->>> results = analyze(kg.open_graph(), analyses=["co-issuance"])  # doctest: +SKIP
->>> results["co-issuance"].sort_values("count").tail(1)         # doctest: +SKIP
+The shipped graph, in memory (``kg.open_graph()`` is the built store):
+
+>>> import kg
+>>> from kg.build import Sources
+>>> from kg.paths import project_home
+>>> with kg.load(Sources.of(project_home()).files) as graph:
+...     pairs = analyze(graph, analyses=["co-issuance"])["co-issuance"]
+>>> pairs.columns.tolist()
+['agency1', 'label1', 'agency2', 'label2', 'count', 'advisories']
+>>> top = pairs.iloc[0]                                   # the most advisories together first
+>>> top["label1"], top["label2"], int(top["count"])
+('Japan Cybercrime Control Center', 'National Police Agency', 3)
 """
 
 from __future__ import annotations

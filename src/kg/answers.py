@@ -46,7 +46,7 @@ def answer_key(result: QueryResult) -> tuple[Any, ...]:
     return ("select", result.variables, result.ordered, rows if result.ordered else sorted(rows))
 
 
-def inference_dependent_queries(sources: Iterable[str | Path], folder: Path | None = None) -> list[str]:
+def inference_dependent_queries(sources: Iterable[str | Path], folder: Path) -> list[str]:
     """Return the named queries whose answers change without the inferences ``kg build`` materialises.
 
     ``sources`` are the Turtle files a build loads (``Sources.files``, :class:`kg.build.Sources`), ``folder``

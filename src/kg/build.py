@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from kg.errors import InputError, StoreMissingError, ValidationFailed
 from kg.validate import ValidationReport
@@ -59,11 +59,16 @@ class BuildReport:
         return self.asserted_triples + self.inferred_triples
 
 
-def display_path(path: Path) -> str:
-    """Return ``path`` relative to the project folder where it lies inside it."""
-    from kg.paths import project_home
+def display_path(path: Path, home: Path | None = None) -> str:
+    """Return ``path`` relative to the project folder ``home`` where it lies inside it (as given
+    without ``home``), for messages and the build's digest.
 
-    home = project_home()
+    >>> display_path(Path("/work/kg/graph/common/reports.ttl"), Path("/work/kg"))
+    'graph/common/reports.ttl'
+    """
+    if home is None:
+        return str(path)
+    home = Path(home).resolve()
     for candidate in (Path(os.path.abspath(path)), path.resolve()):  # the link's own name first
         if candidate.is_relative_to(home):
             return str(candidate.relative_to(home))
@@ -110,6 +115,11 @@ class Sources:
         return cls(tuple(files), ontology / SHAPES, home / "queries", graph, ontology)
 
     @property
+    def home(self) -> Path:
+        """The project folder (the ontology's parent), which messages show paths relative to."""
+        return self.ontology.parent
+
+    @property
     def modules(self) -> tuple[Path, ...]:
         """The ontology modules among the files (those in ``ontology``), without the graph."""
         return tuple(path for path in self.files if path.parent == self.ontology)
@@ -122,50 +132,56 @@ class Sources:
         """Raise :class:`~kg.errors.InputError` unless there is an ontology and a file to load."""
         if not self.ontology.is_dir():
             raise InputError(
-                "no ontology/ folder here: set KG_HOME to the folder holding ontology/, graph/ and queries/",
+                "no ontology/ folder: not a project folder holding ontology/, graph/ and queries/ "
+                "(the kg commands take it from KG_HOME)",
                 path=str(self.ontology),
             )
         if not self.files:
             raise InputError("no Turtle files found", path=str(self.graph))
 
 
-def inputs_digest(files: list[Path], shapes: Path, checks: list[Path] | None = None) -> str:
+def inputs_digest(
+    files: list[Path], shapes: Path, checks: list[Path] | None = None, *, home: Path | None = None
+) -> str:
     """Return a digest of everything a build depends on, to skip a build that would change nothing:
-    the Turtle ``files``, the ``shapes`` and the quality queries (``checks``) its validation runs."""
+    the Turtle ``files``, the ``shapes`` and the quality queries (``checks``) its validation runs,
+    with their paths relative to the project folder ``home``."""
     from kg import __version__
 
     digest = hashlib.sha256(f"{PIPELINE_VERSION}|{__version__}".encode())
     for path in [*files, shapes, *(checks or [])]:
-        digest.update(display_path(path).encode())
+        shown = display_path(path, home)
+        digest.update(shown.encode())
         try:
             digest.update(path.read_bytes())
         except IsADirectoryError:
-            raise InputError("is a folder, not a Turtle file: rename it", path=display_path(path)) from None
+            raise InputError("is a folder, not a Turtle file: rename it", path=shown) from None
         except FileNotFoundError:
             what = "the SHACL shapes file is missing" if path == shapes else "broken link or missing file"
-            raise InputError(what, path=display_path(path)) from None
+            raise InputError(what, path=shown) from None
         except OSError as error:
-            raise InputError(f"cannot read: {error.strerror or error}", path=display_path(path)) from None
+            raise InputError(f"cannot read: {error.strerror or error}", path=shown) from None
     return digest.hexdigest()
 
 
-def load_sources(files: list[Path], *, progress: Progress | None = None) -> pyoxigraph.Store:
+def load_sources(files: list[Path], *, progress: Progress | None = None, home: Path | None = None) -> pyoxigraph.Store:
     """Parse Turtle files into a new in-memory pyoxigraph store.
 
-    A file that does not parse raises :class:`~kg.errors.InputError` naming the file and line.
+    A file that does not parse raises :class:`~kg.errors.InputError` naming the file (relative to
+    the project folder ``home``, when given) and line.
     """
     import pyoxigraph
 
     store = pyoxigraph.Store()
     for number, path in enumerate(files, 1):
         if progress:
-            progress(f"parsing [{number}/{len(files)}] {display_path(path)}")
+            progress(f"parsing [{number}/{len(files)}] {display_path(path, home)}")
         try:
             store.load(path=str(path), format=pyoxigraph.RdfFormat.TURTLE)
         except SyntaxError as error:
             line = error.lineno if isinstance(error.lineno, int) else None
             message = error.msg if error.msg else str(error)
-            raise InputError(f"malformed Turtle: {message}", path=display_path(path), line=line) from None
+            raise InputError(f"malformed Turtle: {message}", path=display_path(path, home), line=line) from None
         except OSError as error:
             raise InputError(f"cannot read: {error.strerror or error}", path=str(path)) from None
     return store
@@ -186,15 +202,17 @@ def check(
     shapes: Path,
     queries: Path,
     engine: str = "sparql",
+    home: Path | None = None,
 ) -> ValidationReport:
     """Validate a loaded, inferred in-memory store: the SHACL shapes file ``shapes`` (checked by
-    ``engine``, see :data:`kg.validate.ENGINES`) and the quality queries of the folder ``queries``."""
+    ``engine``, see :data:`kg.validate.ENGINES`) and the quality queries of the folder ``queries``;
+    messages show paths relative to the project folder ``home``."""
     from kg.store.embedded import OxigraphStore
     from kg.validate import ValidationReport, quality_violations, shacl_violations
 
     if not shapes.is_file():
-        raise InputError("the SHACL shapes file is missing", path=display_path(shapes))
-    load_sources([shapes])  # a malformed shapes file is one line naming its line, as any Turtle file
+        raise InputError("the SHACL shapes file is missing", path=display_path(shapes, home))
+    load_sources([shapes], home=home)  # a malformed shapes file is one line naming its line, as any Turtle file
     if progress:
         progress(f"validating against the SHACL shapes ({engine})")
     violations = shacl_violations(store, shapes, engine=engine)
@@ -208,17 +226,15 @@ def check(
 
 def prepare(
     sources: Sources, *, progress: Progress | None = None
-) -> tuple[Any, list[Path], int, int, dict[str, float]]:
+) -> tuple[pyoxigraph.Store, list[Path], int, int, dict[str, float]]:
     """Load and infer ``sources``: return the in-memory pyoxigraph store, the files, asserted and
     inferred counts, and the seconds each step took."""
-    from kg.graph import load
     from kg.infer import materialise
 
     sources.check()
     seconds: dict[str, float] = {}
     started = time.perf_counter()
-    graph = load(sources.files, infer=False, progress=progress)
-    store = graph.store.store  # type: ignore[attr-defined]
+    store = load_sources(list(sources.files), progress=progress, home=sources.home)
     seconds["parse"] = time.perf_counter() - started
     asserted = len(store)
     started = time.perf_counter()
@@ -235,7 +251,7 @@ def prepare(
 WRITE_BATCH = 100_000
 
 
-def copy_quads(source: Any, target: Any, *, batch: int = WRITE_BATCH) -> None:
+def copy_quads(source: pyoxigraph.Store, target: pyoxigraph.Store, *, batch: int = WRITE_BATCH) -> None:
     """Copy every quad of pyoxigraph store ``source`` into ``target`` with bulk writes of ``batch`` quads.
 
     >>> import pyoxigraph as ox
@@ -254,16 +270,18 @@ def copy_quads(source: Any, target: Any, *, batch: int = WRITE_BATCH) -> None:
 DEFAULT_MAX_DROP = 0.5
 
 
-def shrink_guard(home: Path, *, graph_files: int, triples: int, max_drop: float, graph: Path) -> None:
+def shrink_guard(
+    home: Path, *, graph_files: int, triples: int, max_drop: float, graph: Path, project: Path | None = None
+) -> None:
     """Refuse a build that has no facts (no files in the ``graph`` folder), or fewer triples than
-    the live store by more than ``max_drop``."""
+    the live store by more than ``max_drop``; messages show ``graph`` relative to the folder ``project``."""
     from kg.store.embedded import read_manifest
 
     if graph_files == 0:
         raise InputError(
-            "no facts to build: graph/ has no Turtle files (is KG_HOME right?); "
-            "use --allow-shrink to build an ontology-only store anyway",
-            path=display_path(graph),
+            "no facts to build: graph/ has no Turtle files (is it the right project folder? the kg commands "
+            "take it from KG_HOME); use --allow-shrink to build an ontology-only store anyway",
+            path=display_path(graph, project),
         )
     try:
         manifest = read_manifest(home)
@@ -293,7 +311,8 @@ def build(
     """Build ``sources`` into the store folder ``store`` unless its inputs are unchanged.
 
     Both are required: the library reads no environment. ``kg build`` names the project of
-    ``KG_HOME`` (``Sources.of(project_home())``) and the store of ``--store`` or ``KG_STORE``.
+    ``KG_HOME`` (``Sources.of(project_home())``) and the store of ``--store`` or ``KG_STORE``
+    (:func:`kg.commands.store_folder`).
 
     One build at a time writes a store: another one running raises
     :class:`~kg.store.builds.BuildLocked` at once, or is waited for with ``wait``. Folders left by
@@ -347,7 +366,7 @@ def _build_locked(
 
     # A changed quality query changes what validation finds, so it is an input like the Turtle
     checks = sorted((sources.queries / "qc").glob("*.rq")) if validate else []
-    digest = inputs_digest(list(sources.files), sources.shapes, checks)
+    digest = inputs_digest(list(sources.files), sources.shapes, checks, home=sources.home)
     if not force:
         try:
             manifest = read_manifest(home)
@@ -366,11 +385,16 @@ def _build_locked(
     store, files, asserted, inferred, seconds = prepare(sources, progress=progress)
     if not allow_shrink:
         shrink_guard(
-            home, graph_files=sources.facts(), triples=asserted + inferred, max_drop=max_drop, graph=sources.graph
+            home,
+            graph_files=sources.facts(),
+            triples=asserted + inferred,
+            max_drop=max_drop,
+            graph=sources.graph,
+            project=sources.home,
         )
     if validate:
         started = time.perf_counter()
-        report = check(store, progress=progress, shapes=sources.shapes, queries=sources.queries)
+        report = check(store, progress=progress, shapes=sources.shapes, queries=sources.queries, home=sources.home)
         seconds["validate"] = time.perf_counter() - started
         if not report.conforms:
             raise ValidationFailed(report.summary(), report)
@@ -412,4 +436,6 @@ def validate(sources: Sources, *, progress: Progress | None = None, engine: str 
     'conforms: ... triples checked against the shapes and quality queries'
     """
     store, *_ = prepare(sources, progress=progress)
-    return check(store, progress=progress, engine=engine, shapes=sources.shapes, queries=sources.queries)
+    return check(
+        store, progress=progress, engine=engine, shapes=sources.shapes, queries=sources.queries, home=sources.home
+    )

@@ -18,6 +18,8 @@ from kg.errors import InputError
 from kg.namespaces import KG, KGR, RDF, RDFS
 
 if TYPE_CHECKING:
+    import rdflib
+
     from kg.build import Sources
 
 #: How many instances of the graph each class shows as examples.
@@ -46,7 +48,7 @@ _ATTACK_NOTES = {
 }
 
 
-def documented_graph(sources: Sources) -> object:
+def documented_graph(sources: Sources) -> rdflib.Graph:
     """The ontology modules of ``sources`` as one rdflib graph, with the documentation-only notes
     and examples (drawn from the graph's files)."""
     import rdflib
@@ -113,7 +115,7 @@ def write_docs(output: Path, sources: Sources) -> Path:
     graph = documented_graph(sources)
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "kg.ttl"
-        graph.serialize(source, format="turtle")  # type: ignore[attr-defined]
+        graph.serialize(source, format="turtle")
         root = logging.getLogger()
         level = root.level
         root.setLevel(logging.WARNING)  # pyLODE logs its progress at INFO on the root logger

@@ -87,9 +87,10 @@ def jsonld_context() -> dict[str, Any]:
     return {"@context": dict(PREFIXES)}
 
 
-def write_output(output: str, write: Callable[[IO[bytes]], None]) -> None:
-    """Run ``write`` on ``output`` through :func:`kg.atomic.atomic_write`: a file appears whole
-    or not at all; ``-`` (standard output), a FIFO or a device is written as a stream."""
+def write_output(output: str, write: Callable[[IO[bytes]], object]) -> None:
+    """Run ``write`` on ``output`` (what it returns is not used) through
+    :func:`kg.atomic.atomic_write`: a file appears whole or not at all; ``-`` (standard output),
+    a FIFO or a device is written as a stream."""
     from kg.atomic import atomic_write
 
     with atomic_write(output) as handle:
@@ -106,7 +107,7 @@ def _asserted_store(sources: Sources | None) -> pyoxigraph.Store:
 
     if sources is None:
         raise InputError("the asserted triples are re-read from the sources: name the sources the store is built from")
-    return load_sources(list(sources.files))
+    return load_sources(list(sources.files), home=sources.home)
 
 
 def _merged_triples(store: pyoxigraph.Store) -> pyoxigraph.Store:
@@ -128,18 +129,18 @@ def dump_rdf(store: pyoxigraph.Store, handle: IO[bytes], fmt: str) -> int:
 
     if fmt in DATASET_FORMATS:
         store.dump(
-            handle,
-            format=getattr(pyoxigraph.RdfFormat, RDF_FORMATS[fmt]),
-            **({"prefixes": PREFIXES} if fmt == "trig" else {}),
+            handle, format=getattr(pyoxigraph.RdfFormat, RDF_FORMATS[fmt]), prefixes=PREFIXES if fmt == "trig" else None
         )
         return len(store)
     triples = store if not any(True for _ in store.named_graphs()) else _merged_triples(store)
     if fmt == "jsonld":
         handle.write(compact_jsonld(triples).encode("utf-8"))
         return len(triples)
-    options = {"prefixes": PREFIXES} if fmt in ("turtle", "xml") else {}
     triples.dump(
-        handle, format=getattr(pyoxigraph.RdfFormat, RDF_FORMATS[fmt]), from_graph=pyoxigraph.DefaultGraph(), **options
+        handle,
+        format=getattr(pyoxigraph.RdfFormat, RDF_FORMATS[fmt]),
+        from_graph=pyoxigraph.DefaultGraph(),
+        prefixes=PREFIXES if fmt in ("turtle", "xml") else None,
     )
     return len(triples)
 
@@ -152,12 +153,13 @@ def write_rdf(output: str | Path, source: Any, fmt: str) -> int:
     return written[0]
 
 
-def export_triples(output: str | Path, *, fmt: str = "turtle", store: str | Path | None = None) -> int:
-    """Write every triple of the built store to ``output`` in the RDF format ``fmt``, whole or not
-    at all; return how many were written (what :func:`kg.push.push_bulk` and ``bench/`` count)."""
+def export_triples(output: str | Path, *, fmt: str = "turtle", store: str | Path) -> int:
+    """Write every triple of the store built in the folder ``store`` to ``output`` in the RDF
+    format ``fmt``, whole or not at all; return how many were written (what
+    :func:`kg.push.bulk_push` and ``bench/`` count)."""
     from kg.store.embedded import EmbeddedStore
 
-    embedded = EmbeddedStore(Path(store) if store else None)
+    embedded = EmbeddedStore(Path(store))
     try:
         return write_rdf(output, embedded.store, fmt)
     finally:
@@ -181,15 +183,15 @@ def export(
     output: str | Path,
     *,
     fmt: str | None = None,
-    store: str | Path | None = None,
+    store: str | Path,
     asserted_only: bool = False,
     sources: Sources | None = None,
     report: str | None = None,
     actor: str | None = None,
     domain: str = "enterprise-attack",
 ) -> str:
-    """Write the graph to ``output`` (a path, or ``-`` for standard output) in ``fmt`` (default:
-    from the extension); return a one-line summary of what was written.
+    """Write the graph built in the folder ``store`` to ``output`` (a path, or ``-`` for standard
+    output) in ``fmt`` (default: from the extension); return a one-line summary of what was written.
 
     ``asserted_only`` leaves out the inferences (RDF formats) by re-reading ``sources``, the
     :class:`~kg.build.Sources` the store is built from; ``report`` and ``actor`` cut a
@@ -204,7 +206,7 @@ def export(
     if name in RDF_FORMATS:
         if report or actor:
             raise InputError("--report and --actor cut STIX bundles and Navigator layers; RDF exports are whole")
-        source = _asserted_store(sources) if asserted_only else EmbeddedStore(Path(store) if store else None).store
+        source = _asserted_store(sources) if asserted_only else EmbeddedStore(Path(store)).store
         written = write_rdf(output, source, name)
         unit = "quads" if name in DATASET_FORMATS else "triples"
         return f"{written} {'asserted ' if asserted_only else ''}{unit} as {name}"
@@ -212,16 +214,16 @@ def export(
         raise InputError("--asserted-only is for the RDF formats; STIX and Navigator read the built graph")
     with kg.open_graph(store) as graph:
         if name == "stix":
+            from kg import stix
             from kg.interchange import cut, read_snapshot
-            from kg.stix import dumps, stix_bundle
 
-            bundle = stix_bundle(cut(read_snapshot(graph), report=report, actor=actor))
-            text, summary = dumps(bundle), f"{len(bundle['objects'])} STIX objects"
+            bundle = stix.stix_bundle(cut(read_snapshot(graph), report=report, actor=actor))
+            text, summary = stix.dumps(bundle), f"{len(bundle['objects'])} STIX objects"
         else:
-            from kg.navigator import dumps, navigator_layer
+            from kg import navigator
 
-            layer = navigator_layer(graph, report=report, actor=actor, domain=domain)
-            text, summary = dumps(layer), f"{len(layer['techniques'])} techniques in a Navigator layer"
+            layer = navigator.navigator_layer(graph, report=report, actor=actor, domain=domain)
+            text, summary = navigator.dumps(layer), f"{len(layer['techniques'])} techniques in a Navigator layer"
     write_output(output, lambda handle: handle.write(text.encode("utf-8")))
     return summary
 

@@ -2,7 +2,8 @@
 
 Every observation is a row of ``graph/tables/<report>/observations.csv`` that records its number
 as printed (``printed``) and the sections or figures it comes from (``sources``).
-:func:`check_fidelity` reads those rows and the corpus (``KG_CORPUS``) and confirms, for each
+:func:`check_fidelity` reads those rows and the corpus folder it is given (``kg`` and the
+notebooks take it from ``KG_CORPUS``) and confirms, for each
 observation, that the printed text occurs in the cited part's text after NFKC normalisation and
 that the stored ``value`` equals what that text says; a change as printed (``change_printed``)
 must occur there too, and say the stored ``change`` and ``change_direction`` (増 or 減).
@@ -18,11 +19,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kg.errors import InputError
 from kg.numerals import normalise, printed_value
-from kg.paths import corpus_dir
-from kg.tables import Table, load_tables, tables_dir
+from kg.tables import Table, load_tables
+
+if TYPE_CHECKING:
+    from kg.build import Sources
 
 #: The corpus file of each report (graph/common/reports.ttl, kg:corpusFile).
 REPORTS = """
@@ -137,28 +141,26 @@ class Part:
     figure: bool
 
 
-def corpus_files(graph: Path | None = None) -> dict[str, str]:
-    """Return the corpus file of each report IRI, from ``graph/common/reports.ttl``."""
+def corpus_files(graph: Path) -> dict[str, str]:
+    """Return the corpus file of each report IRI, from ``common/reports.ttl`` of the graph folder ``graph``."""
     import pyoxigraph
 
     from kg.namespaces import sparql_prologue
-    from kg.paths import graph_dir
+    from kg.store.solutions import select
 
-    path = (graph or graph_dir()) / "common" / "reports.ttl"
+    path = graph / "common" / "reports.ttl"
     store = pyoxigraph.Store()
     try:
         store.load(path=str(path), format=pyoxigraph.RdfFormat.TURTLE)
     except (OSError, SyntaxError) as error:
         raise InputError(f"cannot read the reports: {error}", path=str(path)) from None
-    return {row["report"].value: row["file"].value for row in store.query(sparql_prologue() + REPORTS)}
+    return {row["report"].value: row["file"].value for row in select(store, sparql_prologue() + REPORTS)}
 
 
-def source_parts(tables: list[Table] | None = None, files: dict[str, str] | None = None) -> dict[str, Part]:
-    """Return every section and figure of the tables, by IRI."""
+def source_parts(tables: list[Table], files: dict[str, str]) -> dict[str, Part]:
+    """Return every section and figure of the tables, by IRI, in the corpus ``files`` of :func:`corpus_files`."""
     from kg.namespaces import KGR
 
-    tables = load_tables() if tables is None else tables
-    files = corpus_files() if files is None else files
     parts = {}
     for table in tables:
         if table.name not in ("sections", "figures"):
@@ -172,9 +174,22 @@ def source_parts(tables: list[Table] | None = None, files: dict[str, str] | None
     return parts
 
 
-def source_spans(parts: dict[str, Part] | None = None) -> dict[str, Span]:
-    """Compute the text span of every section and figure (by default, of the tables)."""
-    parts = source_parts() if parts is None else parts
+def project_spans(sources: Sources, *, tables: list[Table] | None = None) -> dict[str, Span]:
+    """Compute the text span of every section and figure of the graph folder of ``sources``: of
+    its ``tables/`` (or of ``tables``, read by :func:`kg.tables.load_tables`) in its reports' corpus files.
+
+    >>> from kg.build import Sources
+    >>> from kg.paths import project_home
+    >>> span = project_spans(Sources.of(project_home()))["https://w3id.org/npa-cyber-kg/id/r5-sec-p1-2-3"]
+    >>> span.file, span.start < span.end
+    ('npa-r5-2023.txt', True)
+    """
+    tables = load_tables(sources.graph / "tables", home=sources.home) if tables is None else tables
+    return source_spans(source_parts(tables, corpus_files(sources.graph)))
+
+
+def source_spans(parts: dict[str, Part]) -> dict[str, Span]:
+    """Compute the text span of every section and figure of ``parts`` (:func:`source_parts`)."""
     children: dict[str, set[str]] = {}
     for part in parts.values():
         if part.parent:
@@ -320,14 +335,15 @@ def check_derived(
 
 
 def check_fidelity(
-    *, corpus: Path | None = None, observation: str | None = None, folder: Path | None = None
+    sources: Sources, *, corpus: Path, observation: str | None = None, folder: Path | None = None
 ) -> list[Finding]:
-    """Check every observation row of the tables (or the one IRI ``observation``) against the corpus."""
+    """Check every observation row of the tables of the graph folder of ``sources`` (or of the
+    tables' folder ``folder``), or the one IRI ``observation``, against the report texts in the
+    folder ``corpus``."""
     from kg.namespaces import KGR
 
-    corpus = corpus or corpus_dir()
-    tables = load_tables(folder or tables_dir())
-    spans = source_spans(source_parts(tables))
+    tables = load_tables(folder or sources.graph / "tables", home=sources.home)
+    spans = project_spans(sources, tables=tables)
     findings = []
     values = {
         row.cells["observation"]: Decimal(row.cells["value"])

@@ -6,7 +6,8 @@ files into memory, with the inferences ``kg build`` materialises. Both are conte
 >>> import kg
 >>> from kg.build import Sources
 >>> from kg.paths import project_home
->>> with kg.load(Sources.of(project_home()).files) as graph:
+>>> shipped = Sources.of(project_home())
+>>> with kg.load(shipped.files, queries_folder=shipped.queries) as graph:
 ...     graph.select("cq-r5a-blacktech-advisory-issuers").rows[0][:2]
 ('https://w3id.org/npa-cyber-kg/id/org-cisa', 'Cybersecurity and Infrastructure Security Agency')
 """
@@ -32,7 +33,8 @@ SELECT ?item ?label WHERE {{
 
 
 class KnowledgeGraph:
-    """The kg graph in some store, embedded or remote, with the project's named queries."""
+    """The kg graph in some store, embedded or remote, with the named queries of the folder
+    ``queries_folder`` (a project's ``queries/``; without it, queries are ``.rq`` files or text)."""
 
     def __init__(self, store: SparqlStore, *, queries_folder: Path | None = None) -> None:
         self.store = store
@@ -69,8 +71,8 @@ class KnowledgeGraph:
         return self.query(spec, bindings=bindings).to_dataframe()
 
     def named_queries(self) -> dict[str, queries.NamedQuery]:
-        """Return the project's named queries by name."""
-        return queries.catalog(self.queries_folder)
+        """Return the named queries of ``queries_folder`` by name (none without one)."""
+        return queries.catalog(self.queries_folder) if self.queries_folder is not None else {}
 
     def labels(self, iris: Iterable[str], lang: str) -> dict[str, str]:
         """Return the ``rdfs:label`` in ``lang`` of each IRI that has one."""
@@ -103,7 +105,8 @@ def load(
     queries_folder: Path | None = None,
 ) -> KnowledgeGraph:
     """Read the Turtle files ``paths`` into a new in-memory graph, with the inferences ``kg build``
-    materialises unless ``infer`` is false; nothing is written. ``progress`` hears of each file.
+    materialises unless ``infer`` is false; nothing is written. ``progress`` hears of each file;
+    ``queries_folder`` names the folder of named queries (a project's ``queries/``).
 
     A file that does not parse raises :class:`~kg.errors.InputError` naming the file and line.
 
@@ -140,13 +143,16 @@ def open_graph(store: str | Path | None = None, *, endpoint: str | None = None, 
     and ``max_result_mb`` (the largest answer, default 100), see
     :class:`~kg.store.embedded.EmbeddedStore`.
     """
+    from kg.paths import queries_dir, store_home
+
     if endpoint:
         from kg.store.remote import RemoteStore
 
-        return KnowledgeGraph(RemoteStore(endpoint, **options))
+        return KnowledgeGraph(RemoteStore(endpoint, **options), queries_folder=queries_dir())
     from kg.store.embedded import EmbeddedStore
 
-    return KnowledgeGraph(EmbeddedStore(Path(store) if store is not None else None, **options))
+    home = Path(store) if store is not None else store_home()
+    return KnowledgeGraph(EmbeddedStore(home, **options), queries_folder=queries_dir())
 
 
 __all__ = ["KnowledgeGraph", "Term", "load", "open_graph"]

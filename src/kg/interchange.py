@@ -227,12 +227,15 @@ def resolve_report(snapshot: Snapshot, report: str) -> str:
 
 def resolve_actor(snapshot: Snapshot, actor: str) -> str:
     """The IRI of the threat actor meant by ``actor``: a label or alias in either language
-    (case-insensitive), an IRI or a compact IRI. Raises InputError naming the choices otherwise."""
-    wanted = actor.strip().casefold()
+    (compared as :func:`kg.search_text.fold` compares a name typed to find a thing), an IRI or a
+    compact IRI. Raises InputError naming the choices otherwise."""
+    from kg.search_text import fold
+
+    wanted = fold(actor)
     actors = snapshot.of_kind(*ACTOR_KINDS)
     for thing in actors:
         names = {*thing.labels.values(), *thing.aliases, thing.iri, "kgr:" + thing.iri[len(KGR) :]}
-        if wanted in {name.casefold() for name in names}:
+        if wanted in {fold(name) for name in names}:
             return thing.iri
     choices = ", ".join(sorted(thing.name() for thing in actors))
     raise InputError(f"no threat actor {actor!r}; choose one of: {choices}")

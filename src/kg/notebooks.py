@@ -11,14 +11,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from kg.paths import project_home
-
 TIMEOUT_SECONDS = 600
 
 
-def notebook_paths(folder: Path | None = None) -> list[Path]:
-    """Return the numbered notebooks, in order."""
-    return sorted((folder or project_home() / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+def notebook_paths(folder: Path) -> list[Path]:
+    """Return the numbered notebooks of the folder ``folder`` (a project's ``notebooks/``), in order."""
+    return sorted(folder.glob("[0-9][0-9]-*.ipynb"))
 
 
 def execute(path: Path, *, write: bool = False) -> object:
@@ -43,12 +41,15 @@ def execute(path: Path, *, write: bool = False) -> object:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run every notebook (``--write`` saves outputs); print one line per notebook."""
+    """Run every notebook of the project of ``KG_HOME`` (``--write`` saves outputs); print one
+    line per notebook. This is a command line's edge, so it reads the environment."""
+    from kg.paths import project_home
+
     parser = argparse.ArgumentParser(prog="python -m kg.notebooks", description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="save the notebooks with their new outputs")
     parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to run (default: all)")
     arguments = parser.parse_args(argv)
-    for path in arguments.notebooks or notebook_paths():
+    for path in arguments.notebooks or notebook_paths(project_home() / "notebooks"):
         print(f"running {path} ...", flush=True)
         execute(path, write=arguments.write)
     return 0

@@ -32,7 +32,8 @@ def page(query: str, *, limit: int | None = None, offset: int | None = None) -> 
         raise InputError("--limit and --offset cannot be negative")
     if _ASK.match(query):
         raise InputError("--limit and --offset page SELECT, CONSTRUCT and DESCRIBE answers, not ASK")
-    text = query[: _TRAILING_COMMENTS.search(query).start()]  # type: ignore[union-attr]
+    trailing = _TRAILING_COMMENTS.search(query)  # matches every text, at the least its empty end
+    text = query[: trailing.start() if trailing else len(query)]
     own: dict[str, int] = {}
     while (match := _MODIFIER.search(text)) and match.group(1).upper() not in own:
         own[match.group(1).upper()] = int(match.group(2))

@@ -1,7 +1,9 @@
 """Where kg finds its inputs and keeps its store.
 
 Every location can be changed by an environment variable, so that the same code serves a
-source checkout, an installed package and the tests:
+source checkout, an installed package and the tests. Only the command line's edge (``kg.cli``,
+``kg.commands``) and :func:`kg.open_graph` read them; the library takes its folders as
+arguments (docs/decisions/2026-12-02-explicit-inputs.md):
 
 ========================  =====================================  ===============================
 variable                  meaning                                default

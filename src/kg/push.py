@@ -152,14 +152,15 @@ def push(
     *,
     graph: str | None = None,
     protocol: str = "gsp",
-    store: str | Path | None = None,
+    store: str | Path,
     batch_size: int = DEFAULT_BATCH,
     timeout: float = DEFAULT_TIMEOUT,
     credentials: Credentials | None = None,
     count_url: str | None = None,
     progress: Progress | None = None,
 ) -> PushReport:
-    """Replace ``graph`` (None: the default graph) at ``url`` with the built store's triples.
+    """Replace ``graph`` (None: the default graph) at ``url`` with the triples of the store built
+    in the folder ``store``.
 
     ``url`` is the graph store endpoint for ``protocol="gsp"`` and the update endpoint for
     ``protocol="update"``; ``count_url`` the query URL on which the result is counted (see the
@@ -182,7 +183,7 @@ def push(
         check_url(count_url)
     graph = graph_iri(graph) if graph else None
     credentials = credentials or credentials_for(url)
-    embedded = EmbeddedStore(Path(store) if store is not None else None)
+    embedded = EmbeddedStore(Path(store))
     from kg.infer import triple_count
 
     total = triple_count(embedded.store)  # the default graph: asserted and inferred triples
@@ -247,7 +248,7 @@ def bulk_push(
     graph: str,
     folder: Path,
     sql_port: int = 1111,
-    store: str | Path | None = None,
+    store: str | Path,
     credentials: Credentials | None = None,
     count_url: str | None = None,
     timeout: float = 3600.0,

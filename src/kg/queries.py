@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 from kg.errors import InputError
-from kg.paths import queries_dir
 
 _HEADER = re.compile(r"^#\s*(question \(en\)|question \(ja\)|source)\s*:\s*(.*)$")
 _LOOKS_LIKE_SPARQL = re.compile(
@@ -83,14 +82,15 @@ def read_named_query(path: Path, kind: str) -> NamedQuery:
     return NamedQuery(path.stem, path, kind, fields["question (en)"], fields["question (ja)"], fields["source"])
 
 
-def catalog(folder: Path | None = None) -> dict[str, NamedQuery]:
-    """Return every named query, by name: competency queries first, then quality checks."""
-    folder = folder or queries_dir()
+#: The message of a missing folder: right for an API caller, with the hint for the ``kg`` commands.
+NO_QUERIES = "no such folder of named queries (a project's queries/; the kg commands take the project from KG_HOME)"
+
+
+def catalog(folder: Path) -> dict[str, NamedQuery]:
+    """Return every named query of the folder ``folder`` (a project's ``queries/``), by name:
+    competency queries first, then quality checks."""
     if not folder.is_dir():
-        raise InputError(
-            "no queries/ folder here: set KG_HOME to the folder holding ontology/, graph/ and queries/",
-            path=str(folder),
-        )
+        raise InputError(NO_QUERIES, path=str(folder))
     found: dict[str, NamedQuery] = {}
     for kind in ("cq", "qc"):
         for path in sorted((folder / kind).glob("*.rq")):
@@ -124,13 +124,13 @@ def _is_file(path: Path) -> bool:
 
 
 def resolve(spec: str, *, folder: Path | None = None) -> tuple[str, str]:
-    """Return ``(query text, source)`` for a named query, a ``.rq`` file or query text.
+    """Return ``(query text, source)`` for a named query of the folder ``folder`` (none without
+    it), a ``.rq`` file or query text.
 
     >>> resolve("SELECT * WHERE { ?s ?p ?o }")
     ('SELECT * WHERE { ?s ?p ?o }', 'query')
     """
-    folder = folder or queries_dir()
-    if (named := named_path(spec, folder)) is not None:
+    if folder is not None and (named := named_path(spec, folder)) is not None:
         return read_query_file(named), str(named)
     path = Path(spec)
     if path.suffix in (".rq", ".sparql"):
@@ -141,6 +141,8 @@ def resolve(spec: str, *, folder: Path | None = None) -> tuple[str, str]:
         return spec, "query"
     if _is_file(path):
         return read_query_file(path), str(path)
+    if folder is None:
+        raise InputError(f"{spec!r} is neither a .rq file nor SPARQL text, and no folder of named queries was given")
     raise InputError(
         f"{spec!r} is neither a named query, a .rq file nor SPARQL text; `kg queries` lists the named queries"
     )

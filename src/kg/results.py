@@ -18,10 +18,13 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kg.errors import InputError
 from kg.namespaces import PREFIXES, XSD
+
+if TYPE_CHECKING:
+    import pyoxigraph
 
 #: A term as SPARQL results JSON writes it: {"type": "uri"|"literal"|"bnode", "value": …}.
 Term = Mapping[str, str]
@@ -127,14 +130,21 @@ class QueryResult:
         )
 
     @classmethod
-    def from_oxigraph(cls, answer: Any, *, ordered: bool = False) -> QueryResult:
+    def from_oxigraph(
+        cls,
+        answer: pyoxigraph.QuerySolutions | pyoxigraph.QueryBoolean | pyoxigraph.QueryTriples,
+        *,
+        ordered: bool = False,
+    ) -> QueryResult:
         """Build a result from what pyoxigraph answers: solutions, a boolean or triples."""
         import pyoxigraph
 
         if isinstance(answer, pyoxigraph.QueryBoolean):
             return cls(boolean=bool(answer))
         if isinstance(answer, pyoxigraph.QuerySolutions):
-            document = json.loads(answer.serialize(format=pyoxigraph.QueryResultsFormat.JSON))
+            buffer = io.BytesIO()
+            answer.serialize(buffer, format=pyoxigraph.QueryResultsFormat.JSON)
+            document = json.loads(buffer.getvalue())
             return cls.from_json(document, ordered=ordered)
         return cls(graph=answer.serialize(format=pyoxigraph.RdfFormat.N_TRIPLES) or b"")
 
@@ -230,7 +240,7 @@ class QueryResult:
         }
         document = json.dumps(self.to_json(), ensure_ascii=False).encode()
         answer = pyoxigraph.parse_query_results(document, format=pyoxigraph.QueryResultsFormat.JSON)
-        text = answer.serialize(format=formats[fmt]).decode()
+        text = (answer.serialize(format=formats[fmt]) or b"").decode()
         return text if text.endswith("\n") else text + "\n"
 
     def to_json(self) -> dict[str, Any]:
@@ -287,4 +297,4 @@ def _format_graph(ntriples: bytes, fmt: str) -> str:
     if fmt == "nt":
         return ntriples.decode()
     triples = pyoxigraph.parse(ntriples, format=pyoxigraph.RdfFormat.N_TRIPLES)
-    return pyoxigraph.serialize(triples, format=formats[fmt], prefixes=PREFIXES).decode()
+    return (pyoxigraph.serialize(triples, format=formats[fmt], prefixes=PREFIXES) or b"").decode()

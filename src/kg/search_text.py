@@ -1,6 +1,6 @@
 """How a name typed to find a thing is compared with the things' labels and aliases: the one
-definition, used by ``kg viz --focus`` (and ``--types``, ``--report``) and by the search box of
-the page ``kg viz`` writes.
+definition, used by ``kg viz --focus`` (and ``--types``, ``--report``), ``kg export --actor`` and
+the search box of the page ``kg viz`` writes.
 
 :func:`fold` applies Unicode NFKC (full-width ``ｌｏｃｋｂｉｔ`` and half-width ``ﾌﾞﾗｯｸ`` become
 ``lockbit`` and ``ブラック``), lower case and strips surrounding space. It is written so that

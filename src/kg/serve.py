@@ -399,7 +399,7 @@ def page_files(queries_folder: Path | None) -> dict[str, tuple[str, bytes]]:
     from kg.queries import catalog
 
     try:
-        named = catalog(queries_folder)
+        named = catalog(queries_folder) if queries_folder is not None else {}
     except KgError:
         named = {}
     queries = [
@@ -768,7 +768,7 @@ class Service:
 
 
 def serve(
-    store: str | Path | None = None,
+    store: str | Path,
     *,
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
@@ -778,7 +778,8 @@ def serve(
     allow_origins: tuple[str, ...] = (),
     queries_folder: Path | None = None,
 ) -> Service:
-    """Start serving the built store (``store`` folder, default ``KG_STORE``) and return the service.
+    """Start serving the store built in the folder ``store`` and return the service, with the
+    named queries of ``queries_folder`` (a project's ``queries/``) on its query page.
 
     ``port`` 0 picks a free port. ``max_result_mb`` None or 0 does not limit the answers' size.
     ``allow_origins`` are the web origins (``https://example.org``) whose pages may query it.
@@ -787,10 +788,9 @@ def serve(
     """
     import math
 
-    from kg.paths import store_home
     from kg.store.builds import DATABASE, MANIFEST, hold_current
 
-    home = Path(store) if store is not None else store_home()
+    home = Path(store)
     if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 1:
         raise KgError("the query time limit is in whole seconds, at least 1")
     if max_result_mb is not None and not (math.isfinite(max_result_mb) and max_result_mb >= 0):

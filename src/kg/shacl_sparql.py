@@ -356,8 +356,8 @@ class Shapes:
             ranges = " || ".join(f"langMatches(lang(?value), {tag})" for tag in self.items(value))
             return f"(isLiteral(?value) && ({ranges or 'false'}))"
         if name == "in":
-            members = " || ".join(f"sameTerm(?value, {member})" for member in self.items(value))
-            return f"({members or 'false'})"
+            alternatives = " || ".join(f"sameTerm(?value, {member})" for member in self.items(value))
+            return f"({alternatives or 'false'})"
         if name == "pattern":
             flags = self.objects(self._owner(key, value), f"{SH}flags")
             flag_text = f", {flags[0]}" if flags else ""
@@ -485,11 +485,12 @@ def term_text(term: Any) -> str:
 
 def sparql_violations(store: pyoxigraph.Store, shapes: Path) -> list[Violation]:
     """Validate the default graph of pyoxigraph ``store`` (asserted and inferred) against ``shapes``."""
+    from kg.store.solutions import select
     from kg.validate import Violation
 
     found: set[Violation] = set()
     for constraint in constraint_queries(shapes):
-        for row in store.query(constraint.query):
+        for row in select(store, constraint.query):
             value = row["value"] if constraint.reports_value else None
             found.add(
                 Violation(row["this"].value, constraint.path, constraint.message, term_text(value), constraint.shape)

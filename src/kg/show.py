@@ -11,9 +11,21 @@ What inference added is not shown twice: a relation that has a declared inverse 
 this thing's side only, super-properties implied by a sub-property and property-chain shortcuts
 are left out.
 
->>> import kg                                                    # doctest: +SKIP
->>> card = entity_card(kg.open_graph(), "G0098")                 # doctest: +SKIP
->>> print(card_text(card, lang="ja"))                            # doctest: +SKIP
+On the shipped graph, in memory (``kg.open_graph()`` is the built store), by ATT&CK ID:
+
+>>> import kg
+>>> from kg.build import Sources
+>>> from kg.paths import project_home
+>>> with kg.load(Sources.of(project_home()).files) as graph:
+...     [card] = entity_cards(graph, "G0098")                  # a name, an alias, an IRI or an ID
+>>> print(card_text(card, lang="ja"))
+BlackTech
+=========
+種別          特定の集団 (NamedGroup)
+IRI           kgr:actor-blacktech
+別名          ブラックテック
+識別子        ATT&CK G0098
+...
 """
 
 from __future__ import annotations
@@ -204,8 +216,7 @@ def entity_card(source: KnowledgeGraph | SparqlStore, iri: str) -> Card:
 
     def label_of(thing: str) -> dict[str, str]:
         found = _texts(about[thing].get(RDFS + "label", [])) or _texts(
-            schema.labels.get(thing, {})
-            and [{"value": text, "xml:lang": lang} for lang, text in schema.labels[thing].items()]
+            {"value": text, "xml:lang": lang} for lang, text in schema.labels.get(thing, {}).items()
         )
         return found or {lang: compact_iri(thing) for lang in LANGUAGES}
 

@@ -9,10 +9,12 @@ rdflib terms and serialised by rdflib. CONVENTIONS.md ("Tables") describes every
 
 ``graph/tables/<folder>/<table>.csv`` compiles to ``graph/<folder>/<table>.ttl``.
 
-The shipped tables compile to the committed Turtle (``write_outputs(compile_tables())`` writes
-what differs; ``kg tables`` does both):
+The shipped tables compile to the committed Turtle (``write_outputs(compile_tables(sources))``
+writes what differs; ``kg tables`` does both, for the project of ``KG_HOME``):
 
->>> stale_outputs(compile_tables())
+>>> from kg.build import Sources
+>>> from kg.paths import project_home
+>>> stale_outputs(compile_tables(Sources.of(project_home())))
 []
 """
 
@@ -25,9 +27,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from kg.build import display_path
 from kg.errors import InputError
+
+if TYPE_CHECKING:
+    from kg.build import Sources
 from kg.namespaces import PREFIXES, RDF, XSD
 
 #: The command that regenerates the Turtle, named in every generated file and error.
@@ -102,20 +108,6 @@ class Table:
         return list(self.schema.tableSchema.columns)
 
 
-def tables_dir() -> Path:
-    """Return the folder of the tables (``$KG_HOME/graph/tables``)."""
-    from kg.paths import graph_dir
-
-    return graph_dir() / "tables"
-
-
-def display(path: Path) -> str:
-    """Return ``path`` relative to the project folder where it lies inside it."""
-    from kg.build import display_path
-
-    return display_path(path)
-
-
 def expand(name: str) -> str:
     """Expand a prefixed name (``kg:value``) to an IRI with the project's prefixes."""
     prefix, colon, local = name.partition(":")
@@ -124,15 +116,19 @@ def expand(name: str) -> str:
     return name
 
 
-def load_tables(folder: Path | None = None) -> list[Table]:
-    """Read the metadata and every table it lists, checking each cell against its column.
+def load_tables(folder: Path, *, home: Path | None = None) -> list[Table]:
+    """Read the metadata of the tables' folder ``folder`` (a project's ``graph/tables``) and every
+    table it lists, checking each cell against its column; messages show paths relative to the
+    project folder ``home``.
 
     Raises :class:`TableError` (file, row, column) for a missing column, a missing required
     cell, a cell that is not of its datatype and a duplicate key.
     """
     from csvw import TableGroup
 
-    folder = folder or tables_dir()
+    def display(path: Path) -> str:
+        return display_path(path, home)
+
     metadata_path = folder / METADATA
     try:
         metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
@@ -365,21 +361,21 @@ def to_turtle(table: Table) -> str:
     return canonical_text(header(table) + graph.serialize(format="turtle"))
 
 
-def declared_iris(graph: Path, generated: set[Path]) -> set[str]:
-    """The IRIs declared (typed) in the ontology and the hand-written Turtle of ``graph``."""
+def declared_iris(graph: Path, generated: set[Path], *, ontology: Path, home: Path | None = None) -> set[str]:
+    """The IRIs declared (typed) in the folder ``ontology`` and the hand-written Turtle of ``graph``."""
     import pyoxigraph
 
-    from kg.paths import ontology_dir
-
     store = pyoxigraph.Store()
-    files = sorted(ontology_dir().glob("*.ttl")) + sorted(graph.rglob("*.ttl"))
+    files = sorted(ontology.glob("*.ttl")) + sorted(graph.rglob("*.ttl"))
     for path in files:
         if path.resolve() in generated:
             continue
         try:
             store.load(path=str(path), format=pyoxigraph.RdfFormat.TURTLE)
         except SyntaxError as error:
-            raise InputError(f"malformed Turtle: {error.msg}", path=display(path), line=error.lineno) from None
+            raise InputError(
+                f"malformed Turtle: {error.msg}", path=display_path(path, home), line=error.lineno
+            ) from None
     rdf_type = pyoxigraph.NamedNode(RDF + "type")
     return {
         quad.subject.value
@@ -388,17 +384,17 @@ def declared_iris(graph: Path, generated: set[Path]) -> set[str]:
     }
 
 
-def compile_tables(folder: Path | None = None, graph: Path | None = None) -> dict[Path, str]:
-    """Check every table and return the Turtle text of each generated file, by path.
+def compile_tables(sources: Sources, folder: Path | None = None) -> dict[Path, str]:
+    """Check every table of the folder ``folder`` (default: ``tables/`` in the graph folder of
+    ``sources``) and return the Turtle text of each generated file of that graph folder, by path.
 
     Nothing is written; :func:`write_outputs` writes. Raises :class:`TableError` on a bad row.
     """
-    from kg.paths import graph_dir
-
-    graph = graph or graph_dir()
-    tables = load_tables(folder or graph / "tables")
+    graph, home = sources.graph, sources.home
+    tables = load_tables(folder or graph / "tables", home=home)
     outputs = {output_path(table, graph): table for table in tables}
-    check_references(tables, declared_iris(graph, {path.resolve() for path in outputs}))
+    generated = {path.resolve() for path in outputs}
+    check_references(tables, declared_iris(graph, generated, ontology=sources.ontology, home=home))
     return {path: to_turtle(table) for path, table in outputs.items()}
 
 

@@ -112,9 +112,9 @@ def pyshacl_violations(store: pyoxigraph.Store, shapes: Path) -> list[Violation]
     return sorted(set(found), key=lambda violation: (violation.focus, violation.path, violation.message))
 
 
-def quality_violations(store: SparqlStore, queries: Path | None = None) -> list[Violation]:
-    """Run every ``qc/*-violation.rq`` of the named queries' folder ``queries`` (default the
-    project's) on ``store``; each row it returns is a violation.
+def quality_violations(store: SparqlStore, queries: Path) -> list[Violation]:
+    """Run every ``qc/*-violation.rq`` of the named queries' folder ``queries`` (a project's
+    ``queries/``) on ``store``; each row it returns is a violation.
 
     A quality query returns ``?focus`` and ``?message``, and optionally ``?path`` and ``?value``.
     """

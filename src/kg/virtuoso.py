@@ -4,7 +4,7 @@
 a ``virtuoso.ini`` written into a folder of its own, on free loopback ports, in the foreground,
 and stops it by its process id — what the tests and ``bench/`` use::
 
-    with VirtuosoServer(folder).start() as server:      # doctest: +SKIP
+    with VirtuosoServer(folder).start() as server:      # needs virtuoso-t (not a doctest)
         server.sparql_url          # http://127.0.0.1:PORT/sparql
         server.graph_store_url     # http://127.0.0.1:PORT/sparql-graph-crud-auth (HTTP Digest, dba)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 
@@ -21,6 +22,14 @@ def add_store_options(parser: argparse.ArgumentParser, *, remote: bool = True, w
         )
 
 
+def store_folder(arguments: argparse.Namespace) -> Path:
+    """Return the store folder the command names: ``--store``, else ``KG_STORE``, else ``.kg`` in
+    the project (the environment is read here, at the command line's edge, not in the library)."""
+    from kg.paths import store_home
+
+    return Path(arguments.store) if getattr(arguments, "store", None) else store_home()
+
+
 def open_from(arguments: argparse.Namespace) -> Any:
     """Open the graph the command-line options name."""
     from kg.graph import open_graph
@@ -31,7 +40,7 @@ def open_from(arguments: argparse.Namespace) -> Any:
         options = {"timeout": timeout} if timeout is not None else {}
         return open_graph(endpoint=endpoint, graph=getattr(arguments, "graph", None), **options)
     limits = {name: getattr(arguments, name) for name in ("timeout", "max_result_mb") if hasattr(arguments, name)}
-    return open_graph(arguments.store, **limits)
+    return open_graph(store_folder(arguments), **limits)
 
 
 def positive_number(text: str) -> float:

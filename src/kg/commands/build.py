@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from kg.build import DEFAULT_MAX_DROP
-from kg.commands import add_store_options, progress_printer
+from kg.commands import add_store_options, progress_printer, store_folder
 
 
 def fraction(text: str) -> float:
@@ -56,18 +56,16 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(arguments: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from kg.build import Sources, build
     from kg.errors import ValidationFailed
-    from kg.paths import project_home, store_home
+    from kg.paths import project_home
     from kg.progress import progress_bars
 
     try:
         with progress_bars(quiet=arguments.quiet) as progress:
             report = build(
                 sources=Sources.of(project_home()),
-                store=Path(arguments.store) if arguments.store else store_home(),
+                store=store_folder(arguments),
                 force=arguments.force,
                 validate=not arguments.no_validate,
                 progress=progress,

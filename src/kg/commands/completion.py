@@ -23,10 +23,11 @@ EPILOG = """examples:
 def named_queries(prefix: str = "", **_: Any) -> list[str]:
     """Complete a named query: the names of ``queries/cq`` and ``queries/qc`` that start with ``prefix``."""
     from kg.errors import KgError
+    from kg.paths import queries_dir
     from kg.queries import catalog
 
     try:
-        return [name for name in catalog() if name.startswith(prefix)]
+        return [name for name in catalog(queries_dir()) if name.startswith(prefix)]
     except KgError:
         return []
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 
 from kg.commands import add_store_options
 
@@ -59,43 +60,35 @@ def run(arguments: argparse.Namespace) -> int:
     return 0
 
 
-def _compare(arguments: argparse.Namespace, progress: object) -> int:
+def _compare(arguments: argparse.Namespace, progress: Callable[[str], None] | None) -> int:
     import json
     from pathlib import Path
 
     from kg.draft.run import compare_corpus
     from kg.graph import open_graph
+    from kg.output import terminal_width, text_table
     from kg.paths import corpus_dir
 
     with open_graph(arguments.store) as graph:
-        results = compare_corpus(graph.store, corpus_dir(), progress=progress)  # type: ignore[arg-type]
-    print(f"{'report':<9} {'table':<13} {'recall':>7} {'precision':>9} {'found':>11}")
+        results = compare_corpus(graph.store, corpus_dir(), progress=progress)
+    rows: list[list[str]] = []
     for report, scores in results.items():
         for table, score in scores.items():
-            print(
-                f"{report:<9} {table:<13} {score.recall:>7.3f} {score.precision:>9.3f} "
-                f"{f'{score.found}/{score.expected}':>11}"
+            rows.append(
+                [report, table, f"{score.recall:.3f}", f"{score.precision:.3f}", f"{score.found}/{score.expected}", ""]
             )
-            if score.period_agrees is not None and score.found:
-                print(
-                    f"{'':<9} {'  period':<13} {score.period_agrees / score.found:>7.3f} {'':>9} "
-                    f"{f'{score.period_agrees}/{score.found}':>11}  (found with the curated period)"
-                )
-            if score.series_agrees is not None and score.found:
-                print(
-                    f"{'':<9} {'  series':<13} {score.series_agrees / score.found:>7.3f} {'':>9} "
-                    f"{f'{score.series_agrees}/{score.found}':>11}  (first-ranked series is the curated one)"
-                )
-            if score.named_recall is not None:
-                print(
-                    f"{'':<9} {'  named':<13} {score.named_recall:>7.3f} {'':>9} "
-                    f"{f'{score.named_found}/{score.named_expected}':>11}  (things the section's text names)"
-                )
-            if score.joined_found is not None and score.joined_expected:
-                print(
-                    f"{'':<9} {'  +links':<13} {score.joined_found / score.joined_expected:>7.3f} {'':>9} "
-                    f"{f'{score.joined_found}/{score.joined_expected}':>11}  (also what cited entities link to)"
-                )
+            # the finer figures under a table's row, where measured: what, agreed, out of, note
+            named = (score.named_found, score.named_expected) if score.named_recall is not None else (None, 0)
+            for name, agreed, out_of, note in (
+                ("period", score.period_agrees, score.found, "found with the curated period"),
+                ("series", score.series_agrees, score.found, "first-ranked series is the curated one"),
+                ("named", *named, "things the section's text names"),
+                ("+links", score.joined_found, score.joined_expected, "also what cited entities link to"),
+            ):
+                if agreed is not None and (out_of or name == "named"):
+                    ratio = agreed / out_of if out_of else 1.0  # nothing named: all of it found
+                    rows.append(["", f"  {name}", f"{ratio:.3f}", "", f"{agreed}/{out_of}", note])
+    print(text_table(["report", "table", "recall", "precision", "found", ""], rows, width=terminal_width()))
     if arguments.json:
         document = {
             report: {table: score.as_json() for table, score in scores.items()} for report, scores in results.items()

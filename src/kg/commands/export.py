@@ -49,13 +49,14 @@ def run(arguments: argparse.Namespace) -> int:
     import sys
 
     from kg.build import Sources
+    from kg.commands import store_folder
     from kg.export import export
     from kg.paths import project_home
 
     summary = export(
         arguments.output,
         fmt=arguments.format,
-        store=arguments.store,
+        store=store_folder(arguments),
         asserted_only=arguments.asserted_only,
         sources=Sources.of(project_home()) if arguments.asserted_only else None,
         report=arguments.report,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from kg.commands import add_store_options, positive_integer, positive_number
+from kg.commands import add_store_options, positive_integer, positive_number, store_folder
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -87,7 +87,7 @@ def run(arguments: argparse.Namespace) -> int:
                 graph=arguments.graph,
                 folder=Path(arguments.bulk),
                 sql_port=arguments.isql_port,
-                store=arguments.store,
+                store=store_folder(arguments),
                 count_url=arguments.count_endpoint,
                 timeout=arguments.timeout,
                 progress=progress,
@@ -97,7 +97,7 @@ def run(arguments: argparse.Namespace) -> int:
                 arguments.endpoint,
                 graph=arguments.graph,
                 protocol=arguments.protocol,
-                store=arguments.store,
+                store=store_folder(arguments),
                 batch_size=arguments.batch,
                 timeout=arguments.timeout,
                 count_url=arguments.count_endpoint,

@@ -20,9 +20,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run(arguments: argparse.Namespace) -> int:
     from kg.output import terminal_width, text_table
+    from kg.paths import queries_dir
     from kg.queries import catalog
 
-    named = [query for query in catalog().values() if arguments.kind in (None, query.kind)]
+    named = [query for query in catalog(queries_dir()).values() if arguments.kind in (None, query.kind)]
     rows = [[query.name, query.question_ja if arguments.lang == "ja" else query.question_en] for query in named]
     if rows:
         print(text_table([], rows, width=terminal_width()))

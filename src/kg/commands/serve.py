@@ -91,8 +91,9 @@ def run(arguments: argparse.Namespace) -> int:
     import contextlib
     import signal
     import sys
-    from pathlib import Path
 
+    from kg.commands import store_folder
+    from kg.paths import queries_dir
     from kg.serve import serve
 
     def terminate(signum: int, frame: object) -> None:
@@ -106,13 +107,14 @@ def run(arguments: argparse.Namespace) -> int:
     }
     try:
         with serve(
-            Path(arguments.store) if arguments.store else None,
+            store_folder(arguments),
             host=arguments.host,
             port=arguments.port,
             timeout=arguments.timeout,
             max_result_mb=arguments.max_result_mb,
             writable=arguments.writable,
             allow_origins=tuple(arguments.allow_origin),
+            queries_folder=queries_dir(),
         ) as service:
             print(service.banner(), flush=True)
             # Ctrl-C or SIGTERM leaves the block, which stops the server

@@ -23,19 +23,24 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(arguments: argparse.Namespace) -> int:
-    from kg.build import display_path
+    from kg.build import Sources, display_path
+    from kg.paths import project_home
     from kg.tables import COMPILE_COMMAND, compile_tables, stale_outputs, write_outputs
 
-    outputs = compile_tables()
+    sources = Sources.of(project_home())
+    outputs = compile_tables(sources)
     if arguments.action == "check":
         stale = stale_outputs(outputs)
         for path in stale:
-            print(f"{display_path(path)}: out of date with its table; run `{COMPILE_COMMAND}`", file=sys.stderr)
+            print(
+                f"{display_path(path, sources.home)}: out of date with its table; run `{COMPILE_COMMAND}`",
+                file=sys.stderr,
+            )
         if not stale:
             print(f"{len(outputs)} generated files agree with their tables")
         return 1 if stale else 0
     changed = write_outputs(outputs)
     for path in changed:
-        print(f"wrote {display_path(path)}")
+        print(f"wrote {display_path(path, sources.home)}")
     print(f"{len(outputs)} tables compiled, {len(changed)} files changed")
     return 0

@@ -77,7 +77,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--max-nodes",
         type=int,
         metavar="N",
-        help="draw at most N things; a bigger view shows a sample of each class (default 5000)",
+        help="draw at most N things; a bigger view shows a share of each class and one aggregated node per class "
+        "for the rest (default 1000)",
     )
     parser.add_argument("--lang", choices=("en", "ja"), default="en", help="language of the labels (default en)")
     parser.add_argument(

@@ -10,14 +10,16 @@ graph. Every row keeps the line of the report it came from.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from kg.draft.dates import DateMention, find_dates
-from kg.draft.entities import Candidate, Gazetteer, Mention, find_candidates
+from kg.draft.entities import ORGANISATION_KINDS, Candidate, Gazetteer, Mention, find_candidates
 from kg.draft.numbers import UNITS, Number, Series, find_numbers, rank_series
+from kg.draft.rules import Listing, described, listings, unabridged
 from kg.draft.structure import Section, Structure, parse_structure
 from kg.draft.text import ReportText
 from kg.errors import InputError
@@ -102,17 +104,24 @@ def draft_report(
     bodies = list(zip(starts, [*starts[1:], len(text.lines) + 1], strict=True))
     if starts and starts[0] > 1:
         bodies.insert(0, (1, starts[0]))
+    lists: list[Located[Listing]] = []
     for index, (start, end) in enumerate(bodies, start=1):
         if progress and (index % 25 == 0 or index == len(bodies)):
             progress(f"drafting: section {index} of {len(bodies)} (line {start})")
-        _draft_body(draft, gazetteer, start, end, frozenset(skip))
+        _draft_body(draft, gazetteer, start, end, frozenset(skip), lists)
+    # A list cut short with 等 (NISC、FBI等とともに) names the rest of the list the report prints in full.
+    for listed, mention in unabridged(lists):
+        draft.mentions.append(Located(mention, listed.line, listed.section))
+    draft.mentions += summed_up(draft)
     # Headings name things too (○ BlackTechに対する…): link them, but find no numbers there.
     captions = {figure.line for figure in structure.figures}
     credits = {figure.credit_line for figure in structure.figures if figure.credit_line}
     for line in sorted({section.line for section in structure.sections} | captions | credits):
         for mention in gazetteer.find(text.line(line)):
             draft.mentions.append(Located(mention, line, structure.section_at(line)))
-    draft.mentions.sort(key=lambda located: located.line)
+    # One link a thing and line (a heading is read alone and with its body).
+    unique = {(located.line, located.item.thing): located for located in reversed(draft.mentions)}
+    draft.mentions = sorted(unique.values(), key=lambda located: located.line)
     for located in draft.numbers:
         number = located.item
         section = located.section
@@ -121,14 +130,49 @@ def draft_report(
     return draft
 
 
+#: What a heading ends in that a summary's heading leaves out or adds (…の事例, …等).
+_HEADING_TAIL = re.compile(r"(?:の事例|の状況|の傾向|等)+$")
+
+
+def summed_up(draft: Draft) -> list[Located[Mention]]:
+    """Link, in a section that sums up a later one, the things that later section names.
+
+    The overview of a report (第1部) restates the headings of the part it sums up (○ 情報窃取を
+    企図した不正アクセス等 for (1) 情報窃取を企図した不正アクセスの事例) and names less: what
+    the later section names under the same heading (less …の事例, …等) is what its summary
+    speaks of. Only the later section's own text counts, not its subsections'.
+    """
+    sections = sorted(draft.structure.sections, key=lambda section: section.line)
+    starts = [section.line for section in sections]
+    by_heading: dict[str, list[Section]] = {}
+    for section in sections:
+        core = _HEADING_TAIL.sub("", normalise(section.title).strip())
+        if len(core) >= 8:
+            by_heading.setdefault(core, []).append(section)
+    linked = []
+    for same in by_heading.values():
+        for summary, detail in itertools.pairwise(same):
+            if summary in detail.ancestors() or detail in summary.ancestors():
+                continue
+            after = [line for line in starts if line > detail.line]
+            end = after[0] if after else len(draft.text.lines) + 1
+            seen = set()
+            for located in draft.mentions:
+                item = located.item
+                if detail.line <= located.line < end and item.thing not in seen and not item.name.startswith("("):
+                    seen.add(item.thing)
+                    mention = Mention(
+                        item.start, item.end, item.text, item.thing, item.kind, f"(summed up: line {located.line})"
+                    )
+                    linked.append(Located(mention, summary.line, summary))
+    return linked
+
+
 #: A unit named in a table's column heading (件数, 人数, 金額(円)…).
 UNIT_IN_HEADING = re.compile(r"件|人|円|%")
 
 #: How the reports credit another organisation's figures: 「フィッシング対策協議会によれば、…」.
 CREDITED = re.compile(r"(によれば|によると|の調査によると|の調査では|の統計では|の資料によると)")
-ORGANISATION_KINDS = frozenset(
-    {"PoliceOrganisation", "GovernmentAgency", "IndustryBody", "InternationalOrganisation", "Company", "Organisation"}
-)
 
 
 def credited_sources(context: str, gazetteer: Gazetteer) -> list[str]:
@@ -158,7 +202,9 @@ def table_period(dates: list[DateMention]) -> tuple[str, str] | None:
     return (years[-1].value, "") if years else None
 
 
-def _draft_body(draft: Draft, gazetteer: Gazetteer, start: int, end: int, skip: frozenset[int]) -> None:
+def _draft_body(
+    draft: Draft, gazetteer: Gazetteer, start: int, end: int, skip: frozenset[int], lists: list[Located[Listing]]
+) -> None:
     text, structure = draft.text, draft.structure
     prose_skip = skip | {n for n in range(start, end) if "\t" in text.raw[n - 1]}
     piece = text.flow(start, end, skip=frozenset(prose_skip))
@@ -171,12 +217,28 @@ def _draft_body(draft: Draft, gazetteer: Gazetteer, start: int, end: int, skip: 
         line = piece.line_at(number.start)
         draft.numbers.append(Located(number, line, structure.section_at(line), piece.line_at(number.end - 1)))
     mentions = gazetteer.find(piece.text)
-    for mention in [*mentions, *gazetteer.implied_author(piece.text, mentions)]:
+    implied = [*gazetteer.implied_author(piece.text, mentions), *described(gazetteer, piece.text, mentions)]
+    for mention in [*mentions, *implied]:
         line = piece.line_at(mention.start)
         draft.mentions.append(Located(mention, line, structure.section_at(line)))
+    for listing in listings(piece.text, mentions):
+        line = piece.line_at(listing.end - 1)
+        lists.append(Located(listing, line, structure.section_at(line)))
     for candidate in find_candidates(piece.text, mentions):
         line = piece.line_at(candidate.start)
         draft.candidates.append(Located(candidate, line, structure.section_at(line)))
+    # A heading names things too (linked line by line in draft_report), and a hard-wrapped layout
+    # may wrap it into its body (「ランサムウェアに関するＧ７高 | 級実務者会合」): what starts on
+    # a wrapped heading is read with the body.
+    if start in prose_skip and text.continues(start):
+        headed = text.flow(start, end, skip=frozenset(prose_skip - {start}))
+        named = gazetteer.find(headed.text)
+        for mention in named:
+            if headed.line_at(mention.start) == start:
+                draft.mentions.append(Located(mention, start, structure.section_at(start)))
+        for candidate in find_candidates(headed.text, named):
+            if headed.line_at(candidate.start) == start:
+                draft.candidates.append(Located(candidate, start, structure.section_at(start)))
     # Tables that survived as text: one row a line, cells split by tabs, the first row the
     # column headings when it holds no numbers. A cell is read with its column's heading, its
     # row's label and the caption above the table.

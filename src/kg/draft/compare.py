@@ -342,9 +342,9 @@ def compare_mentions(
         lines = linked_lines(part, thing)
         joined_found += bool(lines)
         matched_lines |= {(thing, line) for line in lines}
-    named = [located for located in draft.mentions if located.item.kind in NAMED_KINDS]
-    matched = sum(1 for located in named if (located.item.thing, located.line) in matched_lines)
-    score = Score(found, len(pairs), matched, len(named), named_found, named_expected, joined_found, len(joined))
+    mentioned = [located for located in draft.mentions if located.item.kind in NAMED_KINDS]
+    matched = sum(1 for located in mentioned if (located.item.thing, located.line) in matched_lines)
+    score = Score(found, len(pairs), matched, len(mentioned), named_found, named_expected, joined_found, len(joined))
     return score, missed
 
 
@@ -437,7 +437,7 @@ def compare_draft(draft: Draft, store: SparqlStore, report_iri: str) -> tuple[di
         ("footnotes", compare_footnotes),
     ):
         scores[name], misses[name] = function(draft, store, report_iri)
-    for name, function in (("observations", compare_observations), ("mentions", compare_mentions)):
-        scores[name], misses[name] = function(draft, store, report_iri, spans)
+    for name, spanned in (("observations", compare_observations), ("mentions", compare_mentions)):
+        scores[name], misses[name] = spanned(draft, store, report_iri, spans)
     scores["new_entities"], misses["new_entities"] = compare_new_entities(draft, store, report_iri)
     return scores, misses

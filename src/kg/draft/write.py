@@ -208,6 +208,10 @@ def report_turtle(draft: Draft, publisher: str | None) -> str:
     return header + graph.serialize(format="turtle")
 
 
+#: The note of a mention a rule made (kg.draft.rules): the text describes the thing, not names it.
+RULE_MADE = "linked by rule, not by a printed name"
+
+
 def uncertainty_reasons(rows: Iterable[dict[str, object]]) -> Counter[str]:
     """Count the kinds of uncertainty in review rows (the words before each note's colon)."""
     reasons: Counter[str] = Counter()
@@ -356,8 +360,18 @@ def draft_files(
             }
         )
     observations, observation_review = observation_rows(draft, units)
+    # ``how``: the form of the name matched, or (in brackets) the rule that linked a thing the
+    # text does not name, which the reviewer confirms.
     mentions = [
-        {**_where(m), "text": m.item.text, "thing": _local(m.item.thing), "class": m.item.kind} for m in draft.mentions
+        {
+            **_where(m),
+            "text": m.item.text,
+            "thing": _local(m.item.thing),
+            "class": m.item.kind,
+            "how": m.item.name,
+            "uncertain": RULE_MADE if m.item.name.startswith("(") else "",
+        }
+        for m in draft.mentions
     ]
     candidates = [
         {**_where(c), "text": c.item.text, "looks_like": c.item.kind, "why": c.item.reason} for c in draft.candidates
@@ -388,6 +402,7 @@ def draft_files(
         "footnotes": sum(1 for row in footnote_review if row["uncertain"]),
         "observations": sum(1 for row in observation_review if row["uncertain"]),
         "dates": sum(1 for row in dates if row["note"]),
+        "mentions": sum(1 for row in mentions if row["uncertain"]),
     }
     publisher = f"{KGR}org-npa" if any("警察庁" in line for line in draft.text.lines[:40]) else None
     return {
@@ -413,7 +428,7 @@ def draft_files(
                 "uncertain",
             ),
         ),
-        "review/mentions.csv": _csv(mentions, ("line", "section", "text", "thing", "class")),
+        "review/mentions.csv": _csv(mentions, ("line", "section", "text", "thing", "class", "how", "uncertain")),
         "review/candidates.csv": _csv(candidates, ("line", "section", "text", "looks_like", "why")),
         "review/dates.csv": _csv(dates, ("line", "section", "printed", "value", "datatype", "end", "note")),
         "report.ttl": report_turtle(draft, publisher),
@@ -422,7 +437,7 @@ def draft_files(
             counts,
             uncertain,
             draft.candidates,
-            uncertainty_reasons([*section_review, *figure_review, *footnote_review, *observation_review]),
+            uncertainty_reasons([*section_review, *figure_review, *footnote_review, *observation_review, *mentions]),
         ),
     }
 

@@ -72,8 +72,19 @@ class OxigraphStore(SparqlStore):
     """Any pyoxigraph store, in memory or on disk, behind the :class:`SparqlStore` contract."""
 
     def __init__(self, store: pyoxigraph.Store, location: str = "memory") -> None:
-        self.store = store
+        self._store: pyoxigraph.Store | None = store
         self.location = location
+
+    @property
+    def store(self) -> pyoxigraph.Store:
+        """The pyoxigraph store; once :meth:`close` has released it, a :class:`~kg.errors.KgError`."""
+        if self._store is None:
+            raise KgError(f"{self.location}: the store is closed")
+        return self._store
+
+    @store.setter
+    def store(self, value: pyoxigraph.Store | None) -> None:
+        self._store = value
 
     def execute(
         self, query: str, *, bindings: Mapping[str, Term] | None = None, source: str | None = None
@@ -122,15 +133,13 @@ class EmbeddedStore(OxigraphStore):
 
     def __init__(
         self,
-        home: Path | None = None,
+        home: Path,
         *,
         timeout: float | None = DEFAULT_TIMEOUT,
         max_result_mb: float | None = DEFAULT_MAX_RESULT_MB,
     ) -> None:
         import math
         import threading
-
-        from kg.paths import store_home
 
         if timeout is not None and not (math.isfinite(timeout) and timeout > 0):
             raise InputError(f"the time limit is a number of seconds above 0, got {timeout!r}")
@@ -142,11 +151,11 @@ class EmbeddedStore(OxigraphStore):
         self._worker: Any = None
         self._worker_log: Any = None
         self._lock = threading.Lock()
-        self.home = Path(home) if home is not None else store_home()
+        self.home = Path(home)
         if self.home.exists() and not self.home.is_dir():
             raise StoreMissingError(
-                f"{self.home} is not a store folder: point --store or KG_STORE at the folder "
-                "`kg build` writes (default .kg)"
+                f"{self.home} is not a store folder: name the folder a build writes "
+                "(the kg commands: --store or KG_STORE, default .kg)"
             )
         self.build, self._hold = hold_current(self.home)
         self._store: pyoxigraph.Store | None = None
@@ -154,18 +163,20 @@ class EmbeddedStore(OxigraphStore):
         self.location = str(self.home)
 
     @property
-    def store(self) -> pyoxigraph.Store:  # type: ignore[override]
-        """The database, opened read-only in this process at first use: queries run in the
-        worker, which opens its own, so ``kg query`` opens it once (opening is most of a small
-        query's time)."""
-        if self._store is None and not self._closed:
+    def store(self) -> pyoxigraph.Store:
+        """The database, opened read-only in this process at first use (queries run in the
+        worker, which opens its own, so ``kg query`` opens it once: opening is most of a small
+        query's time); once :meth:`close` has released it, a :class:`~kg.errors.KgError`."""
+        if self._closed:
+            raise KgError(f"{self.location}: the store is closed")
+        if self._store is None:
             import pyoxigraph
 
             try:
                 self._store = pyoxigraph.Store.read_only(str(self.build / DATABASE))
             except (OSError, ValueError, RuntimeError) as error:
                 raise self._cannot_open(str(error).splitlines()[0] if str(error) else type(error).__name__) from None
-        return self._store  # type: ignore[return-value] # None once closed, as OxigraphStore's
+        return self._store
 
     @store.setter
     def store(self, value: pyoxigraph.Store | None) -> None:
@@ -192,7 +203,7 @@ class EmbeddedStore(OxigraphStore):
                 raise self._cannot_open(header["error"])
             if header.get("syntax"):
                 raise syntax_error(SyntaxError(header["error"]), source, query)
-            if header["error"] == "too large":
+            if header["error"] == "too large" and self.max_bytes is not None:
                 raise KgError(
                     f"{where}: the answer is larger than {self.max_bytes / 1_000_000:g} MB "
                     "(--max-result-mb); add a LIMIT to the query, or raise the limit"

@@ -12,8 +12,10 @@ import rdflib
 from oxrdflib import OxigraphStore
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
+from kg.store.solutions import count
 
-class UnchangingOxigraphStore(OxigraphStore):  # type: ignore[misc]
+
+class UnchangingOxigraphStore(OxigraphStore):
     """oxrdflib's store over a pyoxigraph store that does not change while it is read.
 
     pySHACL takes ``len()`` of the data graph for every result it reports, and oxrdflib answers
@@ -26,8 +28,7 @@ class UnchangingOxigraphStore(OxigraphStore):  # type: ignore[misc]
 
     def __len__(self, context: Any = None) -> int:
         if self._size is None:
-            count = "SELECT (COUNT(*) AS ?triples) WHERE { ?s ?p ?o }"
-            self._size = int(next(iter(self._inner.query(count, default_graph=pyoxigraph.DefaultGraph())))[0].value)
+            self._size = count(self._inner)
         return self._size
 
 

@@ -111,7 +111,7 @@ def prologue_for(query: str) -> str:
     """
     declared = {name or "" for name in _DECLARED_PREFIX.findall(_COMMENT_LINE.sub("", query))}
     lines = sparql_prologue().splitlines(keepends=True)
-    return "".join(line for line in lines if _PROLOGUE_NAME.match(line)[1] not in declared)  # type: ignore[index]
+    return "".join(line for line in lines if (name := _PROLOGUE_NAME.match(line)) and name[1] not in declared)
 
 
 def result_from_answer(
@@ -263,12 +263,13 @@ class RemoteStore(SparqlStore):
         message = self._message(error)
         if isinstance(error, QueryBadFormed):
             return self._rejected(message, source, prologue)
-        code, reason = {
+        statuses: dict[type[BaseException], tuple[int, str]] = {
             Unauthorized: (401, "Unauthorized"),
             EndPointNotFound: (404, "Not Found"),
             URITooLong: (414, "URI Too Long"),
             EndPointInternalError: (500, "Internal Server Error"),
-        }.get(type(error), (500, ""))
+        }
+        code, reason = statuses.get(type(error), (500, ""))
         return http_status_error(self.location, code, reason, message.encode(), self.credentials)
 
     def _check_complete(self, text: str, rows: int, cap: int, *, source: str | None) -> None:

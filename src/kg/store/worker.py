@@ -22,6 +22,7 @@ a fork would copy in whatever state they are in) it starts ``python -m kg.store.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import signal
@@ -30,29 +31,25 @@ from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pyoxigraph
+    from typing_extensions import Buffer
 
 
 class TooLarge(Exception):
     """The answer grew past the limit."""
 
 
-class CappedBuffer:
+class CappedBuffer(io.BytesIO):
     """A writable buffer that refuses to grow past ``limit`` bytes."""
 
     def __init__(self, limit: int | None) -> None:
+        super().__init__()
         self.limit = limit
-        self.parts: list[bytes] = []
-        self.size = 0
 
-    def write(self, data: bytes) -> int:
-        self.size += len(data)
-        if self.limit is not None and self.size > self.limit:
+    def write(self, data: Buffer, /) -> int:
+        size = memoryview(data).nbytes
+        if self.limit is not None and self.tell() + size > self.limit:
             raise TooLarge
-        self.parts.append(bytes(data))
-        return len(data)
-
-    def flush(self) -> None:
-        """Nothing to flush: the parts are sent when the answer is complete."""
+        return super().write(data)
 
 
 def die_with_parent() -> None:
@@ -90,7 +87,7 @@ def answer(
         if isinstance(error.__context__, TooLarge) or "TooLarge" in str(error):
             return {"error": "too large"}, b""
         return {"error": str(error) or type(error).__name__}, b""
-    body = b"".join(buffer.parts)
+    body = buffer.getvalue()
     return {"kind": kind, "size": len(body)}, body
 
 

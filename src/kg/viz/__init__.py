@@ -3,10 +3,22 @@
 show to networkx (:mod:`kg.viz.network`), a thin pyvis renderer writing offline HTML pages
 (:mod:`kg.viz.render`) and the timeline of dated facts (:mod:`kg.viz.timeline`).
 
->>> import kg                                                    # doctest: +SKIP
->>> from kg.viz import view_graph, write_html                    # doctest: +SKIP
->>> graph = view_graph(kg.open_graph(), focus="BlackTech", depth=2)   # doctest: +SKIP
->>> write_html(graph, "views/blacktech.html", lang="ja")         # doctest: +SKIP
+The shipped graph in memory (``kg.open_graph()`` is the built store), its BlackTech
+neighbourhood written as a page (``views/blacktech.html`` in a real run):
+
+>>> import kg, tempfile
+>>> from pathlib import Path
+>>> from kg.build import Sources
+>>> from kg.paths import project_home
+>>> from kg.viz import view_graph, write_html
+>>> with kg.load(Sources.of(project_home()).files) as graph:
+...     view = view_graph(graph, focus="BlackTech", depth=2)
+>>> "https://w3id.org/npa-cyber-kg/id/actor-blacktech" in view
+True
+>>> with tempfile.TemporaryDirectory() as folder:
+...     page = write_html(view, Path(folder) / "blacktech.html", lang="ja")
+...     page.name, "BlackTech" in page.read_text(encoding="utf-8")
+('blacktech.html', True)
 
 networkx and pyvis are imported by the functions that use them, not by this package.
 """

@@ -19,12 +19,14 @@ instead of converting the whole store.
 * :func:`issuer_nodes`: the advisories with issuers, and the issuers.
 
 Where a view would draw more than a page can hold (``max_nodes``), :func:`bounded` keeps a
-sample of each class in proportion, and the view says how many it left out.
+fair share of each class (every class with fewer things than its share whole), and the view
+says how many it left out of each class (:func:`left_out`), which the page draws as aggregated
+nodes.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -32,7 +34,7 @@ from typing import TYPE_CHECKING
 from kg.errors import InputError
 from kg.namespaces import KG, KGR
 from kg.network import PROVENANCE_KINDS, _local, _node_classes, _read_schema, _Schema, rows_about
-from kg.viz.network import _normal
+from kg.viz.network import LASTING_KINDS, _normal
 
 if TYPE_CHECKING:
     from kg.store.base import SparqlStore
@@ -57,8 +59,10 @@ STATISTICS_KINDS = ("StatisticalSeries", "Observation", "Category", "Dimension",
 HUB_KINDS = ("Country", "Sector", "PartyType")
 #: A focus does not expand through a thing linked to more than this many things.
 DEFAULT_DEGREE_CAP = 25
-#: The most nodes a view draws; beyond it, a proportional sample of each class.
-MAX_NODES = 5000
+#: The most nodes a view draws; beyond it, a fair share of each class and one aggregated node
+#: per class for the rest. A page of this many things is written in about a second from a
+#: million-triple store (bench/views.py); ``--max-nodes`` draws more.
+MAX_NODES = 1000
 
 #: How many things one class has (``?class`` bound; types are materialised, so a root class
 #: counts every thing under it).
@@ -99,6 +103,13 @@ SELECT DISTINCT ?fact WHERE {
   ?part kg:inReport ?report .
   ?fact prov:wasDerivedFrom ?part .
 }"""
+#: The same, leaving out the statistics (observations, series…), which are most of a report's facts.
+REPORT_FACTS_NO_STATISTICS_QUERY = REPORT_FACTS_QUERY.replace(
+    "?fact prov:wasDerivedFrom ?part .",
+    "?fact prov:wasDerivedFrom ?part .\n  MINUS { ?fact a ?statistic . VALUES ?statistic { "
+    + " ".join(f"kg:{kind}" for kind in STATISTICS_KINDS)
+    + " } }",
+)
 #: What some facts are linked to that is not itself derived from a report.
 INVOLVED_QUERY = """
 SELECT DISTINCT ?thing WHERE {
@@ -107,15 +118,15 @@ SELECT DISTINCT ?thing WHERE {
   FILTER(?link NOT IN (rdf:type, prov:wasDerivedFrom, kg:inReport, kg:reportedIn, kg:mentionedIn, dcterms:isPartOf))
 }"""
 #: Which of some things are derived from a report's section or figure.
-DERIVED_QUERY = """
+DERIVED_QUERY = (
+    """
 SELECT DISTINCT ?subject WHERE {
   ?subject prov:wasDerivedFrom ?part .
-  MINUS {
-    ?subject a ?lasting .
-    VALUES ?lasting { kg:Organisation kg:Country kg:Region kg:ThreatActor kg:Technique kg:Malware kg:Tool
-                      kg:Sector kg:PartyType kg:Product kg:Vulnerability kg:Law }
-  }
+  MINUS { ?subject a ?lasting . VALUES ?lasting { """
+    + " ".join(f"kg:{kind}" for kind in sorted(LASTING_KINDS))
+    + """ } }
 }"""
+)
 #: The reports, with the year each covers.
 REPORTS_QUERY = """
 SELECT ?report ?year WHERE { ?report a kg:Report . OPTIONAL { ?report kg:coversYear ?year } }"""
@@ -211,7 +222,7 @@ def overview_nodes(
 ) -> tuple[set[str], dict[str, int]]:
     """Return the things the overview draws and how many of each kind there are.
 
-    When they are more than ``max_nodes``, a proportional sample of each kind is read instead
+    When they are more than ``max_nodes``, a fair share of each kind (:func:`_shares`) is read instead
     (never the whole list), so a big store still gives a page at once.
     """
     left_out = excluded_kinds(statistics=statistics, sources=sources)
@@ -226,30 +237,45 @@ def overview_nodes(
 
 
 def _shares(counts: Mapping[str, int], limit: int) -> dict[str, int]:
-    """Split ``limit`` among kinds in proportion to their counts, each kind at least one.
+    """Split ``limit`` among kinds fairly: a kind with fewer things than its fair share is shown
+    whole and what it leaves goes to the others (max-min fairness), so that the eight threat
+    actors of a graph of forty thousand things are all drawn. When there are more kinds than
+    ``limit``, the biggest kinds get one each.
 
     >>> _shares({"a": 900, "b": 90, "c": 10}, 100)
-    {'a': 90, 'b': 9, 'c': 1}
+    {'a': 45, 'b': 45, 'c': 10}
     >>> _shares({"a": 5, "b": 4, "c": 1}, 2)
     {'a': 1, 'b': 1}
+    >>> _shares({"a": 3, "b": 2}, 10)
+    {'a': 3, 'b': 2}
     """
-    total = sum(counts.values())
-    shares = {kind: max(1, min(count, limit * count // total)) for kind, count in counts.items() if count}
-    while sum(shares.values()) > limit:
-        # over the limit by the "at least one" rule: take from the biggest share, then drop the rarest kinds
-        biggest = max(shares, key=lambda kind: (shares[kind], kind))
-        if shares[biggest] > 1:
-            shares[biggest] -= 1
-        else:
-            del shares[min(shares, key=lambda kind: (counts[kind], kind))]
-    return shares
+    present = {kind: count for kind, count in counts.items() if count}
+    if len(present) > limit:
+        biggest = sorted(present, key=lambda kind: (-present[kind], kind))[: max(limit, 0)]
+        return {kind: 1 for kind in sorted(biggest, key=list(present).index)}
+    shares: dict[str, int] = {}
+    left = limit
+    waiting = sorted(present, key=lambda kind: (present[kind], kind))
+    while waiting:
+        fair = left // len(waiting)
+        if present[waiting[0]] <= fair:
+            kind = waiting.pop(0)
+            shares[kind] = present[kind]
+            left -= present[kind]
+            continue
+        # every kind left has more than its fair share: split what is left, the remainder to the biggest
+        extra = left - fair * len(waiting)
+        for index, kind in enumerate(sorted(waiting, key=lambda kind: (-present[kind], kind))):
+            shares[kind] = fair + (1 if index < extra else 0)
+        break
+    return {kind: shares[kind] for kind in present if shares.get(kind)}
 
 
 def class_nodes(
     catalogue: Catalogue, names: Iterable[str], *, max_nodes: int = MAX_NODES
 ) -> tuple[set[str], list[str]]:
-    """Return the things of the classes ``names`` designate (a proportional sample of each when
-    they are more than ``max_nodes``), and those classes' local names."""
+    """Return the things of the classes ``names`` designate (a fair share of each, see
+    :func:`_shares`, when they are more than ``max_nodes``), and those classes' local names."""
     chosen = catalogue.resolve(names)
     wanted = class_counts(catalogue, chosen)
     shares = _shares(wanted, max_nodes) if sum(wanted.values()) > max_nodes else None
@@ -287,9 +313,11 @@ def resolve_report(store: SparqlStore, report: str) -> tuple[str, str]:
     raise InputError(f"no report {report!r}; the graph has: {listed or 'no reports'}")
 
 
-def report_nodes(store: SparqlStore, report_iri: str) -> set[str]:
-    """Return the facts from one report and the things they involve that come from no report."""
-    result = store.execute(REPORT_FACTS_QUERY, bindings={"report": {"type": "uri", "value": report_iri}})
+def report_nodes(store: SparqlStore, report_iri: str, *, statistics: bool = True) -> set[str]:
+    """Return the facts from one report and the things they involve that come from no report
+    (without ``statistics``, the report's statistics and what only they involve are left out)."""
+    query = REPORT_FACTS_QUERY if statistics else REPORT_FACTS_NO_STATISTICS_QUERY
+    result = store.execute(query, bindings={"report": {"type": "uri", "value": report_iri}})
     facts = {row["fact"]["value"] for row in result.bindings if row["fact"]["value"].startswith(KGR)}
     involved = {row["thing"]["value"] for row in rows_about(store, INVOLVED_QUERY, facts)} - facts
     derived = {row["subject"]["value"] for row in rows_about(store, DERIVED_QUERY, involved)}
@@ -312,9 +340,10 @@ def focus_nodes(
     through_hubs: bool = False,
     degree_cap: int | None = DEFAULT_DEGREE_CAP,
     max_nodes: int = MAX_NODES,
-) -> tuple[set[str], set[str], bool]:
+) -> tuple[set[str], set[str], dict[str, int]]:
     """Return the things within ``depth`` steps of ``roots``, the hubs met on the way (shown,
-    not expanded), and whether ``max_nodes`` cut the last step short.
+    not expanded), and how many things of each kind ``max_nodes`` left out when it cut the last
+    step short (empty when it did not; the step keeps a fair share of each kind, :func:`fair_sample`).
 
     A step goes along any relation between things, either way. A neighbour is kept when it is
     in ``allowed`` (if given), has one of the classes ``kinds`` (if given) and is not of an
@@ -329,7 +358,7 @@ def focus_nodes(
     keep = set(roots)
     hubs: set[str] = set()
     frontier = set(roots)
-    cut_short = False
+    dropped: dict[str, int] = {}
     for step in range(1, depth + 1):
         if not frontier:
             break
@@ -344,8 +373,9 @@ def focus_nodes(
             and (kinds is None or catalogue.classes[thing] & set(kinds))
         }
         if len(keep) + len(found) > max_nodes:
-            found = set(sorted(found)[: max(0, max_nodes - len(keep))])
-            cut_short = True
+            kept = fair_sample(catalogue, found, max(0, max_nodes - len(keep)))
+            dropped = dict(Counter(catalogue.kinds[thing] for thing in found - kept))
+            found = kept
         keep |= found
         if through_hubs:
             frontier = found
@@ -355,36 +385,63 @@ def focus_nodes(
             met |= {thing for thing, count in degrees(catalogue.store, found - met).items() if count > degree_cap}
         hubs |= met
         frontier = found - met
-        if cut_short:
+        if dropped:
             break
-    return keep, hubs, cut_short
+    return keep, hubs, dropped
 
 
-def issuer_nodes(store: SparqlStore, *, within: Collection[str] | None = None) -> set[str]:
+def issuer_nodes(store: SparqlStore, *, within: Collection[str] | None = None) -> tuple[set[str], set[str]]:
     """Return the advisories that have issuers (those in ``within``, if given) and their issuers."""
     if within is not None:
         rows = rows_about(store, ISSUERS_QUERY, within, variable="advisory")
     else:
         rows = iter(store.execute(ISSUERS_QUERY).bindings)
-    nodes: set[str] = set()
+    advisories: set[str] = set()
+    issuers: set[str] = set()
     for row in rows:
-        nodes.update((row["advisory"]["value"], row["issuer"]["value"]))
-    return nodes
+        advisories.add(row["advisory"]["value"])
+        issuers.add(row["issuer"]["value"])
+    return advisories, issuers
 
 
-def bounded(catalogue: Catalogue, nodes: set[str], keep: Collection[str], max_nodes: int) -> set[str]:
-    """Return ``nodes`` if they are at most ``max_nodes``, else ``keep`` and a sample of each
-    kind in proportion (the first of each kind in IRI order, so runs agree)."""
+def bounded(
+    catalogue: Catalogue,
+    nodes: set[str],
+    keep: Collection[str],
+    max_nodes: int,
+    *,
+    kinds: Mapping[str, str] | None = None,
+) -> set[str]:
+    """Return ``nodes`` if they are at most ``max_nodes``, else ``keep`` and a fair share of
+    each kind (:func:`fair_sample`; ``kinds`` saves reading the kinds the caller knows)."""
     if len(nodes) <= max_nodes:
         return nodes
-    catalogue.learn(nodes)
+    return set(keep) | fair_sample(catalogue, nodes - set(keep), max(1, max_nodes - len(keep)), kinds=kinds)
+
+
+def fair_sample(
+    catalogue: Catalogue, things: Iterable[str], limit: int, *, kinds: Mapping[str, str] | None = None
+) -> set[str]:
+    """Return at most ``limit`` of ``things``: a fair share of each kind (:func:`_shares`), the
+    first of each kind in IRI order, so runs agree. The kinds are read from the store unless
+    ``kinds`` gives them."""
+    known = kinds or {}
     by_kind: dict[str, list[str]] = defaultdict(list)
-    for node in sorted(nodes - set(keep)):
-        by_kind[catalogue.kinds[node]].append(node)
-    shares = _shares({kind: len(members) for kind, members in by_kind.items()}, max(1, max_nodes - len(keep)))
-    return set(keep) | {node for kind, members in by_kind.items() for node in members[: shares.get(kind, 0)]}
+    ordered = sorted(things)
+    catalogue.learn(node for node in ordered if node not in known)
+    for node in ordered:
+        by_kind[known[node] if node in known else catalogue.kinds[node]].append(node)
+    shares = _shares({kind: len(members) for kind, members in by_kind.items()}, limit)
+    return {node for kind, members in by_kind.items() for node in members[: shares.get(kind, 0)]}
 
 
-def class_total(catalogue: Catalogue, chosen: Iterable[str]) -> int:
-    """How many things the classes ``chosen`` have together (at most; a thing of two counts twice)."""
-    return sum(class_counts(catalogue, chosen).values())
+def left_out(catalogue: Catalogue, nodes: Iterable[str], shown: Collection[str]) -> dict[str, int]:
+    """How many of ``nodes`` of each kind are not ``shown``."""
+    missing = [node for node in nodes if node not in shown]
+    catalogue.learn(missing)
+    return dict(Counter(catalogue.kinds[node] for node in missing if catalogue.kinds[node]))
+
+
+def kind_of(catalogue: Catalogue, class_name: str) -> str:
+    """The most general kg class above the class ``class_name`` (local names)."""
+    return _node_classes(frozenset({KG + class_name}), catalogue.schema)[1]

@@ -8,6 +8,7 @@ notebook's, or the co-issuance network).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from kg.namespaces import PREFIXES
 from kg.network import (
     LANGUAGES,
     citations,
+    class_entry,
     class_label,
     co_issuance_graph,
     communities,
@@ -229,8 +231,12 @@ def view_graph(
     :func:`kg.viz.lookup.find_things`) keeps the neighbourhood within ``depth`` steps, not
     expanding through hubs (countries, sectors, things linked to more than ``degree_cap``
     others) unless ``through_hubs``; ``co_issuance`` turns the advisories into the network of
-    their issuers. A view of more than ``max_nodes`` things shows a proportional sample of each
-    class and says so in its ``truncated`` attribute: ``{"shown": n, "total": N}``.
+    their issuers. A view of more than ``max_nodes`` things (default
+    :data:`kg.viz.cut.MAX_NODES`) shows a fair share of each class and says so in its
+    ``truncated`` attribute, ``{"shown": n, "total": N}`` (``N`` is None for a focus cut short),
+    and ``clusters`` lists, biggest first, how many things of each class it left out
+    (``{"class": "Incident", "kind": "Incident", "count": 9139}``), which the page draws as one
+    aggregated node per class.
     """
     from kg.graph import KnowledgeGraph
     from kg.viz import cut
@@ -249,10 +255,15 @@ def view_graph(
     allowed: set[str] | None = None
     if report:
         report_iri, year = cut.resolve_report(store, report)
-        allowed = cut.report_nodes(store, report_iri)
+        allowed = cut.report_nodes(store, report_iri, statistics=statistics or types is not None)
 
     if co_issuance:
-        graph: nx.Graph = co_issuance_graph(instance_graph(store, nodes=cut.issuer_nodes(store, within=allowed)))
+        advisories, issuers = cut.issuer_nodes(store, within=allowed)
+        # the advisories are read for what the network says of them (labels, date), the agencies whole
+        everything = instance_graph(
+            store, nodes=advisories | issuers, brief=advisories - issuers, schema=catalogue.schema
+        )
+        graph: nx.Graph = co_issuance_graph(everything)
         if year:
             graph.graph["report"] = year
         roots = find_nodes(graph, focus) if focus else []
@@ -266,11 +277,14 @@ def view_graph(
     chosen: list[str] | None = None
     total: int | None = None
     hubs: set[str] = set()
-    cut_short = False
+    dropped: dict[str, int] = {}
+    class_totals: dict[str, int] | None = None
     if types is not None:
-        type_nodes, chosen = cut.class_nodes(catalogue, types, max_nodes=limit if not focus else 10**9)
+        # sampled in the store only when nothing else narrows the view (a focus or a report cuts it first)
+        narrowed = bool(focus) or allowed is not None
+        type_nodes, chosen = cut.class_nodes(catalogue, types, max_nodes=10**9 if narrowed else limit)
     if focus:
-        nodes, hubs, cut_short = cut.focus_nodes(
+        nodes, hubs, dropped = cut.focus_nodes(
             catalogue,
             roots,
             depth,
@@ -281,17 +295,21 @@ def view_graph(
             degree_cap=None if through_hubs else cap,
             max_nodes=limit,
         )
-        total = None
     elif chosen is not None:
         nodes = type_nodes & allowed if allowed is not None else type_nodes
-        total = cut.class_total(catalogue, chosen) if allowed is None else len(nodes)
+        if allowed is None:
+            class_totals = cut.class_counts(catalogue, chosen)
+            total = sum(class_totals.values())
+        else:
+            total = len(nodes)
     elif allowed is not None:
         catalogue.learn(allowed)
         nodes = {node for node in allowed if catalogue.kinds[node] and catalogue.kinds[node] not in excluded}
         total = len(nodes)
     else:
-        nodes, kinds = cut.overview_nodes(catalogue, statistics=statistics, sources=sources, max_nodes=limit)
-        total = sum(kinds.values())
+        nodes, class_totals = cut.overview_nodes(catalogue, statistics=statistics, sources=sources, max_nodes=limit)
+        total = sum(class_totals.values())
+    candidates = nodes
     nodes = cut.bounded(catalogue, nodes, roots, limit)
     graph = instance_graph(store, nodes=nodes, sources=sources, schema=catalogue.schema)
     if year:
@@ -300,6 +318,18 @@ def view_graph(
         graph.graph["types"] = chosen
     if focus:
         graph.graph.update(focus=sorted(roots), depth=depth, hubs=sorted(hubs & set(graph)))
-    if cut_short or (total is not None and total > limit):
+    if dropped or (total is not None and total > limit):
         graph.graph["truncated"] = {"shown": graph.number_of_nodes(), "total": total}
+        if class_totals is not None:  # the overview, or whole classes: counted in the store, not read
+            shown = Counter(name for _, classes in graph.nodes(data="classes") for name in classes)
+            dropped = {name: count - shown[name] for name, count in class_totals.items() if count > shown[name]}
+        elif not dropped:
+            dropped = cut.left_out(catalogue, candidates, graph)
+        graph.graph["clusters"] = [
+            {"class": name, "kind": cut.kind_of(catalogue, name), "count": count}
+            for name, count in sorted(dropped.items(), key=lambda item: (-item[1], item[0]))
+        ]
+        for cluster in graph.graph["clusters"]:  # a class drawn only as its aggregated node is named too
+            for name in (cluster["class"], cluster["kind"]):
+                graph.graph["classes"].setdefault(name, class_entry(name, catalogue.schema))
     return graph

@@ -80,6 +80,11 @@ SPACING = 70.0
 #: Communities bigger than this are laid out as a sunflower, hubs in the middle, because
 #: networkx's spring layout needs scipy from 500 nodes on.
 SPRING_LIMIT = 400
+#: Views bigger than this are grouped by kind rather than into Louvain communities, and more
+#: groups than :data:`PACK_LIMIT` are placed on a spiral rather than pushed apart pairwise
+#: (which costs groups² per round: 75 s for a sample of 5,000 mostly unlinked things).
+COMMUNITY_LIMIT = 1500
+PACK_LIMIT = 100
 #: Lines of key properties in a tooltip, and the longest value shown before "…".
 TOOLTIP_PROPERTIES = 8
 #: Kinds drawn bigger, with bigger labels, in views of at least PROMINENT_FROM nodes.
@@ -164,10 +169,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "hub": "Dashed outline: a hub (a country, a sector, or linked to many things); the view does not "
         "expand through it (kg viz --through-hubs does).",
         "left": "Statistics and report structure are left out: kg viz --statistics or --sources draws them.",
-        "truncated": "Showing {shown} of {total} things: a sample of each class. Narrow the view with --types, "
-        "--report or --focus, or raise --max-nodes.",
-        "truncatedFocus": "Showing the nearest {shown} things: the last step was cut short at --max-nodes.",
+        "truncated": "Showing {shown} of {total} things: a sample of each class; each dashed node counts the rest "
+        "of a class. Narrow the view with --types, --report or --focus, or raise --max-nodes.",
+        "truncatedFocus": "Showing the nearest {shown} things: the last step was cut short at --max-nodes; each "
+        "dashed node counts the things of a class left out.",
         "hubNote": "hub: shown, not expanded",
+        "more": "+{n} more: {name}",
+        "clusterNote": "{n} more things of the class {name} are not drawn: the view shows a share of each class. "
+        "Narrow it with --types, --report or --focus, or raise --max-nodes.",
+        "clusters": "Dashed node with a count: the things of one class that the view leaves out, aggregated.",
     },
     "ja": {
         "search": "ラベルでノードを検索",
@@ -199,10 +209,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "hub": "破線の枠：ハブ（国・地域、分野、多数の対象とつながるもの）。このビューはハブの先へは広げません"
         "（kg viz --through-hubs で広げます）。",
         "left": "統計と報告書の構成は省略しています（kg viz --statistics または --sources で表示）。",
-        "truncated": "{total}件中{shown}件を表示（各クラスから抽出）。--types、--report、--focus で絞り込むか、"
-        "--max-nodes を増やしてください。",
-        "truncatedFocus": "近い順に{shown}件を表示（最後の段階は --max-nodes で打ち切り）。",
+        "truncated": "{total}件中{shown}件を表示（各クラスから抽出。破線のノードは各クラスの残りの件数）。--types、"
+        "--report、--focus で絞り込むか、--max-nodes を増やしてください。",
+        "truncatedFocus": "近い順に{shown}件を表示（最後の段階は --max-nodes で打ち切り。"
+        "破線のノードは省いたクラスごとの件数）。",
         "hubNote": "ハブ：表示のみ、先へは広げない",
+        "more": "ほか{n}件：{name}",
+        "clusterNote": "{name}のほか{n}件は描画していません（各クラスから一部を表示）。--types、--report、--focus "
+        "で絞り込むか、--max-nodes を増やしてください。",
+        "clusters": "数字付きの破線のノード：このビューが省いた、あるクラスの対象をまとめたもの。",
     },
 }
 
@@ -321,9 +336,11 @@ def _sunflower(count: int, spacing: float) -> list[tuple[float, float]]:
 def precomputed_layout(graph: nx.Graph, *, spacing: float = SPACING, seed: int = 7) -> dict[str, tuple[float, float]]:
     """Return positions for every node, computed with networkx so that the page needs no physics.
 
-    The graph is split into :func:`~kg.network.communities`; each community gets a spring layout (or a
-    sunflower of its nodes, hubs first, when it is big) and the communities are placed by a
-    spring layout of the graph of communities, then pushed apart until they do not overlap.
+    The graph is split into groups (:func:`_groups`: :func:`~kg.network.communities`, unlinked
+    things by kind); each group gets a spring layout (or a sunflower of its nodes, hubs first,
+    when it is big or unlinked, or the view has :data:`LARGE` nodes) and the groups are placed
+    by a spring layout of the graph of groups, then pushed apart until they do not overlap — or,
+    when they are many, on a spiral.
     Seeded, so the same graph always gets the same picture.
 
     >>> import networkx as nx
@@ -335,12 +352,14 @@ def precomputed_layout(graph: nx.Graph, *, spacing: float = SPACING, seed: int =
     import numpy
 
     simple = simple_graph(graph)
-    groups = communities(simple, seed=seed)
+    groups = _groups(simple, seed=seed)
     local: dict[str, tuple[float, float]] = {}
     radii = []
+    # spring layouts cost ~0.3 s per 1,000 nodes: a big view's groups are sunflowers, hubs in the middle
+    springs = simple.number_of_nodes() < LARGE
     for group in groups:
         members = sorted(group, key=lambda node: (-simple.degree(node), node))
-        if len(members) <= SPRING_LIMIT:
+        if springs and len(members) <= SPRING_LIMIT and any(simple.degree(node) for node in members):
             spring = nx.spring_layout(simple.subgraph(members), seed=seed, scale=spacing * math.sqrt(len(members)) / 2)
             points = [tuple(spring[node]) for node in members]
         else:
@@ -348,34 +367,66 @@ def precomputed_layout(graph: nx.Graph, *, spacing: float = SPACING, seed: int =
         local.update(zip(members, points, strict=True))
         radii.append(max(math.hypot(x, y) for x, y in points) + spacing / 2)
 
-    # where each community goes: near the communities it has edges with, without overlapping
+    # where each group goes: near the groups it has edges with, without overlapping
     index = {node: number for number, group in enumerate(groups) for node in group}
-    between = nx.Graph()
-    between.add_nodes_from(range(len(groups)))
-    for first, second in simple.edges():
-        if index[first] != index[second]:
-            pair = (index[first], index[second])
-            between.add_edge(*pair, weight=between.get_edge_data(*pair, {"weight": 0})["weight"] + 1)
     radius = numpy.array(radii)
-    if len(groups) <= SPRING_LIMIT:
+    if len(groups) > PACK_LIMIT:
+        centres = _spiral(radius)
+    else:
+        between = nx.Graph()
+        between.add_nodes_from(range(len(groups)))
+        for first, second in simple.edges():
+            if index[first] != index[second]:
+                pair = (index[first], index[second])
+                between.add_edge(*pair, weight=between.get_edge_data(*pair, {"weight": 0})["weight"] + 1)
         spring = nx.spring_layout(between, seed=seed, weight="weight")
         # scaled so that the discs' total area roughly fills the unit square the layout spans
         scale = float(numpy.sqrt((radius**2).sum()))
         centres = numpy.array([spring[number] for number in range(len(groups))], dtype=float) * scale
-    else:
-        centres = numpy.array(_sunflower(len(groups), 2 * float(radius.mean())))
-    for _ in range(100):
-        offsets = centres[:, None, :] - centres[None, :, :]
-        distance = numpy.sqrt((offsets**2).sum(axis=-1)) + numpy.eye(len(radius))
-        overlap = numpy.clip(radius[:, None] + radius[None, :] - distance, 0, None)
-        numpy.fill_diagonal(overlap, 0)
-        if overlap.max(initial=0) < 1:
-            break
-        centres += (offsets / distance[..., None] * overlap[..., None] / 2).sum(axis=1) * 0.5
+        for _ in range(100):
+            offsets = centres[:, None, :] - centres[None, :, :]
+            distance = numpy.sqrt((offsets**2).sum(axis=-1)) + numpy.eye(len(radius))
+            overlap = numpy.clip(radius[:, None] + radius[None, :] - distance, 0, None)
+            numpy.fill_diagonal(overlap, 0)
+            if overlap.max(initial=0) < 1:
+                break
+            centres += (offsets / distance[..., None] * overlap[..., None] / 2).sum(axis=1) * 0.5
     return {
         node: (round(x + centres[index[node]][0], 1), round(y + centres[index[node]][1], 1))
         for node, (x, y) in local.items()
     }
+
+
+def _groups(simple: nx.Graph, *, seed: int) -> list[set[str]]:
+    """The groups a precomputed layout draws together, largest first: Louvain communities, with
+    the unlinked things gathered by kind (a bounded overview is mostly unlinked things); in views
+    bigger than :data:`COMMUNITY_LIMIT`, the kinds themselves."""
+    isolated: dict[str, set[str]] = defaultdict(set)
+    groups: list[set[str]] = []
+    if simple.number_of_nodes() > COMMUNITY_LIMIT:
+        for node, kind in simple.nodes(data="kind"):
+            isolated[str(kind)].add(node)
+    else:
+        for group in communities(simple, seed=seed):
+            if len(group) == 1 and not simple.degree(next(iter(group))):
+                node = next(iter(group))
+                isolated[str(simple.nodes[node].get("kind"))].add(node)
+            else:
+                groups.append(group)
+    groups += isolated.values()
+    return sorted(groups, key=lambda group: (-len(group), min(map(str, group))))
+
+
+def _spiral(radius: Any) -> Any:
+    """Centres for discs of ``radius`` (biggest first) on a golden-angle spiral, each a little
+    outside the area of those before it: no pairwise pushing, so it costs one pass."""
+    import numpy
+
+    golden = math.pi * (3 - math.sqrt(5))
+    area = numpy.concatenate([[0.0], numpy.cumsum(numpy.pi * radius**2)[:-1]])
+    distance = numpy.sqrt(area / numpy.pi) * 1.15 + numpy.where(area > 0, radius, 0)
+    angle = numpy.arange(len(radius)) * golden
+    return numpy.stack([distance * numpy.cos(angle), distance * numpy.sin(angle)], axis=1)
 
 
 def _stabilisation(nodes: int) -> int:
@@ -481,6 +532,7 @@ def to_pyvis(graph: nx.Graph, *, lang: str = "en", title: str | None = None) -> 
             entry["x"], entry["y"] = positions[node]
         nodes.append(entry)
 
+    nodes += _cluster_nodes(graph, positions, lang)
     edges = []
     if weighted:
         for first, second, data in graph.edges(data=True):
@@ -520,8 +572,51 @@ def to_pyvis(graph: nx.Graph, *, lang: str = "en", title: str | None = None) -> 
     return network
 
 
+def _cluster_nodes(graph: nx.Graph, positions: dict[str, tuple[float, float]], lang: str) -> list[dict[str, Any]]:
+    """One node per class the view leaves things out of (the graph's ``clusters``), labelled
+    with the count, on a ring around the picture (fixed there when the layout is precomputed)."""
+    from kg.search_text import search_terms
+
+    clusters = graph.graph.get("clusters", ())
+    words = STRINGS[lang]
+    reach = max((math.hypot(x, y) for x, y in positions.values()), default=0.0) + 2 * SPACING
+    entries = []
+    for number, cluster in enumerate(clusters):
+        colour, shape = style(cluster["kind"])
+        name = class_label(graph, cluster["class"], lang)
+        count = f"{cluster['count']:,}"
+        text = words["more"].format(n=count, name=name)
+        angle = 2 * math.pi * number / len(clusters) - math.pi / 2
+        entry = {
+            "id": f"kg-cluster:{cluster['class']}",
+            "label": text,
+            "name": text,
+            "title": words["clusterNote"].format(n=count, name=name),
+            "kind": cluster["kind"],
+            "cluster": cluster["count"],
+            "color": {"background": colour, "border": "#303840"},
+            "shape": shape,
+            # big enough to read when the whole picture is in view: they stand for most of it
+            "size": round(min(70.0, 30 + 10 * math.log10(cluster["count"] + 1)), 1),
+            "borderWidth": 3,
+            "shapeProperties": {"borderDashes": [6, 4]},
+            "font": {"size": 36, "strokeWidth": 6},
+            "search": search_terms((text, name)),
+            "x": round(reach * math.cos(angle), 1),
+            "y": round(reach * math.sin(angle), 1),
+        }
+        if positions:
+            entry["fixed"] = True
+        entries.append(entry)
+    return entries
+
+
 def _legend(graph: nx.Graph, lang: str) -> list[dict[str, Any]]:
     counts = Counter(kind for _, kind in graph.nodes(data=graph.graph.get("colour_by", "kind")))
+    more: Counter[str] = Counter()
+    for cluster in graph.graph.get("clusters", ()):
+        counts.setdefault(cluster["kind"], 0)  # a class drawn only as its aggregated node can be hidden too
+        more[cluster["kind"]] += cluster["count"]
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return [
         {
@@ -530,6 +625,7 @@ def _legend(graph: nx.Graph, lang: str) -> list[dict[str, Any]]:
             "color": style(kind)[0],
             "shape": style(kind)[1],
             "count": count,
+            "more": more[kind],
         }
         for kind, count in ordered
     ]
@@ -541,6 +637,8 @@ def reading_notes(graph: nx.Graph, lang: str) -> list[str]:
     if not graph.is_directed():
         return [words["sizeIssued"], words["width"]]
     notes = [words["size"], words["edges"]]
+    if graph.graph.get("clusters"):
+        notes.append(words["clusters"])
     if graph.graph.get("hubs"):
         notes.append(words["hub"])
     kinds = {kind for _, kind in graph.nodes(data="kind")}

@@ -40,7 +40,7 @@ __all__ = ["DATED_CLASSES", "Timeline", "render_timeline", "span", "timeline_fac
 
 #: The classes whose things are drawn on the timeline, each with its own date.
 DATED_CLASSES = ("Advisory", "Incident", "Arrest", "Measure", "Operation", "Event")
-#: The most items a timeline draws; beyond it, a proportional sample of each kind.
+#: The most items a timeline draws; beyond it, a fair share of each kind (kg.viz.cut.bounded).
 MAX_ITEMS = 3000
 
 #: Dated things of one class (``?class`` bound), with an end date where they have one.
@@ -146,10 +146,13 @@ def timeline_facts(
     store = source.store if isinstance(source, KnowledgeGraph) else source
     catalogue = cut.Catalogue(store)
     dates: dict[str, tuple[str, str | None]] = {}
+    kinds: dict[str, str] = {}  # what the sample is shared by, known without reading each fact's classes
     for name in DATED_CLASSES:
         result = store.execute(DATED_QUERY, bindings={"class": {"type": "uri", "value": KG + name}})
+        kind = cut.kind_of(catalogue, name)
         for row in result.bindings:
             fact, date = row["fact"]["value"], row["date"]["value"]
+            kinds.setdefault(fact, kind)
             end = row.get("end", {}).get("value")
             if fact not in dates or (date, end or "") < (dates[fact][0], dates[fact][1] or ""):
                 dates[fact] = (date, end)
@@ -172,7 +175,7 @@ def timeline_facts(
         catalogue.learn(dates)
         dates = {fact: value for fact, value in dates.items() if catalogue.classes[fact] & chosen}
     timeline.total = len(dates)
-    kept = cut.bounded(catalogue, set(dates), (), max_items)
+    kept = cut.bounded(catalogue, set(dates), (), max_items, kinds=kinds)
     graph = instance_graph(store, nodes=kept)
     actors_of: dict[str, set[str]] = defaultdict(set)
     for row in rows_about(store, ACTORS_QUERY, kept):

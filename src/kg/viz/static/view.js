@@ -27,13 +27,17 @@
   var view = { network: network, nodes: nodes, edges: edges, ready: false, stabilised: false, seconds: null };
   window.kgView = view;
 
+  // The aggregated nodes of a bounded view ("+9,139 more: Incident") are not things: not counted.
+  var things = nodes.get({ filter: function (node) { return !node.cluster; } }).length;
+
   function showStatus() {
     var shown = nodes.get({ filter: function (node) { return !node.hidden; } });
     var visible = {};
     shown.forEach(function (node) { visible[node.id] = true; });
     var links = edges.get({ filter: function (edge) { return visible[edge.from] && visible[edge.to]; } });
+    var count = shown.filter(function (node) { return !node.cluster; }).length;
     document.getElementById("kg-status").textContent =
-      fill(words.shown, { nodes: shown.length, total: nodes.length, edges: links.length });
+      fill(words.shown, { nodes: count, total: things, edges: links.length });
   }
 
   // A focus view centres its entity, selects it and shows its details.
@@ -151,7 +155,9 @@
     swatch.style.backgroundColor = entry.color;
     holder.appendChild(box);
     holder.appendChild(swatch);
-    holder.appendChild(document.createTextNode(entry.label + " (" + entry.count + ")"));
+    // a class cut short also says how many its aggregated node stands for
+    var more = entry.more ? " + " + entry.more.toLocaleString("en") : "";
+    holder.appendChild(document.createTextNode(entry.label + " (" + entry.count + more + ")"));
     item.appendChild(holder);
     list.appendChild(item);
   });
