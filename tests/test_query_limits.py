@@ -71,6 +71,23 @@ def test_ctrl_c_stops_a_running_query_at_once(kg_env: dict[str, str]) -> None:
     assert not process_exists(worker)
 
 
+def test_the_query_process_ends_with_kg_query_even_mid_query(kg_env: dict[str, str]) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kg.cli", "query", CROSS_JOIN],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=kg_env,
+    )
+    worker = wait_for_child(process.pid)
+    time.sleep(1)  # the query is computing now
+    process.kill()  # no Ctrl-C, no clean-up: the worker must notice on its own
+    process.wait()
+    deadline = time.monotonic() + 5
+    while process_exists(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not process_exists(worker)
+
+
 def test_the_api_has_a_time_limit_too_and_the_graph_answers_afterwards(built: BuildReport, store_home: Path) -> None:
     with kg.open_graph(store_home, timeout=1) as graph:
         graph.query("ASK { ?s ?p ?o }")

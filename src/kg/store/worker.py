@@ -113,11 +113,31 @@ def serve_requests(database: str, source: IO[bytes], sink: IO[bytes]) -> None:
         sink.flush()
 
 
-def work(database: str, source: IO[bytes], sink: IO[bytes], parent: int | None = None) -> None:
-    """Serve requests as the worker: Ctrl-C left to the parent, dead with the parent (``parent``:
-    its process id, when the parent may have died before :func:`die_with_parent` asked)."""
+def end_with(life: int) -> None:
+    """End this process when the file ``life`` (a pipe's reading end whose other end only the
+    parent holds) ends, that is when the parent does, even in the middle of a query: a thread
+    waits on it (:func:`die_with_parent` without ctypes, whose import was a tenth of a forked
+    worker's start)."""
+    import threading
+
+    def wait() -> None:
+        try:
+            os.read(life, 1)
+        finally:
+            os._exit(0)
+
+    threading.Thread(target=wait, name="kg-worker-parent", daemon=True).start()
+
+
+def work(database: str, source: IO[bytes], sink: IO[bytes], parent: int | None = None, life: int | None = None) -> None:
+    """Serve requests as the worker: Ctrl-C left to the parent, dead with the parent (through
+    ``life``, see :func:`end_with`, else :func:`die_with_parent`; ``parent``: its process id,
+    when the parent may have died before that was set up)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C stops
-    die_with_parent()
+    if life is None:
+        die_with_parent()
+    else:
+        end_with(life)
     if parent is not None and os.getppid() != parent:
         return
     with contextlib.suppress(BrokenPipeError, KeyboardInterrupt):
@@ -129,11 +149,17 @@ class ForkedWorker:
     :class:`~kg.store.embedded.EmbeddedStore` uses (``pid``, ``stdin``, ``stdout``, ``poll``,
     ``kill``, ``wait``)."""
 
-    def __init__(self, pid: int, stdin: IO[bytes], stdout: IO[bytes]) -> None:
+    def __init__(self, pid: int, stdin: IO[bytes], stdout: IO[bytes], life: int) -> None:
         self.pid = pid
         self.stdin = stdin
         self.stdout = stdout
         self.returncode: int | None = None
+        self.life: int | None = life  # the writing end of the worker's life pipe (see end_with)
+
+    def _release(self) -> None:
+        if self.life is not None:
+            os.close(self.life)
+            self.life = None
 
     def poll(self) -> int | None:
         """The exit status once the worker has ended, else None."""
@@ -141,6 +167,7 @@ class ForkedWorker:
             pid, status = os.waitpid(self.pid, os.WNOHANG)
             if pid:
                 self.returncode = os.waitstatus_to_exitcode(status)
+                self._release()
         return self.returncode
 
     def kill(self) -> None:
@@ -148,12 +175,14 @@ class ForkedWorker:
         if self.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
+        self._release()
 
     def wait(self) -> int:
         """Wait for the worker to end and return its exit status."""
         if self.returncode is None:
             _, status = os.waitpid(self.pid, 0)
             self.returncode = os.waitstatus_to_exitcode(status)
+        self._release()
         return self.returncode
 
     def abandon(self) -> None:
@@ -195,6 +224,7 @@ def start(database: str, log: IO[bytes]) -> Any:
 
     requests, request_end = os.pipe()
     answer_end, answers = os.pipe()
+    life_end, life = os.pipe()
     parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child, which never returns (coverage does not follow it)
@@ -203,9 +233,10 @@ def start(database: str, log: IO[bytes]) -> Any:
             os.dup2(requests, 0)
             os.dup2(answers, 1)
             os.dup2(log.fileno(), 2)
-            os.closerange(3, 1 << 16)  # the parent's files (its build lock, its terminal) are its own
+            os.dup2(life_end, 3)
+            os.closerange(4, 1 << 16)  # the parent's files (its build lock, its terminal) are its own
             with open(0, "rb", closefd=False) as source, open(1, "wb", buffering=0, closefd=False) as sink:
-                work(database, source, sink, parent)
+                work(database, source, sink, parent, life=3)
         except BaseException:  # the child reports and ends: it never returns to the caller
             import traceback
 
@@ -216,7 +247,8 @@ def start(database: str, log: IO[bytes]) -> Any:
             os._exit(code)
     os.close(requests)
     os.close(answers)
-    return ForkedWorker(pid, open(request_end, "wb", buffering=0), open(answer_end, "rb", buffering=0))
+    os.close(life_end)
+    return ForkedWorker(pid, open(request_end, "wb", buffering=0), open(answer_end, "rb", buffering=0), life)
 
 
 def main() -> None:
