@@ -357,26 +357,49 @@ PARTIES = [
     ("students", "students", "学生"),
 ]
 LAWS = [
-    # the real graph's laws where they are the same law (same IRI and labels), so that a generated
-    # graph holds no near-twins (queries/qc/likely-duplicate-violation)
+    # the real graph's laws and offences (graph/common/laws.ttl) where they are the same (same IRI
+    # and labels), so that a generated graph holds no near-twins (queries/qc/likely-duplicate-violation)
     (
         "unauthorized-access-act",
         "Act on the Prohibition of Unauthorized Computer Access",
         "不正アクセス行為の禁止等に関する法律",
     ),
-    ("fraud", "fraud", "詐欺罪"),
-    ("computer-fraud", "computer fraud (Penal Code)", "電子計算機使用詐欺罪"),
-    (
-        "unauthorized-command-records",
-        "crimes relating to electromagnetic records of unauthorised commands (Penal Code)",
-        "不正指令電磁的記録に関する罪",
-    ),
-    ("computer-sabotage", "obstruction of business by damaging a computer (Penal Code)", "電子計算機損壊等業務妨害罪"),
+    ("penal-code", "Penal Code", "刑法"),
     ("copyright-act", "Copyright Act", "著作権法"),
     (
         "organized-crime-punishment-act",
         "Act on Punishment of Organized Crimes and Control of Proceeds of Crime",
         "組織的犯罪処罰法",
+    ),
+]
+#: Offences an arrest is charged with (kg:chargedWith), each with the law that defines it.
+OFFENCES = [
+    (
+        "unauthorized-access",
+        "unauthorised access (Unauthorized Access Act)",
+        "不正アクセス行為",
+        "unauthorized-access-act",
+    ),
+    ("fraud", "fraud", "詐欺罪", "penal-code"),
+    ("computer-fraud", "computer fraud", "電子計算機使用詐欺罪", "penal-code"),
+    (
+        "using-unauthorized-command-records",
+        "use of electromagnetic records of unauthorised commands",
+        "不正指令電磁的記録供用罪",
+        "penal-code",
+    ),
+    (
+        "obstruction-of-business-by-damaging-computers",
+        "obstruction of business by damaging a computer",
+        "電子計算機損壊等業務妨害罪",
+        "penal-code",
+    ),
+    ("copyright-act-violation", "violation of the Copyright Act", "著作権法違反", "copyright-act"),
+    (
+        "concealment-of-criminal-proceeds",
+        "concealment of criminal proceeds",
+        "犯罪収益等隠匿",
+        "organized-crime-punishment-act",
     ),
 ]
 #: Statistical series the real graph defines (kept with their IRIs) and the unit each counts in.
@@ -569,7 +592,8 @@ class _Pools:
     products: list[str] = field(default_factory=list)
     sectors: list[str] = field(default_factory=list)
     parties: list[str] = field(default_factory=list)
-    laws: list[str] = field(default_factory=list)
+    #: (offence, its name as a charge, the law that defines it)
+    offences: list[tuple[str, str, str]] = field(default_factory=list)
     series: list[tuple[str, str]] = field(default_factory=list)
     categories: list[list[str]] = field(default_factory=list)
 
@@ -722,7 +746,14 @@ class _Generator:
             pools.parties.append(f"party-{code}")
         for code, english, japanese in LAWS:
             threats.add(f"law-{code}", "kg:Law", ("rdfs:label", [en(english), ja(japanese)]))
-            pools.laws.append(f"law-{code}")
+        for code, english, japanese, law in OFFENCES:
+            threats.add(
+                f"offence-{code}",
+                "kg:Offence",
+                ("rdfs:label", [en(english), ja(japanese)]),
+                ("kg:definedInLaw", f"kgr:law-{law}"),
+            )
+            pools.offences.append((f"offence-{code}", japanese, f"law-{law}"))
         actors = [*KNOWN_ACTORS]
         for index in range(8 + scale // 3_000):
             slug, english, japanese = _combine(ACTOR_WORDS, ACTOR_ANIMALS, index)
@@ -1061,15 +1092,15 @@ class _Generator:
                     ),
                 )
                 people.append(f"kgr:{person}")
-            law = self.random.choice(pools.laws)
+            offence, charge, law = self.random.choice(pools.offences)
             facts.add(
                 f"{prefix}-arrest-{index}",
                 "kg:Arrest",
                 (
                     "rdfs:label",
                     [
-                        en(f"Arrest under {law[4:]} ({month}, no. {index})"),
-                        ja(f"{law[4:]}違反による検挙（{month}、第{index}号）"),
+                        en(f"Arrest for {offence[8:]} ({month}, no. {index})"),
+                        ja(f"{charge}による検挙（{month}、第{index}号）"),
                     ],
                 ),
                 ("dcterms:date", typed(date, "date")),
@@ -1077,7 +1108,8 @@ class _Generator:
                 ("kg:arrestedBy", [f"kgr:{self.random.choice(pools.police)}"]),
                 ("kg:offender", people),
                 ("kg:numberOfOffenders", str(len(people))),
-                ("kg:charge", [ja("不正アクセス禁止法違反")]),
+                ("kg:charge", [ja(charge)]),
+                ("kg:chargedWith", f"kgr:{offence}"),
                 ("kg:underLaw", f"kgr:{law}"),
                 ("prov:wasDerivedFrom", cite(0)),
             )

@@ -26,6 +26,7 @@ from tests.helpers import SHIPPED
         ("223億9,000万円", Decimal("22390000000")),
         ("2,979件(86.0%)", Decimal("2979")),
         ("0件", Decimal("0")),
+        ("半額以上", Decimal("50")),  # a share in words, in percent
     ],
 )
 def test_printed_values(printed: str, value: Decimal) -> None:
@@ -152,3 +153,23 @@ def _finding_after_editing(corpus: Path, tmp_path: Path, observation: str, old: 
     table.write_text("".join(lines), encoding="utf-8")
     [finding] = check_fidelity(SHIPPED, corpus=corpus, folder=tmp_path / "tables", observation=KGR + observation)
     return finding
+
+
+#: Printed texts of narrative facts, each of which must occur in a section its node cites.
+PRINTED_IN_SECTION = """
+SELECT ?node ?printed ?part WHERE {
+  { ?node kg:datePrintedText ?printed } UNION { ?node a kg:Arrest ; kg:charge ?printed }
+  ?node prov:wasDerivedFrom ?part .
+}"""
+
+
+def test_dates_and_charges_as_printed_occur_in_a_cited_section(graph, corpus: Path) -> None:
+    from kg.fidelity import find_in_parts, project_spans
+
+    spans = project_spans(SHIPPED)
+    cited: dict[tuple[str, str], list[str]] = {}
+    for node, printed, part in graph.query(PRINTED_IN_SECTION).lexical_rows():
+        cited.setdefault((node, printed), []).append(part)
+    assert len(cited) >= 19  # 17 printed charges on the arrests of both reports, 2 approximate dates
+    missing = [key for key, parts in cited.items() if find_in_parts(key[1], parts, spans, corpus) is None]
+    assert missing == []

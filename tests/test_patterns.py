@@ -134,3 +134,47 @@ def test_indicators_that_differ_in_definition_are_linked_as_not_comparable(graph
     query = "SELECT ?why WHERE { ?a kg:notComparableWith ?b . ?i kg:series ?a , ?b ; kg:reason ?why }"
     result = graph.query(query, bindings={"a": f"kgr:{series}", "b": f"kgr:{other}"})
     assert len(result) == 1, f"{series} and {other} must be linked as not comparable, with a reason"
+
+
+def test_a_level_trend_written_as_a_change_is_caught() -> None:
+    assert shape_violations("level-as-change.ttl") == {(KGR + "test-total-a", KG + "changeDirection")}
+
+
+def test_a_comparison_says_what_it_compares_with_and_its_result() -> None:
+    comparison = KGR + "test-comparison"
+    assert shape_violations("comparison-incomplete.ttl") == {
+        (comparison, KG + "comparisonResult"),
+        (comparison, ""),  # neither an observation nor a series and period compared with
+    }
+
+
+def test_an_indictment_names_who_charged_and_counts_as_a_number() -> None:
+    indictment = KGR + "test-indictment"
+    assert shape_violations("indictment-incomplete.ttl") == {
+        (indictment, KG + "chargedBy"),
+        (indictment, KG + "numberCharged"),
+    }
+
+
+def test_a_charge_kept_as_a_law_or_as_text_is_caught() -> None:
+    rows = quality_rows("charge-pattern-violation", "charge-as-law.ttl")
+    assert rows == {
+        KGR + "test-arrest-offence-as-law",  # 詐欺罪 a law of its own, no offence
+        KGR + "test-arrest-charge-as-text",  # 詐欺等 beside the Penal Code, no offence
+        KGR + "test-arrest-law-missing",  # charged with theft, not under the Penal Code
+    }
+
+
+def test_an_offence_kept_as_a_law_is_caught_by_its_shape() -> None:
+    assert shape_violations("offence-as-law.ttl") == {
+        (KGR + "test-offence-fraud", ""),  # an offence that is also a law
+        (KGR + "test-offence-fraud", KG + "definedInLaw"),  # and names no law that defines it
+    }
+
+
+def test_an_approximate_date_without_its_period_or_words_is_caught() -> None:
+    focus = KGR + "test-possible-leak"
+    assert shape_violations("approximate-date-as-prose.ttl") == {
+        (focus, DCTERMS + "date"),
+        (focus, KG + "datePrintedText"),
+    }

@@ -192,6 +192,12 @@ def test_updates_are_not_sent_as_queries(remote: kg.KnowledgeGraph) -> None:
         remote.store.execute("PREFIX x: <urn:x#> INSERT DATA { x:a x:b x:c }")
 
 
+def test_update_words_in_comments_do_not_turn_a_query_into_an_update(remote: kg.KnowledgeGraph) -> None:
+    # SPARQLWrapper's own guess reads "add" on the second of two comment lines as an ADD update
+    query = "# Which agencies\n# add advisories, move or load them?\nASK { kgr:org-npa ?p ?o }"
+    assert remote.query(query).boolean is True
+
+
 @pytest.mark.parametrize("fmt", ["csv", "tsv", "json", "table"])
 def test_kg_query_endpoint_prints_the_same_as_the_embedded_store(
     fmt: str, remote: kg.KnowledgeGraph, oxigraph_server: OxigraphServer, kg_env: dict[str, str]

@@ -1,5 +1,6 @@
 """Build the graph: load the ontology and every Turtle file under ``graph/``, materialise the
-inferences, validate, and write the on-disk Oxigraph store atomically.
+inferences, write the on-disk Oxigraph store into a build folder of its own, validate, and
+publish that folder atomically.
 
 The inputs are explicit: :class:`Sources` names the files (``Sources.of(folder)`` takes a
 project folder's layout) and ``store`` the folder the build is kept in. The shipped graph,
@@ -23,7 +24,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -225,10 +226,12 @@ def check(
 
 
 def prepare(
-    sources: Sources, *, progress: Progress | None = None
+    sources: Sources, *, progress: Progress | None = None, keep_rounds: bool = False
 ) -> tuple[pyoxigraph.Store, list[Path], int, int, dict[str, float]]:
     """Load and infer ``sources``: return the in-memory pyoxigraph store, the files, asserted and
-    inferred counts, and the seconds each step took."""
+    inferred counts, and the seconds each step took. With ``keep_rounds`` the inferred triples'
+    second copies stay in inference's round graphs (see :func:`kg.infer.materialise`), which
+    :func:`copy_quads` writes as the inferred graph."""
     from kg.infer import materialise
 
     sources.check()
@@ -240,7 +243,7 @@ def prepare(
     started = time.perf_counter()
     if progress:
         progress(f"inferring over {asserted} triples")
-    inferred = materialise(store)
+    inferred = materialise(store, keep_rounds=keep_rounds)
     seconds["infer"] = time.perf_counter() - started
     return store, list(sources.files), asserted, inferred, seconds
 
@@ -252,7 +255,8 @@ WRITE_BATCH = 100_000
 
 
 def copy_quads(source: pyoxigraph.Store, target: pyoxigraph.Store, *, batch: int = WRITE_BATCH) -> None:
-    """Copy every quad of pyoxigraph store ``source`` into ``target`` with bulk writes of ``batch`` quads.
+    """Copy every quad of pyoxigraph store ``source`` into ``target`` with bulk writes of ``batch``
+    quads; those of inference's round graphs (:func:`kg.infer.round_graphs`) go into the inferred graph.
 
     >>> import pyoxigraph as ox
     >>> source, target = ox.Store(), ox.Store()
@@ -261,7 +265,23 @@ def copy_quads(source: pyoxigraph.Store, target: pyoxigraph.Store, *, batch: int
     >>> len(target)
     5
     """
-    quads = iter(source)
+    import pyoxigraph
+
+    from kg.infer import INFERRED_GRAPH, round_graphs
+
+    inferred = pyoxigraph.NamedNode(INFERRED_GRAPH)
+    renamed = {graph.value for graph in round_graphs(source)}
+
+    def written() -> Iterator[pyoxigraph.Quad]:
+        yield from source.quads_for_pattern(None, None, None, pyoxigraph.DefaultGraph())
+        for graph in source.named_graphs():
+            quads = source.quads_for_pattern(None, None, None, graph)
+            if graph.value in renamed:
+                yield from (pyoxigraph.Quad(quad.subject, quad.predicate, quad.object, inferred) for quad in quads)
+            else:
+                yield from quads
+
+    quads = written()
     while chunk := list(itertools.islice(quads, batch)):
         target.bulk_extend(chunk)
 
@@ -382,7 +402,7 @@ def _build_locked(
                 },
             )
 
-    store, files, asserted, inferred, seconds = prepare(sources, progress=progress)
+    store, files, asserted, inferred, seconds = prepare(sources, progress=progress, keep_rounds=True)
     if not allow_shrink:
         shrink_guard(
             home,
@@ -392,24 +412,27 @@ def _build_locked(
             graph=sources.graph,
             project=sources.home,
         )
-    if validate:
-        started = time.perf_counter()
-        report = check(store, progress=progress, shapes=sources.shapes, queries=sources.queries, home=sources.home)
-        seconds["validate"] = time.perf_counter() - started
-        if not report.conforms:
-            raise ValidationFailed(report.summary(), report)
-
     started = time.perf_counter()
     counts = class_counts(store)
     folder = new_build_folder(home, digest)
     if progress:
         progress(f"writing the store to {folder}")
     try:
+        # Written before it is validated, into a folder of its own that only publish() makes
+        # live (a graph that fails validation removes the folder, as every failure does): the
+        # writer's buffers are freed before validation's queries need memory, so that the
+        # build's peak is the larger of the two steps, not their sum.
         disk = pyoxigraph.Store(str(folder / DATABASE))
         copy_quads(store, disk)
         disk.flush()
         del disk
         seconds["write"] = time.perf_counter() - started
+        if validate:
+            started = time.perf_counter()
+            report = check(store, progress=progress, shapes=sources.shapes, queries=sources.queries, home=sources.home)
+            seconds["validate"] = time.perf_counter() - started
+            if not report.conforms:
+                raise ValidationFailed(report.summary(), report)
         result = BuildReport(True, str(home), digest, len(files), asserted, inferred, counts, seconds)
         manifest = asdict(result)
         del manifest["built"], manifest["store"]
@@ -435,7 +458,7 @@ def validate(sources: Sources, *, progress: Progress | None = None, engine: str 
     >>> validate(ontology).summary()
     'conforms: ... triples checked against the shapes and quality queries'
     """
-    store, *_ = prepare(sources, progress=progress)
+    store, *_ = prepare(sources, progress=progress, keep_rounds=True)
     return check(
         store, progress=progress, engine=engine, shapes=sources.shapes, queries=sources.queries, home=sources.home
     )

@@ -24,6 +24,10 @@ from decimal import Decimal, InvalidOperation
 MULTIPLIERS = {"兆": Decimal(10) ** 12, "億": Decimal(10) ** 8, "万": Decimal(10) ** 4}
 _GROUP = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*([兆億万]?)")
 _APPROXIMATE_PREFIXES = ("約", "およそ", "概ね")
+#: Shares the reports print as words, read in percent: 半額以上 is at least half (50%) of an
+#: amount, 大半 and 大部分 (the greater part) more than half; the observation's kg:bound says which
+#: way the words bound it.
+WORD_SHARES = {"半額": Decimal(50), "半数": Decimal(50), "大半": Decimal(50), "大部分": Decimal(50)}
 
 
 def normalise(text: str) -> str:
@@ -56,10 +60,15 @@ def printed_value(printed: str) -> Decimal:
     Decimal('22390000000')
     >>> printed_value("9,144.6件")
     Decimal('9144.6')
+    >>> printed_value("半額以上")  # a share in words, in percent (:data:`WORD_SHARES`)
+    Decimal('50')
     """
     text = normalise(printed).strip()
     for prefix in _APPROXIMATE_PREFIXES:
         text = text.removeprefix(prefix)
+    for word, share in WORD_SHARES.items():
+        if text.startswith(word):
+            return share
     total = Decimal(0)
     found = False
     position = 0

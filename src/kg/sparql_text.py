@@ -63,6 +63,24 @@ def is_update(text: str) -> bool:
     return False
 
 
+def query_form(text: str) -> str | None:
+    """Return the form of the query ``text`` (``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE``), or None.
+
+    Words in comments, strings and IRIs do not count:
+
+    >>> query_form("# which agencies\\n# add advisories?\\nSELECT ?a WHERE { ?a ?b 'MOVE' }")
+    'SELECT'
+    >>> query_form("INSERT DATA { <urn:a> <urn:b> <urn:c> }") is None
+    True
+    """
+    for word in keywords(text):
+        if word in QUERY_FORMS:
+            return word
+        if word in UPDATE_OPERATIONS:
+            return None
+    return None
+
+
 def undeclared_prefixes(text: str, *, known: set[str] | frozenset[str] = frozenset()) -> list[str]:
     """Return the prefixes ``text`` uses in prefixed names without declaring them (nor being ``known``)."""
     declared = set(known)

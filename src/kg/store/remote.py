@@ -53,6 +53,7 @@ from typing import Any
 from kg.errors import EndpointError, InputError, KgError, QuerySyntaxError
 from kg.namespaces import sparql_prologue
 from kg.results import QueryResult, Term
+from kg.sparql_text import is_update, query_form
 from kg.store.base import SparqlStore, is_ordered
 from kg.store.embedded import ERROR_POSITION as _OXIGRAPH_POSITION
 from kg.store.transport import (
@@ -194,14 +195,18 @@ class RemoteStore(SparqlStore):
         wrapper.setMethod(POST)
         wrapper.setOnlyConneg(True)
         wrapper.setTimeout(self.timeout)  # type: ignore[arg-type]
+        form = query_form(text)
+        if form is None and is_update(text):
+            raise InputError(
+                "this is an update, and kg only sends queries; `kg push` loads the graph", path=source or "query"
+            )
         with warnings.catch_warnings():
             # SPARQLWrapper guesses the query form by regex and warns when it cannot; the server decides
             warnings.simplefilter("ignore", RuntimeWarning)
             wrapper.setQuery(text)
-        if wrapper.isSparqlUpdateRequest():
-            raise InputError(
-                "this is an update, and kg only sends queries; `kg push` loads the graph", path=source or "query"
-            )
+        # ... and its regex reads words on consecutive comment lines ("# add", "# move") as an update,
+        # which it would send as `update=`: kg's tokeniser knows comments, strings and IRIs apart
+        wrapper.queryType = form or wrapper.queryType
         wrapper.addCustomHttpHeader("Accept", ACCEPT)
         credentials = self.credentials
         if credentials and credentials.scheme == "bearer":
