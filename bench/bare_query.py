@@ -26,5 +26,6 @@ home, query_file = sys.argv[1:3]
 store = pyoxigraph.Store.read_only(f"{home}/current/oxigraph")
 with open(query_file, encoding="utf-8") as handle:
     text = handle.read()
-answer = store.query(text, prefixes=PREFIXES, use_default_graph_as_union=True)
+# the default graph, as kg queries it (it holds the asserted and the inferred triples)
+answer = store.query(text, prefixes=PREFIXES)
 sys.stdout.buffer.write(answer.serialize(format=pyoxigraph.QueryResultsFormat.CSV))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -70,6 +71,23 @@ def test_ctrl_c_stops_a_running_query_at_once(kg_env: dict[str, str]) -> None:
     assert not process_exists(worker)
 
 
+def test_the_query_process_ends_with_kg_query_even_mid_query(kg_env: dict[str, str]) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kg.cli", "query", CROSS_JOIN],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=kg_env,
+    )
+    worker = wait_for_child(process.pid)
+    time.sleep(1)  # the query is computing now
+    process.kill()  # no Ctrl-C, no clean-up: the worker must notice on its own
+    process.wait()
+    deadline = time.monotonic() + 5
+    while process_exists(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not process_exists(worker)
+
+
 def test_the_api_has_a_time_limit_too_and_the_graph_answers_afterwards(built: BuildReport, store_home: Path) -> None:
     with kg.open_graph(store_home, timeout=1) as graph:
         graph.query("ASK { ?s ?p ?o }")
@@ -80,6 +98,28 @@ def test_the_api_has_a_time_limit_too_and_the_graph_answers_afterwards(built: Bu
         assert time.monotonic() - started < 3
         assert not process_exists(worker)
         assert graph.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows == [(built.triples,)]
+
+
+def test_the_worker_is_forked_alone_and_started_afresh_beside_threads(built: BuildReport, store_home: Path) -> None:
+    from kg.store.worker import ForkedWorker, single_threaded
+
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    if single_threaded():
+        with kg.open_graph(store_home) as graph:
+            assert graph.query(count).rows == [(built.triples,)]
+            assert isinstance(graph.store._worker, ForkedWorker)  # type: ignore[attr-defined]
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        with kg.open_graph(store_home) as graph:
+            assert graph.query(count).rows == [(built.triples,)]
+            worker = graph.store._worker  # type: ignore[attr-defined]
+            assert isinstance(worker, subprocess.Popen)
+        assert not process_exists(worker.pid)
+    finally:
+        stop.set()
+        thread.join()
 
 
 def test_a_huge_answer_is_refused_with_a_message_not_an_out_of_memory_crash(kg_env: dict[str, str]) -> None:

@@ -62,6 +62,11 @@ def parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return main
 
 
+#: Commands that never load rdflib, whose log records :func:`quiet_libraries` keeps quiet
+#: (importing ``logging`` is a twentieth of ``kg query``'s start).
+WITHOUT_RDFLIB = frozenset({"query", "queries", "completion"})
+
+
 def quiet_libraries() -> None:
     """Keep libraries' log records with tracebacks off the terminal: rdflib logs one for every
     ill-typed literal (``"2023-13-45"^^xsd:date``), which the shapes then report in one line."""
@@ -103,7 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     complete_if_asked()
     arguments = parser(argv).parse_args(argv)
-    quiet_libraries()
+    if arguments.command not in WITHOUT_RDFLIB:
+        quiet_libraries()
     try:
         check_environment()
         return int(arguments.run(arguments) or 0)

@@ -98,6 +98,24 @@ def catalog(folder: Path) -> dict[str, NamedQuery]:
     return found
 
 
+def named_path(name: str, folder: Path) -> Path | None:
+    """Return the file of the named query ``name`` in ``folder``, as :func:`catalog` would find
+    it (a quality check before a competency query of the same name), without reading the others.
+
+    >>> from kg.paths import queries_dir
+    >>> named_path("cq-r5a-blacktech-advisory-issuers", queries_dir()).parent.name
+    'cq'
+    >>> named_path("../cq/cq-r5a-blacktech-advisory-issuers", queries_dir()) is None
+    True
+    """
+    if not name or "/" in name or "\\" in name or "\0" in name or name in (".", ".."):
+        return None
+    for kind in ("qc", "cq"):
+        if _is_file(path := folder / kind / f"{name}.rq"):
+            return path
+    return None
+
+
 def _is_file(path: Path) -> bool:
     try:
         return path.is_file()
@@ -112,9 +130,8 @@ def resolve(spec: str, *, folder: Path | None = None) -> tuple[str, str]:
     >>> resolve("SELECT * WHERE { ?s ?p ?o }")
     ('SELECT * WHERE { ?s ?p ?o }', 'query')
     """
-    named = catalog(folder) if folder is not None and folder.is_dir() else {}
-    if spec in named:
-        return named[spec].text, str(named[spec].path)
+    if folder is not None and (named := named_path(spec, folder)) is not None:
+        return read_query_file(named), str(named)
     path = Path(spec)
     if path.suffix in (".rq", ".sparql"):
         if not path.is_file():

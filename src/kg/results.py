@@ -15,11 +15,9 @@ n
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Callable, Iterator, Mapping
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from kg.errors import InputError
@@ -59,6 +57,8 @@ def term_to_python(term: Term | None) -> Any:
         if datatype in (XSD + "integer", XSD + "int", XSD + "long", XSD + "nonNegativeInteger"):
             return int(value)
         if datatype == XSD + "decimal":
+            from decimal import Decimal  # here: `kg query --format csv` never needs it
+
             return Decimal(value)
         if datatype in (XSD + "double", XSD + "float"):
             return float(value)
@@ -218,6 +218,8 @@ class QueryResult:
 
             footer = f"({len(cells)} row{'s' if len(cells) != 1 else ''})"
             return text_table(self.variables, cells, width=width) + "\n" + footer + "\n"
+        import csv
+
         buffer = io.StringIO()
         if fmt == "csv":
             writer = csv.writer(buffer, lineterminator="\n")
@@ -254,12 +256,15 @@ def _one_type(values: list[Any], lexical: list[str]) -> list[Any]:
     >>> from datetime import date
     >>> _one_type([date(2023, 9, 27), "2023-09", None], ["2023-09-27", "2023-09", ""])
     ['2023-09-27', '2023-09', None]
+    >>> from decimal import Decimal
     >>> _one_type([1, Decimal("2.5")], ["1", "2.5"])
     [Decimal('1'), Decimal('2.5')]
     """
     kinds = {type(value) for value in values if value is not None}
     if len(kinds) <= 1:
         return values
+    from decimal import Decimal
+
     if kinds <= {int, Decimal}:
         return [None if value is None else Decimal(value) for value in values]
     if kinds <= {int, Decimal, float}:

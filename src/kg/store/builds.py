@@ -26,8 +26,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -84,6 +82,8 @@ def build_lock(home: Path, *, wait: bool = False) -> Iterator[None]:
 
 def new_build_folder(home: Path, digest: str) -> Path:
     """Create and return a build folder of this build's own (timestamp, digest, random suffix)."""
+    import tempfile  # here, not at the top: a reader (``kg query``) never needs it
+
     builds = home / BUILDS
     builds.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix=f"{time.strftime('%Y%m%dT%H%M%S')}-{digest[:8]}-", dir=builds))
@@ -155,6 +155,8 @@ def remove_unused(home: Path, *, keep: Path | None, say: Callable[[str], None] |
             # removed while holding the lock: a reader that opens it now finds the file gone
             if say and not (folder / MANIFEST).is_file():
                 say(f"removed {folder.relative_to(home)}, left half-written by an interrupted build")
+            import shutil
+
             shutil.rmtree(folder, ignore_errors=True)
         removed.append(folder)
     return removed

@@ -141,8 +141,6 @@ class EmbeddedStore(OxigraphStore):
         import math
         import threading
 
-        import pyoxigraph
-
         if timeout is not None and not (math.isfinite(timeout) and timeout > 0):
             raise InputError(f"the time limit is a number of seconds above 0, got {timeout!r}")
         if max_result_mb is not None and not (math.isfinite(max_result_mb) and max_result_mb > 0):
@@ -160,15 +158,33 @@ class EmbeddedStore(OxigraphStore):
                 "(the kg commands: --store or KG_STORE, default .kg)"
             )
         self.build, self._hold = hold_current(self.home)
-        try:
-            store = pyoxigraph.Store.read_only(str(self.build / DATABASE))
-        except (OSError, ValueError, RuntimeError) as error:
-            self._hold.close()
-            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-            raise KgError(
-                f"cannot open the store in {self.build}: {reason}; run `kg build --force` to rebuild it"
-            ) from None
-        super().__init__(store, str(self.home))
+        self._store: pyoxigraph.Store | None = None
+        self._closed = False
+        self.location = str(self.home)
+
+    @property
+    def store(self) -> pyoxigraph.Store:
+        """The database, opened read-only in this process at first use (queries run in the
+        worker, which opens its own, so ``kg query`` opens it once: opening is most of a small
+        query's time); once :meth:`close` has released it, a :class:`~kg.errors.KgError`."""
+        if self._closed:
+            raise KgError(f"{self.location}: the store is closed")
+        if self._store is None:
+            import pyoxigraph
+
+            try:
+                self._store = pyoxigraph.Store.read_only(str(self.build / DATABASE))
+            except (OSError, ValueError, RuntimeError) as error:
+                raise self._cannot_open(str(error).splitlines()[0] if str(error) else type(error).__name__) from None
+        return self._store
+
+    @store.setter
+    def store(self, value: pyoxigraph.Store | None) -> None:
+        self._store = value
+        self._closed = value is None
+
+    def _cannot_open(self, reason: str) -> KgError:
+        return KgError(f"cannot open the store in {self.build}: {reason}; run `kg build --force` to rebuild it")
 
     def execute(
         self, query: str, *, bindings: Mapping[str, Term] | None = None, source: str | None = None
@@ -183,6 +199,8 @@ class EmbeddedStore(OxigraphStore):
         with self._lock:
             header, body = self._ask(text, where)
         if "error" in header:
+            if header.get("open"):
+                raise self._cannot_open(header["error"])
             if header.get("syntax"):
                 raise syntax_error(SyntaxError(header["error"]), source, query)
             if header["error"] == "too large" and self.max_bytes is not None:
@@ -199,18 +217,17 @@ class EmbeddedStore(OxigraphStore):
         return QueryResult.from_json(json.loads(body), ordered=ordered)
 
     def _start_worker(self) -> Any:
-        import subprocess
-        import sys
-        import tempfile
+        import os
 
-        self._worker_log = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the worker
-        self._worker = subprocess.Popen(
-            [sys.executable, "-m", "kg.store.worker", str(self.build / DATABASE)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._worker_log,
-            bufsize=0,
-        )
+        from kg.store.worker import start
+
+        if hasattr(os, "memfd_create"):  # a file in memory, without tempfile's imports
+            self._worker_log = open(os.memfd_create("kg-worker-log"), "w+b")  # noqa: SIM115 - closed with the worker
+        else:  # pragma: no cover - not Linux
+            import tempfile
+
+            self._worker_log = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the worker
+        self._worker = start(str(self.build / DATABASE), self._worker_log)
         return self._worker
 
     def _ask(self, text: str, where: str) -> tuple[dict[str, Any], bytes]:
@@ -265,12 +282,17 @@ class EmbeddedStore(OxigraphStore):
         lines = [line for line in self._worker_log.read().decode("utf-8", "replace").splitlines() if line.strip()]
         return lines[-1] if lines else "no message"
 
-    def _stop_worker(self) -> None:
+    def _stop_worker(self, *, wait: bool = True) -> None:
+        """Kill the worker; without ``wait``, a forked worker is reaped later (its end, which
+        frees the database's memory, took a tenth of ``kg query``'s start)."""
         worker, self._worker = self._worker, None
         if worker is not None:
             if worker.poll() is None:
                 worker.kill()
-            worker.wait()
+            if wait or not hasattr(worker, "abandon"):
+                worker.wait()
+            else:
+                worker.abandon()
             for stream in (worker.stdin, worker.stdout):
                 if stream is not None:
                     stream.close()
@@ -280,7 +302,7 @@ class EmbeddedStore(OxigraphStore):
 
     def close(self) -> None:
         """Stop the worker, release the database and the build it reads (a later build may remove it)."""
-        self._stop_worker()
+        self._stop_worker(wait=False)
         super().close()
         if self._hold is not None:
             self._hold.close()
