@@ -506,6 +506,65 @@ def test_a_focus_cut_short_and_a_bounded_report_count_what_they_leave_out(genera
     assert sample.number_of_nodes() == 20 and set(sample) <= set(both)
 
 
+def _report_by_definition(graph: kg.KnowledgeGraph, report: str, *, statistics: bool) -> set[str]:
+    """A report's things as :func:`kg.viz.cut.report_nodes` defines them, worked out in Python
+    from every triple: its facts (derived from its sections and figures; statistics only with
+    ``statistics``), and what they are linked to, either way, that is lasting or derived from
+    no report."""
+    from kg.namespaces import DCTERMS, PROV
+    from kg.viz.cut import STATISTICS_KINDS
+    from kg.viz.network import LASTING_KINDS
+
+    triples = [(row["s"], row["p"]["value"], row["o"]) for row in graph.store.execute("SELECT * { ?s ?p ?o }").bindings]
+    types: dict[str, set[str]] = {}
+    derived_from: dict[str, set[str]] = {}
+    in_report: dict[str, str] = {}
+    for subject, predicate, value in triples:
+        if predicate == RDF + "type":
+            types.setdefault(subject["value"], set()).add(value["value"])
+        elif predicate == PROV + "wasDerivedFrom":
+            derived_from.setdefault(subject["value"], set()).add(value["value"])
+        elif predicate == KG + "inReport":
+            in_report[subject["value"]] = value["value"]
+    left_out = set() if statistics else {KG + kind for kind in STATISTICS_KINDS}
+    facts = {
+        thing
+        for thing, parts in derived_from.items()
+        if thing.startswith(KGR)
+        and any(in_report.get(part) == report for part in parts)
+        and not types.get(thing, set()) & left_out
+    }
+    provenance = {RDF + "type", PROV + "wasDerivedFrom", KG + "inReport", KG + "reportedIn", KG + "mentionedIn"}
+    provenance.add(DCTERMS + "isPartOf")
+    linked = set()
+    for subject, predicate, value in triples:
+        if predicate in provenance or value["type"] != "uri" or subject["type"] != "uri":
+            continue
+        if subject["value"] in facts:
+            linked.add(value["value"])
+        if value["value"] in facts:
+            linked.add(subject["value"])
+    lasting = {KG + kind for kind in LASTING_KINDS}
+    return facts | {
+        thing
+        for thing in linked
+        if thing.startswith(KGR) and (types.get(thing, set()) & lasting or thing not in derived_from)
+    }
+
+
+def test_a_report_cut_is_what_its_definition_says(graph: kg.KnowledgeGraph, generated_graph: kg.KnowledgeGraph) -> None:
+    """The report's cut in one query (its facts' links less what is derived and not lasting) gives
+    the things the definition gives, on the shipped graph and on a generated one, every report."""
+    from kg.viz import cut
+
+    for source in (graph, generated_graph):
+        for report in sorted(cut.reports(source.store)):
+            for statistics in (False, True):
+                expected = _report_by_definition(source, report, statistics=statistics)
+                assert cut.report_nodes(source.store, report, statistics=statistics) == expected, report
+                assert expected, report
+
+
 # --- hostile labels in every kind of view ----------------------------------------------------
 
 HOSTILE_EN = HOSTILE_LABELS["en"].replace('"', '\\"')  # as a Turtle string

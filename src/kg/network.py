@@ -305,12 +305,12 @@ def with_values(query: str, variable: str, iris: Iterable[str]) -> str:
 
 
 def rows_about(
-    store: SparqlStore, query: str, iris: Iterable[str], variable: str = "subject"
+    store: SparqlStore, query: str, iris: Iterable[str], variable: str = "subject", *, batch: int = BATCH
 ) -> Iterator[dict[str, Term]]:
-    """Run ``query`` once per batch of ``iris`` bound to ``variable`` and yield every row."""
+    """Run ``query`` once per ``batch`` of ``iris`` bound to ``variable`` and yield every row."""
     ordered = sorted(set(iris))
-    for start in range(0, len(ordered), BATCH):
-        yield from store.execute(with_values(query, variable, ordered[start : start + BATCH])).bindings
+    for start in range(0, len(ordered), batch):
+        yield from store.execute(with_values(query, variable, ordered[start : start + batch])).bindings
 
 
 def instance_graph(
