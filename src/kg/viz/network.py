@@ -182,6 +182,7 @@ LASTING_KINDS = frozenset(
         "Product",
         "Vulnerability",
         "Law",
+        "Offence",
     }
 )
 

@@ -120,6 +120,7 @@ STYLES: dict[str, tuple[str, str]] = {
     "Arrest": ("#000000", "triangleDown"),  # black
     "Offender": ("#666666", "square"),  # dark grey
     "Law": ("#DDDDDD", "dot"),  # pale grey
+    "Offence": ("#DDDDDD", "diamond"),  # pale grey, the law's colour
     "StatisticalSeries": ("#999933", "hexagon"),
     "Observation": ("#DDCC77", "dot"),
     "Category": ("#BBBBBB", "triangle"),
