@@ -318,7 +318,8 @@ def task_viz(options: dict[str, Any]) -> None:
     from kg.namespaces import KGR
     from kg.viz import instance_graph, write_html
 
-    with kg.open_graph(options["store"]) as graph:
+    # the whole store in one answer is far above the 100 MB a query may return by default
+    with kg.open_graph(options["store"], max_result_mb=None) as graph:
         seconds, full = timed(lambda: instance_graph(graph))
     emit("converted", seconds=round(seconds, 3), nodes=full.number_of_nodes(), edges=full.number_of_edges())
     # A view is what a user asks for around one thing: the nodes nearest the hub agency, in
