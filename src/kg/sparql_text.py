@@ -53,14 +53,14 @@ def variables(text: str) -> set[str]:
     return {value[1:] for kind, value in tokens(text) if kind == "variable"}
 
 
+def _first_operation(text: str) -> str | None:
+    """Return the first keyword of ``text`` that starts a query or an update operation, or None."""
+    return next((word for word in keywords(text) if word in QUERY_FORMS or word in UPDATE_OPERATIONS), None)
+
+
 def is_update(text: str) -> bool:
     """Tell whether ``text`` is a SPARQL Update rather than a query (its first operation keyword)."""
-    for word in keywords(text):
-        if word in QUERY_FORMS:
-            return False
-        if word in UPDATE_OPERATIONS:
-            return True
-    return False
+    return _first_operation(text) in UPDATE_OPERATIONS
 
 
 def query_form(text: str) -> str | None:
@@ -73,12 +73,8 @@ def query_form(text: str) -> str | None:
     >>> query_form("INSERT DATA { <urn:a> <urn:b> <urn:c> }") is None
     True
     """
-    for word in keywords(text):
-        if word in QUERY_FORMS:
-            return word
-        if word in UPDATE_OPERATIONS:
-            return None
-    return None
+    operation = _first_operation(text)
+    return operation if operation in QUERY_FORMS else None
 
 
 def undeclared_prefixes(text: str, *, known: set[str] | frozenset[str] = frozenset()) -> list[str]:
