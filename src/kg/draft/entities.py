@@ -457,6 +457,8 @@ def _inside_word(text: str, start: int, end: int) -> bool:
 
 
 _NAME = r"[一-龥ァ-ヶーA-Za-z0-9・\-]"
+#: What follows the offence of a charge: 容疑, の疑い, or で/により and the police action.
+CHARGE_ENDING = r"(?:容疑|の疑い|(?:で|により)(?:検挙|逮捕|起訴|送致|書類送致|指名手配))"
 CANDIDATE_PATTERNS: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("Vulnerability", re.compile(r"CVE-\d{4}-\d{4,7}"), "CVE ID"),
     ("Technique", re.compile(r"\bT\d{4}(?:\.\d{3})?\b"), "ATT&CK technique ID"),
@@ -493,10 +495,7 @@ CANDIDATE_PATTERNS: tuple[tuple[str, re.Pattern[str], str], ...] = (
     (
         # a charge printed without 罪 (詐欺等で検挙, 電子計算機損壊等業務妨害の疑いで逮捕)
         "Offence",
-        re.compile(
-            r"((?<![一-龥])[一-龥・]{2,20}?)(?:未遂)?(?:罪|等)*"
-            r"(?:容疑|の疑い|(?:で|により)(?:検挙|逮捕|起訴|送致|書類送致|指名手配))"
-        ),
+        re.compile(rf"((?<![一-龥])[一-龥・]{{2,20}}?)(?:未遂)?(?:罪|等)*{CHARGE_ENDING}"),
         "offence",
     ),
     # an act a law prohibits, named as the law names it (不正アクセス行為, 他人の識別符号を不正に保管する行為)

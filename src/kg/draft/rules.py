@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-from kg.draft.entities import AUTHOR_NAME, NAMED_CLASSES, ORGANISATION_KINDS, Gazetteer, Mention, compact
+from kg.draft.entities import AUTHOR_NAME, CHARGE_ENDING, NAMED_CLASSES, ORGANISATION_KINDS, Gazetteer, Mention, compact
 
 #: Words of an investigation or an operation, one of which a sentence describing an operation has.
 INVESTIGATION = re.compile(r"捜査|作戦|テイクダウン|逮捕|検挙|摘発")
@@ -63,9 +63,7 @@ OFFENCE_LAWS: dict[str, tuple[str, ...]] = {
 }
 _LAW_OF_OFFENCE = {offence: law for law, offences in OFFENCE_LAWS.items() for offence in offences}
 _OFFENCES = "|".join(sorted(_LAW_OF_OFFENCE, key=len, reverse=True))
-_CHARGE = re.compile(
-    rf"({_OFFENCES})(?:未遂)?(?:・同[^、。]{{1,6}})?(?:罪|等)*(?:容疑|の疑い|(?:で|により)(?:検挙|逮捕|起訴|送致|書類送致|指名手配))"
-)
+_CHARGE = re.compile(rf"({_OFFENCES})(?:未遂)?(?:・同[^、。]{{1,6}})?(?:罪|等)*{CHARGE_ENDING}")
 
 #: Verbs of what a government does in the reports (声明, 非難, 発表…).
 STATEMENT = re.compile(r"声明|非難|発表|指摘|表明|談話|起訴")
