@@ -27,9 +27,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kg.namespaces import KG, OWL, PROV, RDF, RDFS
+
+if TYPE_CHECKING:
+    import pyoxigraph
 
 #: The named graph that holds every inferred triple.
 INFERRED_GRAPH = "https://w3id.org/npa-cyber-kg/graph/inferred"
@@ -159,24 +162,24 @@ RULES: dict[str, Rule] = {
 MAX_ROUNDS = 20
 
 
-def triple_count(store: object) -> int:
+def triple_count(store: pyoxigraph.Store) -> int:
     """Return how many triples the default graph of a pyoxigraph store holds (asserted and
     inferred: ``len(store)`` also counts the inferred graph's copies)."""
-    answer = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")  # type: ignore[attr-defined]
-    return int(next(iter(answer))[0].value)
+    from kg.store.solutions import count
+
+    return count(store)
 
 
-def graph_size(store: object, graph: str) -> int:
+def graph_size(store: pyoxigraph.Store, graph: str) -> int:
     """Return how many triples named graph ``graph`` of a pyoxigraph store holds."""
     import pyoxigraph
 
-    answer = store.query(  # type: ignore[attr-defined]
-        "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", default_graph=pyoxigraph.NamedNode(graph)
-    )
-    return int(next(iter(answer))[0].value)
+    from kg.store.solutions import count
+
+    return count(store, pyoxigraph.NamedNode(graph))
 
 
-def may_match(store: object, pattern: str, schema: str, graph: str) -> bool:
+def may_match(store: pyoxigraph.Store, pattern: str, schema: str, graph: str) -> bool:
     """Whether a data pattern of a rule (``?s <p> ?o``, ``?x a ?class``, ``?s ?property ?o``
     with ``schema`` binding ``?property``) may match a triple of ``graph``: False when no triple
     of the graph has a predicate it can have (index lookups), so that a later round does not
@@ -186,10 +189,12 @@ def may_match(store: object, pattern: str, schema: str, graph: str) -> bool:
         return True
     iri = f"<{RDF}type>" if predicate == "a" else predicate
     ask = f"ASK {{ {schema} GRAPH <{graph}> {{ ?subject_ {iri} ?object_ }} }}"
-    return bool(store.query(ask))  # type: ignore[attr-defined]
+    return bool(store.query(ask))
 
 
-def materialise(store: object, *, progress: Callable[[str], None] | None = None, keep_rounds: bool = False) -> int:
+def materialise(
+    store: pyoxigraph.Store, *, progress: Callable[[str], None] | None = None, keep_rounds: bool = False
+) -> int:
     """Add the inferred triples to the default graph of a pyoxigraph ``store`` that holds the
     asserted ones, and to its graph :data:`INFERRED_GRAPH`; return how many were added.
 
@@ -229,7 +234,7 @@ def materialise(store: object, *, progress: Callable[[str], None] | None = None,
                     for pattern, schema in rule.data_patterns()
                 ]
             for update in rule.updates(delta, output):
-                store.update(update)  # type: ignore[attr-defined]
+                store.update(update)
             latest[name] = output
             new = graph_size(store, output)
             if new:
@@ -245,11 +250,11 @@ def materialise(store: object, *, progress: Callable[[str], None] | None = None,
     if not keep_rounds:
         moves = " ; ".join(f"ADD GRAPH <{graph}> TO GRAPH <{INFERRED_GRAPH}> ; DROP GRAPH <{graph}>" for graph in made)
         if moves:
-            store.update(moves)  # type: ignore[attr-defined]
+            store.update(moves)
     return added
 
 
-def round_graphs(store: object) -> list[Any]:
+def round_graphs(store: pyoxigraph.Store) -> list[pyoxigraph.NamedNode | pyoxigraph.BlankNode]:
     """The graphs of a pyoxigraph store that hold the inferred triples of
     ``materialise(keep_rounds=True)``, to be written as :data:`INFERRED_GRAPH`."""
-    return [graph for graph in store.named_graphs() if graph.value.startswith(f"{DELTA}/")]  # type: ignore[attr-defined]
+    return [graph for graph in store.named_graphs() if graph.value.startswith(f"{DELTA}/")]
