@@ -77,6 +77,15 @@ def test_lang_shows_labels_instead_of_iris(built_small: Path) -> None:
     assert run_kg("query", query, "--lang", "en", "--format", "csv").stdout.splitlines() == ["agency", "Agency"]
 
 
+def test_lang_keeps_the_iri_of_a_column_whose_label_is_printed_beside_it(built_small: Path) -> None:
+    # ISSUERS prints each agency's English label beside it: --lang en would print it twice
+    assert run_kg("query", ISSUERS, "--lang", "en", "--format", "csv").stdout.splitlines() == [
+        "agency,label",
+        "https://w3id.org/npa-cyber-kg/id/test-agency,Agency",
+    ]
+    assert run_kg("query", ISSUERS, "--lang", "en").stdout.splitlines()[2].split() == ["kgr:test-agency", "Agency"]
+
+
 def test_bindings_are_typed_terms_not_text(built_small: Path) -> None:
     query = "SELECT ?advisory WHERE { ?advisory dcterms:date ?day }"
     matching = run_kg("query", query, "--bind", "day=2023-09-27", "--format", "csv").stdout.splitlines()

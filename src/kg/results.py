@@ -211,8 +211,13 @@ class QueryResult:
             return self._serialized(fmt)
         if self.kind == "ask":
             return ("true" if self.boolean else "false") + "\n"
-        shown = _shown_value(labels or {}, compact=fmt == "table")
-        cells = [[shown(row.get(name)) for name in self.variables] for row in self.bindings]
+        labels = labels or {}
+        plain = _labelled_beside(self.variables, self.bindings, labels)
+        shown = _shown_value(labels, compact=fmt == "table")
+        as_iri = _shown_value({}, compact=fmt == "table")
+        cells = [
+            [(as_iri if name in plain else shown)(row.get(name)) for name in self.variables] for row in self.bindings
+        ]
         if fmt == "table":
             from kg.output import text_table
 
@@ -270,6 +275,31 @@ def _one_type(values: list[Any], lexical: list[str]) -> list[Any]:
     if kinds <= {int, Decimal, float}:
         return [None if value is None else float(value) for value in values]
     return [None if value is None else text for value, text in zip(values, lexical, strict=True)]
+
+
+def _labelled_beside(variables: list[str], bindings: list[dict[str, Term]], labels: Mapping[str, str]) -> set[str]:
+    """The IRI columns whose label the answer already prints beside them: in every row where the
+    column holds an IRI, its label is the text of another cell of that row. Those keep showing the
+    IRI with labels on, instead of the same words twice (the competency queries put an IRI beside
+    each label column).
+
+    >>> iri = {"type": "uri", "value": "urn:npa"}
+    >>> rows = [{"org": iri, "name": {"type": "literal", "value": "NPA"}}]
+    >>> _labelled_beside(["org", "name"], rows, {"urn:npa": "NPA"})
+    {'org'}
+    >>> _labelled_beside(["org", "name"], rows, {"urn:npa": "警察庁"})
+    set()
+    """
+    plain = set()
+    for name in variables:
+        iris = [row for row in bindings if row.get(name, {}).get("type") == "uri"]
+        if iris and all(
+            labels.get(row[name]["value"])
+            in {term["value"] for other, term in row.items() if other != name and term.get("type") == "literal"}
+            for row in iris
+        ):
+            plain.add(name)
+    return plain
 
 
 def _shown_value(labels: Mapping[str, str], *, compact: bool) -> Callable[[Term | None], str]:
