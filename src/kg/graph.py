@@ -140,7 +140,8 @@ def open_graph(store: str | Path | None = None, *, endpoint: str | None = None, 
     instead (:func:`load`, :func:`kg.build.build`, :func:`kg.build.validate`).
 
     The embedded store takes ``timeout`` (seconds a query may run, default 60; None: no limit)
-    and ``max_result_mb`` (the largest answer, default 100), see
+    and ``max_result_mb`` (the largest answer, default 100), and ``in_process`` (queries on a
+    thread of this process, for a process that ends after its query), see
     :class:`~kg.store.embedded.EmbeddedStore`.
     """
     from kg.paths import queries_dir, store_home

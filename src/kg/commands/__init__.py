@@ -30,8 +30,9 @@ def store_folder(arguments: argparse.Namespace) -> Path:
     return Path(arguments.store) if getattr(arguments, "store", None) else store_home()
 
 
-def open_from(arguments: argparse.Namespace) -> Any:
-    """Open the graph the command-line options name."""
+def open_from(arguments: argparse.Namespace, *, in_process: bool = False) -> Any:
+    """Open the graph the command-line options name (``in_process``: the built store runs its
+    queries on a thread of this process, see :class:`~kg.store.embedded.EmbeddedStore`)."""
     from kg.graph import open_graph
 
     endpoint = getattr(arguments, "endpoint", None)
@@ -40,7 +41,7 @@ def open_from(arguments: argparse.Namespace) -> Any:
         options = {"timeout": timeout} if timeout is not None else {}
         return open_graph(endpoint=endpoint, graph=getattr(arguments, "graph", None), **options)
     limits = {name: getattr(arguments, name) for name in ("timeout", "max_result_mb") if hasattr(arguments, name)}
-    return open_graph(store_folder(arguments), **limits)
+    return open_graph(store_folder(arguments), in_process=in_process, **limits)
 
 
 def positive_number(text: str) -> float:

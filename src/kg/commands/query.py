@@ -65,7 +65,8 @@ def run(arguments: argparse.Namespace) -> int:
     from kg.terms import parse_binding
 
     bindings = dict(parse_binding(text) for text in arguments.bind)
-    with open_from(arguments) as graph:
+    # alone in its process (the `kg` program), the query runs on a thread, not in a worker process
+    with open_from(arguments, in_process=getattr(arguments, "alone", False)) as graph:
         result = graph.query(arguments.query, bindings=bindings, limit=arguments.limit, offset=arguments.offset)
         labels = graph.labels(result.iris(), arguments.lang) if arguments.lang and result.kind == "select" else None
     fmt = arguments.format or ("turtle" if result.kind == "graph" else "table")
