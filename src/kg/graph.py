@@ -17,13 +17,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 from kg import queries
+from kg.errors import TYPE_CHECKING
 from kg.namespaces import RDFS
 from kg.results import QueryResult, Term
 from kg.store.base import SparqlStore
 from kg.terms import parse_value
+
+if TYPE_CHECKING:
+    from typing import Any
 
 LABELS_QUERY = f"""
 SELECT ?item ?label WHERE {{

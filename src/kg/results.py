@@ -18,12 +18,13 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
 
-from kg.errors import InputError
+from kg.errors import TYPE_CHECKING, InputError
 from kg.namespaces import PREFIXES, XSD
 
 if TYPE_CHECKING:
+    from typing import Any
+
     import pyoxigraph
 
 #: A term as SPARQL results JSON writes it: {"type": "uri"|"literal"|"bnode", "value": …}.

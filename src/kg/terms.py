@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
 
-from kg.errors import InputError
+from kg.errors import TYPE_CHECKING, InputError
 from kg.namespaces import PREFIXES, XSD
 from kg.results import Term
 from kg.sparql_text import variables
+
+if TYPE_CHECKING:
+    from typing import Any
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TYPED = re.compile(r'^"(?P<text>.*)"\^\^(?P<datatype><[^>]*>|[A-Za-z][\w-]*:[\w.-]*)$', re.S)

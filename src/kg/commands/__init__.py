@@ -7,7 +7,11 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+
+from kg.errors import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def add_store_options(parser: argparse.ArgumentParser, *, remote: bool = True, writes: bool = False) -> None:

@@ -9,7 +9,11 @@ below read the project's own files (``queries/``, ``ontology/``), never the stor
 from __future__ import annotations
 
 import argparse
-from typing import Any
+
+from kg.errors import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 SHELLS = ("bash", "zsh", "fish", "tcsh")
 

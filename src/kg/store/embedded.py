@@ -11,9 +11,8 @@ import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-from kg.errors import InputError, KgError, QuerySyntaxError, StoreMissingError
+from kg.errors import TYPE_CHECKING, InputError, KgError, QuerySyntaxError, StoreMissingError
 from kg.namespaces import PREFIXES
 from kg.outbound import refuse_outbound
 from kg.results import QueryResult, Term
@@ -23,6 +22,8 @@ from kg.store.builds import BUILDS, CURRENT, DATABASE, MANIFEST, current_build, 
 from kg.terms import with_bindings
 
 if TYPE_CHECKING:
+    from typing import Any
+
     import pyoxigraph
 
 __all__ = ["BUILDS", "CURRENT", "DATABASE", "MANIFEST", "EmbeddedStore", "OxigraphStore", "current_build"]

@@ -27,9 +27,12 @@ import json
 import os
 import signal
 import sys
-from typing import IO, TYPE_CHECKING, Any
+
+from kg.errors import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from typing import IO, Any
+
     import pyoxigraph
     from typing_extensions import Buffer
 
