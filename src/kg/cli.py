@@ -9,6 +9,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from kg.commands import HelpFormatter
 from kg.errors import KgError
 
 #: The commands, in the order ``kg --help`` lists them; each is a module of kg.commands.
@@ -47,10 +48,11 @@ def parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         prog="kg",
         description="A knowledge graph of the cyber threat situation reported by Japan's National Police Agency.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     main.add_argument("--version", action=VersionAction)
-    commands = main.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    # prog named, as argparse would lay it out, so that no help is laid out before it is asked for
+    commands = main.add_subparsers(dest="command", metavar="COMMAND", required=True, prog="kg")
     for name in wanted:
         try:
             module = importlib.import_module(f"kg.commands.{name}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from kg.commands import add_store_options, open_from, positive_number
+from kg.commands import HelpFormatter, add_store_options, open_from, positive_number
 from kg.commands.completion import named_queries
 from kg.store.embedded import DEFAULT_MAX_RESULT_MB, DEFAULT_TIMEOUT
 
@@ -21,7 +21,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         epilog="examples:\n  kg query cq-r5a-blacktech-advisory-issuers --lang en\n"
         "  kg query cq-r5a-co-issued-advisories --limit 20 --offset 20\n"
         "  kg query my.rq --format csv\n  kg query 'SELECT ?l WHERE { ?a rdfs:label ?l }' --bind a=kgr:actor-lockbit",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     query = parser.add_argument("query", help="SPARQL text, a .rq file, or a named query")
     query.completer = named_queries  # argcomplete reads it
