@@ -16,7 +16,6 @@ n
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Callable, Iterator, Mapping
 
 from kg.errors import TYPE_CHECKING, InputError
@@ -145,6 +144,8 @@ class QueryResult:
         if isinstance(answer, pyoxigraph.QuerySolutions):
             buffer = io.BytesIO()
             answer.serialize(buffer, format=pyoxigraph.QueryResultsFormat.JSON)
+            import json
+
             document = json.loads(buffer.getvalue())
             return cls.from_json(document, ordered=ordered)
         return cls(graph=answer.serialize(format=pyoxigraph.RdfFormat.N_TRIPLES) or b"")
@@ -239,6 +240,8 @@ class QueryResult:
             "tsv": pyoxigraph.QueryResultsFormat.TSV,
             "json": pyoxigraph.QueryResultsFormat.JSON,
         }
+        import json
+
         document = json.dumps(self.to_json(), ensure_ascii=False).encode()
         answer = pyoxigraph.parse_query_results(document, format=pyoxigraph.QueryResultsFormat.JSON)
         text = (answer.serialize(format=formats[fmt]) or b"").decode()

@@ -7,7 +7,6 @@ build (a shared lock) for as long as it is open, so a rebuild never removes it u
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -33,6 +32,8 @@ ERROR_POSITION = re.compile(r"^error at (\d+):(\d+): (.*)$", re.S)
 
 def read_manifest(home: Path) -> dict[str, Any]:
     """Return the manifest of the current build (inputs digest, counts, timings)."""
+    import json
+
     return json.loads((current_build(home) / MANIFEST).read_text(encoding="utf-8"))
 
 
@@ -223,6 +224,8 @@ class EmbeddedStore(OxigraphStore):
             return QueryResult(boolean=bool(header["boolean"]))
         if header["kind"] == "graph":
             return QueryResult(graph=body)
+        import json
+
         return QueryResult.from_json(json.loads(body), ordered=ordered)
 
     def _start_worker(self) -> Any:
@@ -240,6 +243,7 @@ class EmbeddedStore(OxigraphStore):
         return self._worker
 
     def _ask(self, text: str, where: str) -> tuple[dict[str, Any], bytes]:
+        import json
         import time
 
         worker = self._worker if self._worker is not None and self._worker.poll() is None else self._start_worker()
