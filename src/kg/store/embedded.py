@@ -224,9 +224,7 @@ class EmbeddedStore(OxigraphStore):
             return QueryResult(boolean=bool(header["boolean"]))
         if header["kind"] == "graph":
             return QueryResult(graph=body)
-        import json
-
-        return QueryResult.from_json(json.loads(body), ordered=ordered)
+        return QueryResult.from_results_json(body, ordered=ordered)
 
     def _start_worker(self) -> Any:
         import os
