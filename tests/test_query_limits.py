@@ -5,6 +5,7 @@ Real `kg query` processes and the real worker process; CPU and processes are rea
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -33,6 +34,28 @@ def wait_for_child(pid: int, within: float = 20) -> int:
     pytest.fail(f"process {pid} started no query process within {within:g} s")
 
 
+def wait_for_query_thread(pid: int, within: float = 20) -> None:
+    """Wait until `kg query` process ``pid`` runs its query: on a thread of its own (a second
+    thread in /proc), never in another process."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            if len(os.listdir(f"/proc/{pid}/task")) > 1:
+                assert child_processes(pid) == []
+                return
+        except FileNotFoundError:
+            break
+        time.sleep(0.02)
+    pytest.fail(f"process {pid} started no query thread within {within:g} s")
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time process ``pid`` has used (user and system, /proc)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def test_a_query_past_its_time_limit_stops_frees_the_cpu_and_exits_non_zero(kg_env: dict[str, str]) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "kg.cli", "query", CROSS_JOIN, "--timeout", "2"],
@@ -41,8 +64,10 @@ def test_a_query_past_its_time_limit_stops_frees_the_cpu_and_exits_non_zero(kg_e
         text=True,
         env=kg_env,
     )
-    worker = wait_for_child(process.pid)
+    wait_for_query_thread(process.pid)
     started = time.monotonic()
+    time.sleep(1)
+    assert cpu_seconds(process.pid) > 0.3  # the query is computing
     out, err = process.communicate(timeout=30)
     assert time.monotonic() - started < 5
     assert process.returncode == 2 and out == ""
@@ -50,7 +75,7 @@ def test_a_query_past_its_time_limit_stops_frees_the_cpu_and_exits_non_zero(kg_e
         "kg query: error: query: stopped at the time limit of 2 s (--timeout); make the query cheaper "
         "(a LIMIT, fewer cross joins) or raise the limit\n"
     )
-    assert not process_exists(worker)
+    assert not process_exists(process.pid)  # the process that computed is gone, its CPU freed
 
 
 def test_ctrl_c_stops_a_running_query_at_once(kg_env: dict[str, str]) -> None:
@@ -61,22 +86,23 @@ def test_ctrl_c_stops_a_running_query_at_once(kg_env: dict[str, str]) -> None:
         text=True,
         env=kg_env,
     )
-    worker = wait_for_child(process.pid)
+    wait_for_query_thread(process.pid)
     time.sleep(1)  # the query is computing now
     process.send_signal(signal.SIGINT)
     sent = time.monotonic()
     _, err = process.communicate(timeout=30)
     assert time.monotonic() - sent < 1.5
     assert process.returncode == 130 and err == "kg query: interrupted\n"
-    assert not process_exists(worker)
+    assert not process_exists(process.pid)
 
 
-def test_the_query_process_ends_with_kg_query_even_mid_query(kg_env: dict[str, str]) -> None:
+#: A Python process querying the built store through the API (whose queries run in a worker process).
+API_QUERY = f"import kg, sys; kg.open_graph(sys.argv[1], timeout=None).query({CROSS_JOIN!r})"
+
+
+def test_the_api_s_query_process_ends_with_its_caller_even_mid_query(store_home: Path, built: BuildReport) -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "kg.cli", "query", CROSS_JOIN],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=kg_env,
+        [sys.executable, "-c", API_QUERY, str(store_home)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     worker = wait_for_child(process.pid)
     time.sleep(1)  # the query is computing now

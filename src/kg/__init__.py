@@ -19,11 +19,11 @@ and running a query start fast.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from kg.errors import KgError
+from kg.errors import TYPE_CHECKING, KgError
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from kg.graph import KnowledgeGraph, load, open_graph
     from kg.results import QueryResult
 

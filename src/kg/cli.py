@@ -9,6 +9,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from kg.commands import HelpFormatter
 from kg.errors import KgError
 
 #: The commands, in the order ``kg --help`` lists them; each is a module of kg.commands.
@@ -47,10 +48,11 @@ def parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         prog="kg",
         description="A knowledge graph of the cyber threat situation reported by Japan's National Police Agency.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     main.add_argument("--version", action=VersionAction)
-    commands = main.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    # prog named, as argparse would lay it out, so that no help is laid out before it is asked for
+    commands = main.add_subparsers(dest="command", metavar="COMMAND", required=True, prog="kg")
     for name in wanted:
         try:
             module = importlib.import_module(f"kg.commands.{name}")
@@ -101,13 +103,16 @@ def complete_if_asked() -> None:
         argcomplete.autocomplete(parser(), exit_method=sys.exit)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``kg`` command line and return its exit code."""
+def main(argv: Sequence[str] | None = None, *, alone: bool = False) -> int:
+    """Run the ``kg`` command line and return its exit code; ``alone``: this process runs this
+    one command and ends after it (:func:`console`, the ``kg`` program), so ``kg query`` runs its
+    query on a thread of this process rather than in a worker process."""
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(encoding="utf-8")
     argv = list(sys.argv[1:] if argv is None else argv)
     complete_if_asked()
     arguments = parser(argv).parse_args(argv)
+    arguments.alone = alone
     if arguments.command not in WITHOUT_RDFLIB:
         quiet_libraries()
     try:
@@ -123,5 +128,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+#: Commands whose process :func:`console` ends at once, without Python's clean-up of its modules
+#: (a tenth of ``kg query``'s cold start): they leave nothing to clean up once their output is
+#: flushed, and ``kg query`` may leave a query computing on a thread (stopped at its time limit
+#: or by Ctrl-C), which ending the process stops.
+ENDS_AT_ONCE = frozenset({"query"})
+
+
+def console() -> None:
+    """The ``kg`` program (and ``python -m kg.cli``): :func:`main` in a process of its own."""
+    argv = sys.argv[1:]
+    code = main(argv, alone=True)
+    if argv[:1] and argv[0] in ENDS_AT_ONCE:
+        end_now(code)
+    sys.exit(code)
+
+
+def end_now(code: int) -> None:
+    """Flush the output and end the process with exit code ``code`` at once (a reader that
+    stopped reading, ``kg query … | head``, is no error, as in :func:`main`)."""
+    import os
+
+    for stream in (sys.stdout, sys.stderr):
+        try:  # noqa: SIM105 - contextlib is not otherwise imported on kg query's path
+            stream.flush()
+        except BrokenPipeError:
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    console()

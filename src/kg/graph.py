@@ -17,13 +17,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 from kg import queries
+from kg.errors import TYPE_CHECKING
 from kg.namespaces import RDFS
 from kg.results import QueryResult, Term
 from kg.store.base import SparqlStore
 from kg.terms import parse_value
+
+if TYPE_CHECKING:
+    from typing import Any
 
 LABELS_QUERY = f"""
 SELECT ?item ?label WHERE {{
@@ -140,7 +143,8 @@ def open_graph(store: str | Path | None = None, *, endpoint: str | None = None, 
     instead (:func:`load`, :func:`kg.build.build`, :func:`kg.build.validate`).
 
     The embedded store takes ``timeout`` (seconds a query may run, default 60; None: no limit)
-    and ``max_result_mb`` (the largest answer, default 100), see
+    and ``max_result_mb`` (the largest answer, default 100), and ``in_process`` (queries on a
+    thread of this process, for a process that ends after its query), see
     :class:`~kg.store.embedded.EmbeddedStore`.
     """
     from kg.paths import queries_dir, store_home

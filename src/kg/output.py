@@ -44,12 +44,12 @@ def display_width(text: str) -> int:
 def terminal_width(stream: object = None) -> int | None:
     """Return the width of the terminal ``stream`` (default standard output) writes to, or None
     when it is not a terminal (then tables keep their rows whole)."""
-    import shutil
-
     stream = sys.stdout if stream is None else stream
     isatty = getattr(stream, "isatty", None)
     if not (isatty and isatty()):
         return None
+    import shutil  # here: output to a file or a pipe never needs it
+
     return shutil.get_terminal_size().columns
 
 

@@ -12,10 +12,8 @@ check is named ``*-violation.rq`` and passes when it returns no rows.
 
 from __future__ import annotations
 
-import csv
 import re
 from pathlib import Path
-from typing import NamedTuple
 
 from kg.errors import InputError
 
@@ -26,16 +24,32 @@ _LOOKS_LIKE_SPARQL = re.compile(
 )
 
 
-class NamedQuery(NamedTuple):
-    """One named query file and what its header says (a NamedTuple, not a dataclass: see
+class NamedQuery:
+    """One named query file and what its header says (a plain class, not a NamedTuple or a
+    dataclass: importing typing or dataclasses is a twentieth of ``kg query``'s start, see
     :class:`kg.results.QueryResult`)."""
 
-    name: str
-    path: Path
-    kind: str
-    question_en: str
-    question_ja: str
-    source: str
+    __slots__ = ("kind", "name", "path", "question_en", "question_ja", "source")
+
+    def __init__(self, name: str, path: Path, kind: str, question_en: str, question_ja: str, source: str) -> None:
+        self.name = name
+        self.path = path
+        self.kind = kind
+        self.question_en = question_en
+        self.question_ja = question_ja
+        self.source = source
+
+    def _fields(self) -> tuple[str | Path, ...]:
+        return (self.name, self.path, self.kind, self.question_en, self.question_ja, self.source)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, NamedQuery) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return f"NamedQuery(name={self.name!r}, path={self.path!r}, kind={self.kind!r})"
 
     @property
     def text(self) -> str:
@@ -49,6 +63,8 @@ class NamedQuery(NamedTuple):
 
     def expected(self) -> tuple[list[str], list[tuple[str, ...]]]:
         """Return the expected header and rows (lexical values) of a competency query."""
+        import csv  # here: ``kg query`` never reads an expected answer
+
         with self.expected_path.open(encoding="utf-8", newline="") as handle:
             header, *rows = list(csv.reader(handle))
         return header, [tuple(row) for row in rows]

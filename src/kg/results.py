@@ -16,14 +16,14 @@ n
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
 
-from kg.errors import InputError
+from kg.errors import TYPE_CHECKING, InputError
 from kg.namespaces import PREFIXES, XSD
 
 if TYPE_CHECKING:
+    from typing import Any
+
     import pyoxigraph
 
 #: A term as SPARQL results JSON writes it: {"type": "uri"|"literal"|"bnode", "value": …}.
@@ -85,10 +85,12 @@ class QueryResult:
     ``graph`` (CONSTRUCT/DESCRIBE, as N-Triples).
 
     A plain class rather than a dataclass: ``dataclasses`` imports ``inspect``, a tenth of
-    ``kg query``'s start.
+    ``kg query``'s start. A result read from a results JSON document (:meth:`from_results_json`)
+    parses it when its rows are first asked for: ``kg query --format csv`` hands the document to
+    pyoxigraph's CSV writer as it came, and imports no json.
     """
 
-    __slots__ = ("bindings", "boolean", "graph", "ordered", "variables")
+    __slots__ = ("_bindings", "_document", "_variables", "boolean", "graph", "ordered")
 
     def __init__(
         self,
@@ -98,11 +100,33 @@ class QueryResult:
         graph: bytes | None = None,
         ordered: bool = False,
     ) -> None:
-        self.variables: list[str] = variables if variables is not None else []
-        self.bindings: list[dict[str, Term]] = bindings if bindings is not None else []
+        self._variables: list[str] = variables if variables is not None else []
+        self._bindings: list[dict[str, Term]] = bindings if bindings is not None else []
+        self._document: bytes | None = None
         self.boolean = boolean
         self.graph = graph
         self.ordered = ordered
+
+    @property
+    def variables(self) -> list[str]:
+        """The SELECT variables, in order."""
+        self._parse()
+        return self._variables
+
+    @property
+    def bindings(self) -> list[dict[str, Term]]:
+        """The SELECT rows, each a mapping of variable name to term (unbound variables left out)."""
+        self._parse()
+        return self._bindings
+
+    def _parse(self) -> None:
+        if self._document is not None:
+            import json
+
+            document = json.loads(self._document)
+            self._variables = list(document["head"].get("vars", []))
+            self._bindings = [dict(row) for row in document["results"]["bindings"]]
+            self._document = None
 
     def _fields(self) -> tuple[Any, ...]:
         return (self.variables, self.bindings, self.boolean, self.graph, self.ordered)
@@ -130,6 +154,13 @@ class QueryResult:
         )
 
     @classmethod
+    def from_results_json(cls, document: bytes, *, ordered: bool = False) -> QueryResult:
+        """Build a SELECT result from a SPARQL results JSON document (bytes, not parsed yet)."""
+        result = cls(ordered=ordered)
+        result._document = document
+        return result
+
+    @classmethod
     def from_oxigraph(
         cls,
         answer: pyoxigraph.QuerySolutions | pyoxigraph.QueryBoolean | pyoxigraph.QueryTriples,
@@ -144,8 +175,7 @@ class QueryResult:
         if isinstance(answer, pyoxigraph.QuerySolutions):
             buffer = io.BytesIO()
             answer.serialize(buffer, format=pyoxigraph.QueryResultsFormat.JSON)
-            document = json.loads(buffer.getvalue())
-            return cls.from_json(document, ordered=ordered)
+            return cls.from_results_json(buffer.getvalue(), ordered=ordered)
         return cls(graph=answer.serialize(format=pyoxigraph.RdfFormat.N_TRIPLES) or b"")
 
     @property
@@ -243,7 +273,12 @@ class QueryResult:
             "tsv": pyoxigraph.QueryResultsFormat.TSV,
             "json": pyoxigraph.QueryResultsFormat.JSON,
         }
-        document = json.dumps(self.to_json(), ensure_ascii=False).encode()
+        if self._document is not None:  # as the store wrote it
+            document = self._document
+        else:
+            import json
+
+            document = json.dumps(self.to_json(), ensure_ascii=False).encode()
         answer = pyoxigraph.parse_query_results(document, format=pyoxigraph.QueryResultsFormat.JSON)
         text = (answer.serialize(format=formats[fmt]) or b"").decode()
         return text if text.endswith("\n") else text + "\n"

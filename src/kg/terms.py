@@ -17,23 +17,27 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
 
-from kg.errors import InputError
+from kg.errors import TYPE_CHECKING, InputError
 from kg.namespaces import PREFIXES, XSD
 from kg.results import Term
 from kg.sparql_text import variables
 
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_TYPED = re.compile(r'^"(?P<text>.*)"\^\^(?P<datatype><[^>]*>|[A-Za-z][\w-]*:[\w.-]*)$', re.S)
-_TAGGED = re.compile(r'^"(?P<text>.*)"@(?P<lang>[A-Za-z]+(?:-[A-Za-z0-9]+)*)$', re.S)
-_PREFIXED = re.compile(r"^[A-Za-z][\w.-]*:\S*$")
-_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"^[+-]?\d+$"), XSD + "integer"),
-    (re.compile(r"^[+-]?\d*\.\d+$"), XSD + "decimal"),
-    (re.compile(r"^(true|false)$"), XSD + "boolean"),
-    (re.compile(r"^\d{4}-\d{2}-\d{2}$"), XSD + "date"),
-    (re.compile(r"^\d{4}-\d{2}$"), XSD + "gYearMonth"),
+if TYPE_CHECKING:
+    from typing import Any
+
+#: Patterns as text, compiled (and kept) by ``re`` at their first use: compiling them all at
+#: import was a fiftieth of ``kg query``'s cold start, which uses none of them without ``--bind``.
+_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+_TYPED = r'(?s)^"(?P<text>.*)"\^\^(?P<datatype><[^>]*>|[A-Za-z][\w-]*:[\w.-]*)$'
+_TAGGED = r'(?s)^"(?P<text>.*)"@(?P<lang>[A-Za-z]+(?:-[A-Za-z0-9]+)*)$'
+_PREFIXED = r"^[A-Za-z][\w.-]*:\S*$"
+_PATTERNS: list[tuple[str, str]] = [
+    (r"^[+-]?\d+$", XSD + "integer"),
+    (r"^[+-]?\d*\.\d+$", XSD + "decimal"),
+    (r"^(true|false)$", XSD + "boolean"),
+    (r"^\d{4}-\d{2}-\d{2}$", XSD + "date"),
+    (r"^\d{4}-\d{2}$", XSD + "gYearMonth"),
 ]
 
 
@@ -53,14 +57,14 @@ def parse_value(text: str) -> Term:
     plain string."""
     if text.startswith("<") and text.endswith(">"):
         return {"type": "uri", "value": expand_iri(text)}
-    if match := _TYPED.match(text):
+    if match := re.match(_TYPED, text):
         return {"type": "literal", "value": match["text"], "datatype": expand_iri(match["datatype"])}
-    if match := _TAGGED.match(text):
+    if match := re.match(_TAGGED, text):
         return {"type": "literal", "value": match["text"], "xml:lang": match["lang"].lower()}
     if text.startswith('"') and text.endswith('"') and len(text) >= 2:
         return {"type": "literal", "value": text[1:-1]}
     for pattern, datatype in _PATTERNS:
-        if pattern.match(text):
+        if re.match(pattern, text):
             return {"type": "literal", "value": text, "datatype": datatype}
     if text.startswith("_:"):
         raise InputError(
@@ -72,7 +76,7 @@ def parse_value(text: str) -> Term:
             f'malformed literal {text!r}: write "text", "text"@lang (a language tag such '
             'as en or ja) or "text"^^xsd:type'
         )
-    if _PREFIXED.match(text):
+    if re.match(_PREFIXED, text):
         return {"type": "uri", "value": expand_iri(text)}  # an unknown prefix is an error, not a string
     return {"type": "literal", "value": text}
 
@@ -81,7 +85,7 @@ def parse_binding(text: str) -> tuple[str, Term]:
     """Parse ``name=value`` into the variable name and its term."""
     name, equals, value = text.partition("=")
     name = name.strip().lstrip("?$")
-    if not equals or not _NAME.match(name):
+    if not equals or not re.match(_NAME, name):
         raise InputError(f"--bind takes name=value, got {text!r}")
     return name, parse_value(value)
 
@@ -110,17 +114,14 @@ def to_ntriples(term: Term) -> str:
     return str(to_oxigraph(term))
 
 
-_TOKEN = re.compile(
-    r"""
+_TOKEN = r"""
     (?P<skip>\#[^\n]*                           # a comment
       | <[^<>"{}|^`\\\s]*>                     # an IRI
       | \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"     # long strings
       | '\'\'(?:[^'\\]|\\.|'(?!''))*'\'\'
       | "(?:[^"\\\n]|\\.)*" | '(?:[^'\\\n]|\\.)*')
     | (?P<open>\{) | (?P<close>\}) | (?P<construct>\bCONSTRUCT\b)
-    """,
-    re.IGNORECASE | re.VERBOSE,
-)
+    """
 
 
 def where_clause_start(query: str) -> int | None:
@@ -135,7 +136,7 @@ def where_clause_start(query: str) -> int | None:
     """
     depth = 0
     templates_to_skip = 0
-    for match in _TOKEN.finditer(query):
+    for match in re.finditer(_TOKEN, query, re.IGNORECASE | re.VERBOSE):
         if match["construct"] and depth == 0:
             rest = query[match.end() :].lstrip()
             templates_to_skip = 0 if rest[:5].upper() == "WHERE" else 1

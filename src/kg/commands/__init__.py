@@ -7,7 +7,32 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+
+from kg.errors import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's formatter that keeps descriptions and epilogs as written, and measures the
+    terminal only when it lays out help or an error: argparse makes a formatter for every option
+    it adds, and its measuring imports shutil, a twentieth of ``kg query``'s cold start."""
+
+    def __init__(
+        self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None
+    ) -> None:
+        super().__init__(prog, indent_increment, max_help_position, width=80 if width is None else width)
+        self._measure = width is None
+        self._widest_help_position = max_help_position
+
+    def format_help(self) -> str:
+        if self._measure:  # what argparse.HelpFormatter.__init__ does without a width
+            import shutil
+
+            self._width = shutil.get_terminal_size().columns - 2
+            self._max_help_position = min(self._widest_help_position, max(self._width - 20, self._indent_increment * 2))
+        return super().format_help()
 
 
 def add_store_options(parser: argparse.ArgumentParser, *, remote: bool = True, writes: bool = False) -> None:
@@ -30,8 +55,9 @@ def store_folder(arguments: argparse.Namespace) -> Path:
     return Path(arguments.store) if getattr(arguments, "store", None) else store_home()
 
 
-def open_from(arguments: argparse.Namespace) -> Any:
-    """Open the graph the command-line options name."""
+def open_from(arguments: argparse.Namespace, *, in_process: bool = False) -> Any:
+    """Open the graph the command-line options name (``in_process``: the built store runs its
+    queries on a thread of this process, see :class:`~kg.store.embedded.EmbeddedStore`)."""
     from kg.graph import open_graph
 
     endpoint = getattr(arguments, "endpoint", None)
@@ -40,7 +66,7 @@ def open_from(arguments: argparse.Namespace) -> Any:
         options = {"timeout": timeout} if timeout is not None else {}
         return open_graph(endpoint=endpoint, graph=getattr(arguments, "graph", None), **options)
     limits = {name: getattr(arguments, name) for name in ("timeout", "max_result_mb") if hasattr(arguments, name)}
-    return open_graph(store_folder(arguments), **limits)
+    return open_graph(store_folder(arguments), in_process=in_process, **limits)
 
 
 def positive_number(text: str) -> float:

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from kg.analyze import ANALYSES  # light: networkx is imported by the functions that need it
-from kg.commands import add_store_options, open_from
+from kg.commands import HelpFormatter, add_store_options, open_from
 
 TITLES = {
     "centrality": "Most central actors, agencies and techniques (degree, betweenness)",
@@ -29,7 +29,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "agencies and techniques (degree and betweenness), its communities, and the pairs of agencies that issued "
         "advisories together, with counts.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument(
         "analyses", nargs="*", metavar="ANALYSIS", help=f"which analyses to run: {', '.join(ANALYSES)} (default: all)"

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from kg.build import DEFAULT_MAX_DROP
-from kg.commands import add_store_options, progress_printer, store_folder
+from kg.commands import HelpFormatter, add_store_options, progress_printer, store_folder
 
 
 def fraction(text: str) -> float:
@@ -29,7 +29,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         description="Load ontology/ and every .ttl under graph/, materialise inferences, validate against "
         "the shapes and write the Oxigraph store atomically. Skips when nothing changed.",
         epilog="example: kg build --force",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     add_store_options(parser, remote=False, writes=True)
     parser.add_argument("--force", action="store_true", help="rebuild even when the inputs are unchanged")

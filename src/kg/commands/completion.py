@@ -9,7 +9,12 @@ below read the project's own files (``queries/``, ``ontology/``), never the stor
 from __future__ import annotations
 
 import argparse
-from typing import Any
+
+from kg.commands import HelpFormatter
+from kg.errors import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 SHELLS = ("bash", "zsh", "fish", "tcsh")
 
@@ -60,7 +65,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         description="Print the script that makes SHELL complete kg's commands, options, named queries and class "
         "names. Load it from your shell's start-up file.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("shell", choices=SHELLS, help="the shell to complete in")
     parser.set_defaults(run=run)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from kg.commands import add_store_options
+from kg.commands import HelpFormatter, add_store_options
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -19,7 +19,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "With --compare, draft each corpus report and score it against the curated graph.",
         epilog="examples:\n  kg draft report.txt --report-id r6-2024 --output drafts/r6-2024\n"
         "  kg draft --compare --json draft-scores.json",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("report", nargs="?", metavar="REPORT.txt", help="the report text (UTF-8)")
     parser.add_argument("--report-id", metavar="ID", help="id of the new report, rN-YYYY (e.g. r6-2024)")

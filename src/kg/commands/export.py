@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from kg.commands import add_store_options
+from kg.commands import HelpFormatter, add_store_options
 from kg.export import ALIASES, FORMATS
 
 EPILOG = """examples:
@@ -23,7 +23,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         description="Write the built store to a file (atomically) or to standard output (-o -). "
         "RDF includes the build's inferences unless --asserted-only.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument(
         "--format",

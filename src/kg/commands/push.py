@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from kg.commands import add_store_options, positive_integer, positive_number, store_folder
+from kg.commands import HelpFormatter, add_store_options, positive_integer, positive_number, store_folder
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -27,7 +27,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "    kg push --endpoint http://localhost:8890/sparql-graph-crud-auth --graph urn:kg "
         "--count-endpoint http://localhost:8890/sparql\n"
         "see docs/remote-endpoints.md for the URLs of Fuseki, GraphDB, Virtuoso, Neptune and Oxigraph",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument(
         "--endpoint",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from kg.commands import HelpFormatter
+
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
@@ -11,7 +13,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="list named queries with their questions",
         description="List the competency queries (queries/cq) and quality checks (queries/qc) with their questions.",
         epilog="example: kg queries --lang ja --kind cq",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--lang", choices=("en", "ja"), default="en", help="language of the questions")
     parser.add_argument("--kind", choices=("cq", "qc"), help="only competency queries or only quality checks")

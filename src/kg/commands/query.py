@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from kg.commands import add_store_options, open_from, positive_number
+from kg.commands import HelpFormatter, add_store_options, open_from, positive_number
 from kg.commands.completion import named_queries
 from kg.store.embedded import DEFAULT_MAX_RESULT_MB, DEFAULT_TIMEOUT
 
@@ -21,7 +21,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         epilog="examples:\n  kg query cq-r5a-blacktech-advisory-issuers --lang en\n"
         "  kg query cq-r5a-co-issued-advisories --limit 20 --offset 20\n"
         "  kg query my.rq --format csv\n  kg query 'SELECT ?l WHERE { ?a rdfs:label ?l }' --bind a=kgr:actor-lockbit",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     query = parser.add_argument("query", help="SPARQL text, a .rq file, or a named query")
     query.completer = named_queries  # argcomplete reads it
@@ -65,7 +65,8 @@ def run(arguments: argparse.Namespace) -> int:
     from kg.terms import parse_binding
 
     bindings = dict(parse_binding(text) for text in arguments.bind)
-    with open_from(arguments) as graph:
+    # alone in its process (the `kg` program), the query runs on a thread, not in a worker process
+    with open_from(arguments, in_process=getattr(arguments, "alone", False)) as graph:
         result = graph.query(arguments.query, bindings=bindings, limit=arguments.limit, offset=arguments.offset)
         labels = graph.labels(result.iris(), arguments.lang) if arguments.lang and result.kind == "select" else None
     fmt = arguments.format or ("turtle" if result.kind == "graph" else "table")

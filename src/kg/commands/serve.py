@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from kg.commands import add_store_options
+from kg.commands import HelpFormatter, add_store_options
 
 
 def port_number(text: str) -> int:
@@ -47,7 +47,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "kg's prefixes and named queries. Stops cleanly on Ctrl-C or SIGTERM.",
         epilog="examples:\n  kg serve\n  kg serve --port 8080 --timeout 10 --max-result-mb 5\n"
         "  kg query --endpoint http://127.0.0.1:7878/query cq-r5a-co-issued-advisories",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     add_store_options(parser, remote=False)
     parser.add_argument(

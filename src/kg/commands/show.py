@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from kg.commands import add_store_options, open_from
+from kg.commands import HelpFormatter, add_store_options, open_from
 
 EPILOG = """examples:
   kg show BlackTech                     an actor by its label
@@ -24,7 +24,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "CVE, and print its card: labels and aliases in both languages, type, external identifiers, dates, facts, "
         "relations grouped by kind, and the report sections and figures it comes from (with the corpus line).",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("name", metavar="NAME", help="label, alias, IRI (kgr:…), ATT&CK ID or CVE")
     parser.add_argument("--lang", choices=("en", "ja"), default="en", help="language of the card (default en)")

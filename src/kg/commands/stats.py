@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from kg.commands import add_store_options, open_from
+from kg.commands import HelpFormatter, add_store_options, open_from
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -13,7 +13,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="count triples, instances per class and per report",
         description="Count the store's triples and the instances of each kg class, overall and per report.",
         epilog="example: kg stats",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     add_store_options(parser)
     parser.set_defaults(run=run)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from kg.commands import HelpFormatter
+
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
@@ -16,7 +18,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "file, row and column, and nothing is written. `check` exits 1 when a Turtle file is not what "
         "its table compiles to.",
         epilog="examples:\n  kg tables compile\n  kg tables check",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("action", nargs="?", choices=("compile", "check"), default="compile")
     parser.set_defaults(run=run)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from kg.commands import HelpFormatter
+
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
@@ -12,7 +14,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         description="Load and infer the sources, then check them against ontology/shapes.ttl and the "
         "quality queries in queries/qc. Exit 0 when they conform, 1 with violations, 2 on error.",
         epilog="example: kg validate --quiet",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--quiet", "-q", action="store_true", help="print no progress")
     parser.add_argument(

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from kg.commands import add_store_options, open_from
+from kg.commands import HelpFormatter, add_store_options, open_from
 from kg.commands.completion import class_names
 
 EPILOG = """examples:
@@ -30,7 +30,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "class, relations as labelled edges, a legend that filters by class, a search box, and tooltips with both "
         "labels, type, key properties and the report section or figure each fact comes from.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument(
         "--output", "-o", metavar="FILE", help="HTML file to write, atomically (default: views/<view>.html)"

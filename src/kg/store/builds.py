@@ -29,9 +29,11 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
 
-from kg.errors import KgError, StoreMissingError
+from kg.errors import TYPE_CHECKING, KgError, StoreMissingError
+
+if TYPE_CHECKING:
+    from typing import IO
 
 CURRENT = "current"
 BUILDS = "builds"

@@ -21,15 +21,15 @@ a fork would copy in whatever state they are in) it starts ``python -m kg.store.
 
 from __future__ import annotations
 
-import contextlib
 import io
-import json
 import os
-import signal
 import sys
-from typing import IO, TYPE_CHECKING, Any
+
+from kg.errors import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from typing import IO, Any
+
     import pyoxigraph
     from typing_extensions import Buffer
 
@@ -54,6 +54,8 @@ class CappedBuffer(io.BytesIO):
 
 def die_with_parent() -> None:
     """Ask Linux to kill this process when its parent dies (no orphan keeps computing)."""
+    import signal
+
     try:
         import ctypes
 
@@ -93,6 +95,8 @@ def answer(
 
 def serve_requests(database: str, source: IO[bytes], sink: IO[bytes]) -> None:
     """Answer requests from ``source`` on ``sink`` until ``source`` ends."""
+    import json
+
     import pyoxigraph
 
     from kg.namespaces import PREFIXES
@@ -133,6 +137,9 @@ def work(database: str, source: IO[bytes], sink: IO[bytes], parent: int | None =
     """Serve requests as the worker: Ctrl-C left to the parent, dead with the parent (through
     ``life``, see :func:`end_with`, else :func:`die_with_parent`; ``parent``: its process id,
     when the parent may have died before that was set up)."""
+    import contextlib
+    import signal
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C stops
     if life is None:
         die_with_parent()
@@ -172,6 +179,9 @@ class ForkedWorker:
 
     def kill(self) -> None:
         """Kill the worker (its query stops at once)."""
+        import contextlib
+        import signal
+
         if self.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
@@ -228,6 +238,8 @@ def start(database: str, log: IO[bytes]) -> Any:
     parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child, which never returns (coverage does not follow it)
+        import contextlib
+
         code = 0
         try:
             os.dup2(requests, 0)
