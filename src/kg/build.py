@@ -220,9 +220,9 @@ def check(
     if progress:
         progress("running the quality queries")
     violations += quality_violations(OxigraphStore(store), queries)
-    from kg.infer import triple_count
+    from kg.store.solutions import count
 
-    return ValidationReport(violations, checked_triples=triple_count(store))
+    return ValidationReport(violations, checked_triples=count(store))
 
 
 def prepare(

@@ -162,23 +162,6 @@ RULES: dict[str, Rule] = {
 MAX_ROUNDS = 20
 
 
-def triple_count(store: pyoxigraph.Store) -> int:
-    """Return how many triples the default graph of a pyoxigraph store holds (asserted and
-    inferred: ``len(store)`` also counts the inferred graph's copies)."""
-    from kg.store.solutions import count
-
-    return count(store)
-
-
-def graph_size(store: pyoxigraph.Store, graph: str) -> int:
-    """Return how many triples named graph ``graph`` of a pyoxigraph store holds."""
-    import pyoxigraph
-
-    from kg.store.solutions import count
-
-    return count(store, pyoxigraph.NamedNode(graph))
-
-
 def may_match(store: pyoxigraph.Store, pattern: str, schema: str, graph: str) -> bool:
     """Whether a data pattern of a rule (``?s <p> ?o``, ``?x a ?class``, ``?s ?property ?o``
     with ``schema`` binding ``?property``) may match a triple of ``graph``: False when no triple
@@ -217,6 +200,10 @@ def materialise(
     # What each rule added in each round, DELTA/<round>/<rule>: a rule joins what every rule
     # added since it last ran (its own output included, unless the rule is closed), each data
     # pattern only the graphs that hold its predicate.
+    import pyoxigraph
+
+    from kg.store.solutions import count
+
     names = list(RULES)
     latest: dict[str, str] = {}
     made: list[str] = []
@@ -236,7 +223,7 @@ def materialise(
             for update in rule.updates(delta, output):
                 store.update(update)
             latest[name] = output
-            new = graph_size(store, output)
+            new = count(store, pyoxigraph.NamedNode(output))
             if new:
                 made.append(output)
             found += new

@@ -184,9 +184,9 @@ def push(
     graph = graph_iri(graph) if graph else None
     credentials = credentials or credentials_for(url)
     embedded = EmbeddedStore(Path(store))
-    from kg.infer import triple_count
+    from kg.store.solutions import count
 
-    total = triple_count(embedded.store)  # the default graph: asserted and inferred triples
+    total = count(embedded.store)  # the default graph: asserted and inferred triples
     where = display_url(url)
     started = time.perf_counter()
     sent = requests = 0
