@@ -242,7 +242,7 @@ class QueryResult:
         if self.kind == "ask":
             return ("true" if self.boolean else "false") + "\n"
         labels = labels or {}
-        plain = _labelled_beside(self.variables, self.bindings, labels)
+        plain = _labelled_beside(self.variables, self.bindings, labels) if labels else set()
         shown = _shown_value(labels, compact=fmt == "table")
         as_iri = _shown_value({}, compact=fmt == "table")
         cells = [
