@@ -11,7 +11,10 @@ For each size it generates a graph (:mod:`bench.generate`) into a scratch projec
   time) and of the co-issuance query (``bench/co-issuance.rq``) on the kg store and on an
   rdflib ``Graph`` holding the same triples, interleaved in one process, with the speed-up;
 * the peak memory of a process that runs every query, and a ``kg query`` from a fresh process;
-* with ``kg serve``: requests per second and median latency of a named query over loopback.
+* with ``kg serve``: requests per second and median latency of a named query over loopback;
+* at the sizes ``--virtuoso`` names (1M by default), Virtuoso beside the embedded store
+  (:mod:`bench.virtuoso` in a child process: the graph bulk-loaded into a private Virtuoso 7.2,
+  every competency query timed on both, their answers compared).
 
 Then, once: the cold start of ``kg query <named query>`` on the shipped graph and the modules
 it imports, and ``kg viz`` HTML generation at 1k, 5k and 20k nodes. Progress goes to stderr;
@@ -44,6 +47,8 @@ from typing import Any
 
 from bench.generate import MIN_SYNTHETIC, SEED, generate, parse_size, read_included, size_label
 from bench.measure import HEAVY_MODULES, WRITE_STRATEGIES
+from bench.virtuoso import medians as virtuoso_medians
+from bench.virtuoso import render as render_virtuoso
 from kg.errors import InputError, KgError
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -223,6 +228,8 @@ class Settings:
     #: the largest size at which pySHACL, the reference validator, is timed beside the SPARQL
     #: engine (about 100 s at a million triples)
     pyshacl_max: int = 100_000
+    #: the sizes at which Virtuoso is measured beside the embedded store (when it is installed)
+    virtuoso: list[int] = field(default_factory=lambda: [1_000_000])
 
 
 def named_queries(kinds: Sequence[str]) -> list[dict[str, str]]:
@@ -454,9 +461,38 @@ def measure_size(target: int, work: Path, settings: Settings, queries: list[dict
         },
         settings,
     )
+    if target in settings.virtuoso:
+        result["virtuoso"] = measure_virtuoso(project, ntriples, env, settings)
     ntriples.unlink()
     result["serve"] = measure_serve(store, env, settings)
     return result
+
+
+def measure_virtuoso(project: Path, ntriples: Path, env: dict[str, str], settings: Settings) -> dict[str, Any]:
+    """Virtuoso beside the embedded store on the graph of ``project`` (its store, and ``ntriples``
+    exported from it): :mod:`bench.virtuoso` in a child process, without the Graph Store Protocol push."""
+    from kg.virtuoso import installed
+
+    if reason := installed():
+        log(f"Virtuoso is not measured: {reason}")
+        return {"skipped": reason}
+    output = project / "virtuoso.json"
+    argv = [sys.executable, "-m", "bench.virtuoso", "--store", str(project / ".kg"), "--ntriples", str(ntriples)]
+    argv += [
+        "--no-push",
+        "--repeat",
+        str(settings.repeat),
+        "--work",
+        str(project / "virtuoso"),
+        "--output",
+        str(output),
+    ]
+    log(f"[{project.name}] Virtuoso beside the embedded store: bulk load, then every competency query on both")
+    child = run_child(argv, env=env, events=False, timeout=settings.validate_timeout)
+    if child.exit_code:
+        raise BenchError(f"the Virtuoso comparison failed: {child.failure()}")
+    measured: dict[str, Any] = json.loads(output.read_text(encoding="utf-8"))
+    return measured
 
 
 # --- kg serve -------------------------------------------------------------------------------------
@@ -818,6 +854,18 @@ def evaluate_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             "MB",
             at=label,
         )
+        beside = largest.get("virtuoso", {})
+        if beside.get("queries"):
+            embedded, remote = virtuoso_medians(beside)
+            target(
+                "Virtuoso parity: median competency query, Virtuoso ms / embedded ms",
+                round(remote / embedded, 2) if embedded else None,
+                1,
+                "x",
+                at_least=True,
+                at=label,
+                note=f"medians of the per-query medians: embedded {embedded:.2f} ms, Virtuoso {remote:.2f} ms",
+            )
     cold = results.get("cold_start", {})
     target("kg query cold start (shipped graph)", cold.get("median_ms"), 500, "ms", at="shipped")
     target(
@@ -1024,6 +1072,12 @@ def render(results: dict[str, Any]) -> str:
             query_rows.append(cells)
         out.append("\n### Every query: kg latency, rdflib latency, speed-up (rows at the largest size)\n")
         out.append(_table(header, query_rows))
+
+    for label, measured in sizes.items():
+        beside = measured.get("virtuoso")
+        if beside:
+            out.append(f"\n### Virtuoso beside the embedded store ({label})\n")
+            out.append(f"Skipped: {beside['skipped']}\n" if "skipped" in beside else render_virtuoso(beside))
 
     cold = results.get("cold_start")
     if cold:
@@ -1247,6 +1301,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="100k",
         help="the largest size at which pySHACL, the reference validator, is timed too (default 100k)",
     )
+    parser.add_argument(
+        "--virtuoso",
+        default="1m",
+        help="sizes at which Virtuoso is measured beside the embedded store, when installed (none: never; default 1m)",
+    )
     parser.add_argument("--report", type=Path, metavar="JSON", help="print the tables of an earlier run and exit")
     arguments = parser.parse_args(argv)
     try:
@@ -1276,6 +1335,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             shipped_store=arguments.shipped_store,
             include=None if arguments.synthetic_only else PROJECT / "graph",
             pyshacl_max=parse_size(arguments.pyshacl_max),
+            virtuoso=[] if arguments.virtuoso.strip() == "none" else parse_sizes(arguments.virtuoso),
         )
         if arguments.workdir:
             arguments.workdir.mkdir(parents=True, exist_ok=True)

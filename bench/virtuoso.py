@@ -1,6 +1,10 @@
 """Virtuoso beside the embedded store: load a generated graph into a private Virtuoso, run every named query on both.
 
-``python -m bench.virtuoso [--size 1m] [--repeat 3] [--work DIR] [--output bench/results/virtuoso.json]``
+``python -m bench.virtuoso [--size 1m] [--repeat 3] [--work DIR] [--store DIR [--ntriples FILE]] [--no-push]
+[--output bench/results/virtuoso.json]``
+
+``python -m bench.run`` runs it at 1M, with ``--store``, ``--ntriples`` (the export it compares
+rdflib with) and ``--no-push``, so that both engines are measured in the same run as the rest.
 
 It generates the graph (:mod:`bench.generate`, the same seed as ``bench.run``, the shipped graph
 included) into a scratch project whose ontology and queries are the real ones, builds it without validation, starts a
@@ -8,8 +12,9 @@ private Virtuoso (:class:`kg.virtuoso.VirtuosoServer`, the settings printed with
 and measures, in this one run:
 
 * loading the built store into a named graph with ``kg push`` (Graph Store Protocol, HTTP Digest,
-  batches of 100 000 triples), and with Virtuoso's bulk loader (``ld_dir`` + ``rdf_loader_run``
-  through ``isql-vt``, from the Turtle ``kg export`` writes; the export is timed apart);
+  batches of 100 000 triples; ``--no-push`` leaves it out), and with Virtuoso's bulk loader
+  (``ld_dir`` + ``rdf_loader_run`` through ``isql-vt``, from the Turtle ``kg export`` writes, timed
+  apart, or from the N-Triples file ``--ntriples`` names);
 * every named query (``kg.queries.catalog(PROJECT / "queries")``): the median of ``--repeat`` runs on the embedded
   store and on Virtuoso (``RemoteStore`` on ``/sparql``, the graph as ``default-graph-uri``), and
   whether the two answers are the same (:func:`kg.answers.answer_key`).
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import sys
 import tempfile
@@ -70,9 +76,21 @@ def prepare(size: int, work: Path) -> tuple[Path, int]:
     return project / ".kg", report.triples
 
 
-def measure(size: int, repeat: int, work: Path, built: Path | None = None) -> dict[str, Any]:
-    """Load the graph into Virtuoso both ways and time every named query on both stores
-    (``built``: a store of the generated graph built earlier, instead of generating and building one)."""
+def measure(
+    size: int,
+    repeat: int,
+    work: Path,
+    built: Path | None = None,
+    *,
+    ntriples: Path | None = None,
+    push_graph: bool = True,
+) -> dict[str, Any]:
+    """Load the graph into Virtuoso and time every named query on both stores.
+
+    ``built``: a store of the generated graph built earlier, instead of generating and building
+    one; ``ntriples``: that store exported as N-Triples, for the bulk loader (else it is exported
+    as Turtle here); ``push_graph``: also load it with ``kg push`` (the Graph Store Protocol).
+    """
     import kg
     from kg.answers import answer_key
     from kg.export import export_triples
@@ -90,35 +108,47 @@ def measure(size: int, repeat: int, work: Path, built: Path | None = None) -> di
     server = VirtuosoServer(work / "virtuoso", buffers=BUFFERS, max_rows=1_000_000)
     results: dict[str, Any] = {"size": size_label(size), "triples": triples, "settings": server_settings(server)}
     with server.start(within=120):
-        log(f"Virtuoso {server.pid} on {server.base_url}; pushing {triples} triples (Graph Store Protocol, Digest)")
+        queried = GRAPH + "/bulk"
+        if push_graph:
+            log(f"Virtuoso {server.pid} on {server.base_url}; pushing {triples} triples (Graph Store Protocol, Digest)")
+            started = time.perf_counter()
+            pushed = push(
+                server.graph_store_url,
+                graph=GRAPH,
+                store=store,
+                count_url=server.sparql_url,
+                credentials=Credentials(user=DBA[0], password=DBA[1], scheme="digest"),
+                progress=log,
+            )
+            results["push_gsp_s"] = time.perf_counter() - started
+            results["push_gsp_requests"] = pushed.requests
+            log(f"pushed in {results['push_gsp_s']:.1f} s")
+            queried = GRAPH
+        # the bulk loader reads only the folders its ini allows: the server's own
+        if ntriples is None:
+            loaded = server.folder / "kg.ttl"
+            started = time.perf_counter()
+            export_triples(loaded, fmt="turtle", store=store)
+            results["export_turtle_s"] = time.perf_counter() - started
+            log(f"exported in {results['export_turtle_s']:.1f} s")
+        else:
+            loaded = server.folder / "kg.nt"
+            shutil.copyfile(ntriples, loaded)
+            results["bulk_load_input"] = "N-Triples"
+        log(f"bulk loading the graph from {loaded.name} (ld_dir + rdf_loader_run)")
         started = time.perf_counter()
-        pushed = push(
-            server.graph_store_url,
-            graph=GRAPH,
-            store=store,
-            count_url=server.sparql_url,
-            credentials=Credentials(user=DBA[0], password=DBA[1], scheme="digest"),
-            progress=log,
-        )
-        results["push_gsp_s"] = time.perf_counter() - started
-        results["push_gsp_requests"] = pushed.requests
-        log(f"pushed in {results['push_gsp_s']:.1f} s")
-        turtle = server.folder / "kg.ttl"
-        started = time.perf_counter()
-        export_triples(turtle, fmt="turtle", store=store)
-        results["export_turtle_s"] = time.perf_counter() - started
-        log("bulk loading the same graph (ld_dir + rdf_loader_run)")
-        started = time.perf_counter()
-        bulk_load(server.sql_port, turtle, GRAPH + "/bulk")
+        bulk_load(server.sql_port, loaded, GRAPH + "/bulk")
         results["bulk_load_s"] = time.perf_counter() - started
-        log(f"exported in {results['export_turtle_s']:.1f} s, bulk loaded in {results['bulk_load_s']:.1f} s")
+        loaded.unlink()
+        log(f"bulk loaded in {results['bulk_load_s']:.1f} s")
         bulk_count = (
             RemoteStore(server.sparql_url, graph=GRAPH + "/bulk")
             .execute("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
             .rows[0][0]
         )
         results["bulk_load_triples"] = bulk_count
-        remote = RemoteStore(server.sparql_url, graph=GRAPH, timeout=300)
+        results["queried_graph"] = "bulk" if queried != GRAPH else "push"
+        remote = RemoteStore(server.sparql_url, graph=queried, timeout=300)
         queries = []
         with kg.open_graph(store) as embedded:
             for name, query in sorted(catalog(PROJECT / "queries").items()):
@@ -168,15 +198,41 @@ def server_settings(server: Any) -> dict[str, Any]:
     }
 
 
+def medians(results: dict[str, Any]) -> tuple[float, float]:
+    """The median of the per-query medians on the embedded store and on Virtuoso (NaN when Virtuoso
+    answered none), the figures the parity target compares.
+
+    >>> nan = float("nan")
+    >>> medians({"queries": [{"embedded_ms": 1.0, "virtuoso_ms": 4.0}, {"embedded_ms": 3.0, "virtuoso_ms": nan}]})
+    (2.0, 4.0)
+    """
+    queries = results["queries"]
+    embedded = statistics.median(query["embedded_ms"] for query in queries)
+    answered = [query["virtuoso_ms"] for query in queries if query["virtuoso_ms"] == query["virtuoso_ms"]]  # not NaN
+    return embedded, statistics.median(answered) if answered else float("nan")
+
+
 def render(results: dict[str, Any]) -> str:
     """The figures as Markdown."""
     settings = results["settings"]
     queries = results["queries"]
     same = sum(1 for query in queries if query["same_answer"] is True)
     ties = sum(1 for query in queries if query["same_answer"] == "ties")
-    embedded = statistics.median(query["embedded_ms"] for query in queries)
-    answered = [query["virtuoso_ms"] for query in queries if query["virtuoso_ms"] == query["virtuoso_ms"]]  # not NaN
-    remote = statistics.median(answered) if answered else float("nan")
+    embedded, remote = medians(results)
+    steps = []
+    if "push_gsp_s" in results:
+        steps.append(
+            f"| `kg push` (Graph Store Protocol, Digest, {results['push_gsp_requests']} requests, count checked) | "
+            f"{results['push_gsp_s']:.1f} |"
+        )
+    if "export_turtle_s" in results:
+        steps.append(f"| `kg export --format turtle` (input of the bulk loader) | {results['export_turtle_s']:.1f} |")
+    source = results.get("bulk_load_input", "Turtle")
+    steps.append(
+        f"| bulk loader (`ld_dir` + `rdf_loader_run` + `checkpoint`, {source}, {results['bulk_load_triples']} "
+        f"triples) | {results['bulk_load_s']:.1f} |"
+    )
+    queried = "the bulk-loaded graph" if results.get("queried_graph") == "bulk" else "the pushed graph"
     lines = [
         f"Virtuoso ({settings['version']}; NumberOfBuffers {settings['NumberOfBuffers']}, MaxDirtyBuffers "
         f"{settings['MaxDirtyBuffers']}, ResultSetMaxRows {settings['ResultSetMaxRows']}) beside the embedded store, "
@@ -184,15 +240,11 @@ def render(results: dict[str, Any]) -> str:
         "",
         "| step | seconds |",
         "| --- | --- |",
-        f"| `kg push` (Graph Store Protocol, Digest, {results['push_gsp_requests']} requests, count checked) | "
-        f"{results['push_gsp_s']:.1f} |",
-        f"| `kg export --format turtle` (input of the bulk loader) | {results['export_turtle_s']:.1f} |",
-        f"| bulk loader (`ld_dir` + `rdf_loader_run` + `checkpoint`, {results['bulk_load_triples']} triples) | "
-        f"{results['bulk_load_s']:.1f} |",
+        *steps,
         "",
-        f"{same} of {len(queries)} named queries give the same answer on both, {ties} more the same rows with rows "
-        f"that tie on ORDER BY in another order; median of the per-query medians: embedded {embedded:.1f} ms, "
-        f"Virtuoso {remote:.1f} ms.",
+        f"Queried on Virtuoso: {queried}, over HTTP. {same} of {len(queries)} named queries give the same answer on "
+        f"both, {ties} more the same rows with rows that tie on ORDER BY in another order; median of the per-query "
+        f"medians: embedded {embedded:.1f} ms, Virtuoso {remote:.1f} ms.",
         "",
         "| query | rows | embedded ms | Virtuoso ms | same answer |",
         "| --- | --- | --- | --- | --- |",
@@ -217,6 +269,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="DIR",
         help="a store built from `python -m bench.generate SIZE` (skips generating and building)",
     )
+    parser.add_argument(
+        "--ntriples",
+        type=Path,
+        metavar="FILE",
+        help="with --store: that store exported as N-Triples, bulk loaded instead of a Turtle export made here",
+    )
+    parser.add_argument(
+        "--no-push",
+        dest="push",
+        action="store_false",
+        help="leave out loading the graph with kg push (Graph Store Protocol); query the bulk-loaded copy",
+    )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help=f"JSON figures (default {DEFAULT_OUTPUT})")
     parser.add_argument("--report", type=Path, metavar="JSON", help="print the tables of an earlier run and stop")
     arguments = parser.parse_args(argv)
@@ -227,11 +291,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if reason := installed():
         parser.exit(2, f"python -m bench.virtuoso: error: {reason}\n")
+    if arguments.ntriples and not arguments.store:
+        parser.error("--ntriples needs --store: the store the file was exported from")
+    for given in (arguments.store, arguments.ntriples):
+        if given and not given.exists():
+            parser.error(f"{given}: no such file or folder")
+    size, store = parse_size(arguments.size), arguments.store
     if arguments.work:
-        results = measure(parse_size(arguments.size), arguments.repeat, arguments.work, arguments.store)
+        results = measure(
+            size, arguments.repeat, arguments.work, store, ntriples=arguments.ntriples, push_graph=arguments.push
+        )
     else:
         with tempfile.TemporaryDirectory(prefix="kg-bench-virtuoso-") as folder:
-            results = measure(parse_size(arguments.size), arguments.repeat, Path(folder), arguments.store)
+            results = measure(
+                size, arguments.repeat, Path(folder), store, ntriples=arguments.ntriples, push_graph=arguments.push
+            )
     arguments.output.parent.mkdir(parents=True, exist_ok=True)
     arguments.output.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     sys.stdout.write(render(results))

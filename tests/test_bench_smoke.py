@@ -60,6 +60,8 @@ def smoke(tmp_path_factory: pytest.TempPathFactory, built: BuildReport, store_ho
         "20",
         "--shipped-store",
         str(store_home),
+        "--virtuoso",
+        "10k",
         "--output",
         str(output),
         env=env,
@@ -136,6 +138,25 @@ def test_memory_cold_start_viz_and_serve_are_measured_or_skipped_with_a_reason(s
         assert all(view["html_mb"] > 0 and view["seconds"] > 0 for view in results["viz"]["views"])
     if "skipped" not in size["serve"]:
         assert size["serve"]["requests_per_second"] > 0 and size["serve"]["median_ms"] > 0
+
+
+def test_virtuoso_is_measured_beside_the_embedded_store_in_the_same_run(smoke: dict[str, Any]) -> None:
+    from kg.queries import catalog
+
+    beside = smoke["results"]["sizes"]["10k"]["virtuoso"]
+    assert "skipped" not in beside, beside.get("skipped")
+    competency = sorted(name for name, query in catalog(PROJECT / "queries").items() if query.kind == "cq")
+    assert [query["name"] for query in beside["queries"]] == competency
+    assert beside["queried_graph"] == "bulk" and beside["bulk_load_input"] == "N-Triples"
+    assert "push_gsp_s" not in beside  # the Graph Store Protocol push is left out of the whole run
+    # the same graph on both: its triples, and (nearly) every answer the same
+    assert beside["bulk_load_triples"] == beside["triples"] > 9_000
+    assert all(query["embedded_ms"] > 0 and query["virtuoso_ms"] > 0 for query in beside["queries"])
+    differing = [query["name"] for query in beside["queries"] if query["same_answer"] not in (True, "ties")]
+    assert differing == [], differing
+    parity = next(row for row in smoke["results"]["targets"] if row["target"].startswith("Virtuoso parity"))
+    assert parity["at"] == "10k" and parity["measured"] > 0 and "embedded" in parity["note"]
+    assert "### Virtuoso beside the embedded store (10k)" in smoke["stdout"]
 
 
 def test_targets_and_tables_are_printed(smoke: dict[str, Any]) -> None:
@@ -257,7 +278,8 @@ def test_the_bench_modules_examples_run() -> None:
     import bench.generate
     import bench.measure
     import bench.run
+    import bench.virtuoso
 
-    for module in (bench.generate, bench.measure, bench.run):
+    for module in (bench.generate, bench.measure, bench.run, bench.virtuoso):
         outcome = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
         assert outcome.attempted > 0 and outcome.failed == 0, module.__name__
