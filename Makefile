@@ -41,14 +41,14 @@ test: setup-test ## run the whole test suite (unit, queries, fidelity, browser, 
 	@$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest
 
-lint: ## ruff check, ruff format --check, the Turtle layout check and mypy on src/kg
-	$(BIN)/ruff check src tests $(wildcard bench)
-	$(BIN)/ruff format --check src tests $(wildcard bench)
+lint: ## ruff check and ruff format --check (code, tests, bench, notebooks), the Turtle layout check and mypy on src/kg
+	$(BIN)/ruff check src tests $(wildcard bench) notebooks
+	$(BIN)/ruff format --check src tests $(wildcard bench) notebooks
 	$(BIN)/python -m kg.turtle_style ontology graph
 	$(BIN)/mypy
 
 format: ## format the code with ruff
-	$(BIN)/ruff format src tests $(wildcard bench)
+	$(BIN)/ruff format src tests $(wildcard bench) notebooks
 
 fmt-ttl: ## put ontology/ and graph/ Turtle into the canonical layout (comments kept)
 	$(BIN)/python -m kg.turtle_style --fix ontology graph
