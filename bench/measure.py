@@ -3,7 +3,8 @@
 ``python -m bench.measure TASK OPTIONS_JSON`` runs one task and prints JSON lines on stdout: a
 line per finished step (so that a parent can tell progress from a hang) and a last line with
 ``"event": "done"``. Running each task in a fresh process keeps its peak memory
-(``ru_maxrss``, which the parent reads with ``os.wait4``) its own, and keeps one side's heap from
+(``ru_maxrss``, which :mod:`bench.launch`, the small process that starts it, reads with
+``os.wait4``; this process's own ``RUSAGE_SELF`` is as clean) its own, and keeps one side's heap from
 slowing the other's garbage collector.
 
 Tasks:

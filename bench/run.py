@@ -25,12 +25,14 @@ the tables of an earlier run without measuring anything.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.metadata
 import json
 import os
 import platform
 import queue
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -45,6 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import launch
 from bench.generate import MIN_SYNTHETIC, SEED, generate, parse_size, read_included, size_label
 from bench.measure import HEAVY_MODULES, WRITE_STRATEGIES
 from bench.virtuoso import medians as virtuoso_medians
@@ -110,16 +113,22 @@ def run_child(
     events: bool = True,
     on_event: Callable[[dict[str, Any]], None] | None = None,
 ) -> Child:
-    """Run ``argv`` and wait for it; its peak RSS comes from ``os.wait4``, so it is its own.
+    """Run ``argv`` and wait for it; its wall time and peak RSS are its own.
+
+    The child is started through :mod:`bench.launch`, a small process of its own: a child forked
+    straight from this one, once it has grown, would report this process's high-water mark as
+    its peak (Linux carries it over at ``exec``). The launcher times the child from its start to
+    its end, so its own start-up is not counted.
 
     With ``events``, stdout is read as JSON lines, each handed to ``on_event`` as it comes;
-    otherwise stdout is discarded. The child is killed after ``timeout`` seconds in all, or
-    ``idle_timeout`` seconds without a line.
+    otherwise stdout is discarded. The child (its whole process group: the launcher, the command
+    and any worker it started) is killed after ``timeout`` seconds in all, or ``idle_timeout``
+    seconds without a line.
     """
     with tempfile.TemporaryFile() as errors:
         started = time.perf_counter()
-        process = subprocess.Popen(
-            list(argv),
+        process, report = launch.start(
+            argv,
             stdout=subprocess.PIPE if events else subprocess.DEVNULL,
             stderr=errors,
             env=env,
@@ -127,6 +136,11 @@ def run_child(
             text=True,
             encoding="utf-8",
         )
+
+        def kill() -> None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+
         seen: list[dict[str, Any]] = []
         timed_out = False
         if events:
@@ -149,7 +163,7 @@ def run_child(
                     line = lines.get(timeout=max(0.0, min(limits) - time.perf_counter()) if limits else None)
                 except queue.Empty:
                     timed_out = True
-                    process.kill()
+                    kill()
                     break
                 if line is None:
                     break
@@ -159,10 +173,10 @@ def run_child(
                     if on_event:
                         on_event(seen[-1])
         else:
-            killer = threading.Timer(timeout, process.kill) if timeout else None
+            killer = threading.Timer(timeout, kill) if timeout else None
             if killer:
                 killer.start()
-        _, status, usage = os.wait4(process.pid, 0)
+        _, status, _ = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
         if not events and killer:
@@ -170,10 +184,14 @@ def run_child(
             timed_out = process.returncode < 0 and seconds >= (timeout or 0)
         if process.stdout:
             process.stdout.close()
+        # nothing when the launcher was killed: the time is then this side's, the peak unknown
+        launched = launch.figures(report)
         errors.seek(0)
         stderr = errors.read().decode("utf-8", errors="replace")
+    exit_code = launched.get("exit_code", process.returncode)
     # Linux reports ru_maxrss in KiB.
-    return Child(process.returncode, seconds, usage.ru_maxrss / 1024, seen, stderr, timed_out)
+    peak = launched["peak_rss_kb"] / 1024 if "peak_rss_kb" in launched else float("nan")
+    return Child(exit_code, launched.get("seconds", seconds), peak, seen, stderr, timed_out)
 
 
 def child_env(**variables: str) -> dict[str, str]:

@@ -142,7 +142,7 @@ def measure(
         loaded.unlink()
         log(f"bulk loaded in {results['bulk_load_s']:.1f} s")
         bulk_count = (
-            RemoteStore(server.sparql_url, graph=GRAPH + "/bulk")
+            RemoteStore(server.sparql_url, graph=GRAPH + "/bulk", timeout=300)
             .execute("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
             .rows[0][0]
         )

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -264,6 +265,44 @@ def test_a_child_reports_its_own_peak_memory() -> None:
     assert child.peak_rss_mb >= 150
 
 
+def test_a_child_started_late_does_not_inherit_the_benchs_peak_memory() -> None:
+    # Linux hands a forked child its parent's high-water mark at exec: without bench.launch in
+    # between, this small child would report at least the 400 MB this process holds
+    grown = bytearray(400 * 2**20)
+    grown[::4096] = b"x" * len(grown[::4096])  # touch every page, so that it is resident
+    child = run_child([sys.executable, "-c", "raise SystemExit(3)"], events=False)
+    del grown
+    assert child.exit_code == 3
+    assert 1 < child.peak_rss_mb < 100
+    assert 0 < child.seconds < 10
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie, ended but not yet reaped, does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
+
+
+def test_a_timed_out_child_is_killed_with_the_workers_it_started() -> None:
+    script = (
+        "import json, subprocess, sys, time\n"
+        "worker = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        "print(json.dumps({'event': 'worker', 'pid': worker.pid}), flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    child = run_child([sys.executable, "-c", script], idle_timeout=2)
+    assert child.timed_out and child.seconds < 30
+    (started,) = [event["pid"] for event in child.events if event["event"] == "worker"]
+    for _ in range(50):
+        if not _alive(started):
+            break
+        time.sleep(0.1)
+    assert not _alive(started)
+
+
 def test_a_silent_child_is_stopped_at_its_time_limit() -> None:
     child = run_child([sys.executable, "-c", "import time; time.sleep(60)"], idle_timeout=1)
     assert child.timed_out and child.done() is None
@@ -276,10 +315,11 @@ def test_the_bench_modules_examples_run() -> None:
     import doctest
 
     import bench.generate
+    import bench.launch
     import bench.measure
     import bench.run
     import bench.virtuoso
 
-    for module in (bench.generate, bench.measure, bench.run, bench.virtuoso):
+    for module in (bench.generate, bench.launch, bench.measure, bench.run, bench.virtuoso):
         outcome = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
         assert outcome.attempted > 0 and outcome.failed == 0, module.__name__
