@@ -13,7 +13,8 @@ For each size it generates a graph (:mod:`bench.generate`) into a scratch projec
 * the peak memory of a process that runs every query, and a ``kg query`` from a fresh process;
 * with ``kg serve``: requests per second and median latency of a named query over loopback;
 * at the sizes ``--virtuoso`` names (1M by default), Virtuoso beside the embedded store
-  (:mod:`bench.virtuoso` in a child process: the graph bulk-loaded into a private Virtuoso 7.2,
+  (:mod:`bench.virtuoso` in a child process: the graph exported as Turtle and bulk-loaded into a
+  private Virtuoso 7.2,
   every competency query timed on both, their answers compared).
 
 Then, once: the cold start of ``kg query <named query>`` on the shipped graph and the modules
@@ -479,23 +480,23 @@ def measure_size(target: int, work: Path, settings: Settings, queries: list[dict
         },
         settings,
     )
-    if target in settings.virtuoso:
-        result["virtuoso"] = measure_virtuoso(project, ntriples, env, settings)
     ntriples.unlink()
+    if target in settings.virtuoso:
+        result["virtuoso"] = measure_virtuoso(project, env, settings)
     result["serve"] = measure_serve(store, env, settings)
     return result
 
 
-def measure_virtuoso(project: Path, ntriples: Path, env: dict[str, str], settings: Settings) -> dict[str, Any]:
-    """Virtuoso beside the embedded store on the graph of ``project`` (its store, and ``ntriples``
-    exported from it): :mod:`bench.virtuoso` in a child process, without the Graph Store Protocol push."""
+def measure_virtuoso(project: Path, env: dict[str, str], settings: Settings) -> dict[str, Any]:
+    """Virtuoso beside the embedded store on the graph of ``project``'s store: :mod:`bench.virtuoso`
+    in a child process, bulk-loaded from Turtle, without the Graph Store Protocol push."""
     from kg.virtuoso import installed
 
     if reason := installed():
         log(f"Virtuoso is not measured: {reason}")
         return {"skipped": reason}
     output = project / "virtuoso.json"
-    argv = [sys.executable, "-m", "bench.virtuoso", "--store", str(project / ".kg"), "--ntriples", str(ntriples)]
+    argv = [sys.executable, "-m", "bench.virtuoso", "--store", str(project / ".kg")]
     argv += [
         "--no-push",
         "--repeat",

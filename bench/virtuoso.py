@@ -1,10 +1,10 @@
 """Virtuoso beside the embedded store: load a generated graph into a private Virtuoso, run every named query on both.
 
-``python -m bench.virtuoso [--size 1m] [--repeat 3] [--work DIR] [--store DIR [--ntriples FILE]] [--no-push]
+``python -m bench.virtuoso [--size 1m] [--repeat 3] [--work DIR] [--store DIR] [--no-push]
 [--output bench/results/virtuoso.json]``
 
-``python -m bench.run`` runs it at 1M, with ``--store``, ``--ntriples`` (the export it compares
-rdflib with) and ``--no-push``, so that both engines are measured in the same run as the rest.
+``python -m bench.run`` runs it at 1M, with ``--store`` and ``--no-push``, so that both engines
+are measured in the same run as the rest.
 
 It generates the graph (:mod:`bench.generate`, the same seed as ``bench.run``, the shipped graph
 included) into a scratch project whose ontology and queries are the real ones, builds it without validation, starts a
@@ -14,7 +14,8 @@ and measures, in this one run:
 * loading the built store into a named graph with ``kg push`` (Graph Store Protocol, HTTP Digest,
   batches of 100 000 triples; ``--no-push`` leaves it out), and with Virtuoso's bulk loader
   (``ld_dir`` + ``rdf_loader_run`` through ``isql-vt``, from the Turtle ``kg export`` writes, timed
-  apart, or from the N-Triples file ``--ntriples`` names);
+  apart: Turtle, because Virtuoso's loaders store the quoted integers of N-Triples above 2³¹ as
+  ``xsd:decimal``, which changes ten answers at 1M);
 * every named query (``kg.queries.catalog(PROJECT / "queries")``): the median of ``--repeat`` runs on the embedded
   store and on Virtuoso (``RemoteStore`` on ``/sparql``, the graph as ``default-graph-uri``), and
   whether the two answers are the same (:func:`kg.answers.answer_key`).
@@ -26,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import statistics
 import sys
 import tempfile
@@ -82,14 +82,12 @@ def measure(
     work: Path,
     built: Path | None = None,
     *,
-    ntriples: Path | None = None,
     push_graph: bool = True,
 ) -> dict[str, Any]:
     """Load the graph into Virtuoso and time every named query on both stores.
 
     ``built``: a store of the generated graph built earlier, instead of generating and building
-    one; ``ntriples``: that store exported as N-Triples, for the bulk loader (else it is exported
-    as Turtle here); ``push_graph``: also load it with ``kg push`` (the Graph Store Protocol).
+    one; ``push_graph``: also load it with ``kg push`` (the Graph Store Protocol).
     """
     import kg
     from kg.answers import answer_key
@@ -125,16 +123,11 @@ def measure(
             log(f"pushed in {results['push_gsp_s']:.1f} s")
             queried = GRAPH
         # the bulk loader reads only the folders its ini allows: the server's own
-        if ntriples is None:
-            loaded = server.folder / "kg.ttl"
-            started = time.perf_counter()
-            export_triples(loaded, fmt="turtle", store=store)
-            results["export_turtle_s"] = time.perf_counter() - started
-            log(f"exported in {results['export_turtle_s']:.1f} s")
-        else:
-            loaded = server.folder / "kg.nt"
-            shutil.copyfile(ntriples, loaded)
-            results["bulk_load_input"] = "N-Triples"
+        loaded = server.folder / "kg.ttl"
+        started = time.perf_counter()
+        export_triples(loaded, fmt="turtle", store=store)
+        results["export_turtle_s"] = time.perf_counter() - started
+        log(f"exported in {results['export_turtle_s']:.1f} s")
         log(f"bulk loading the graph from {loaded.name} (ld_dir + rdf_loader_run)")
         started = time.perf_counter()
         bulk_load(server.sql_port, loaded, GRAPH + "/bulk")
@@ -227,10 +220,9 @@ def render(results: dict[str, Any]) -> str:
         )
     if "export_turtle_s" in results:
         steps.append(f"| `kg export --format turtle` (input of the bulk loader) | {results['export_turtle_s']:.1f} |")
-    source = results.get("bulk_load_input", "Turtle")
     steps.append(
-        f"| bulk loader (`ld_dir` + `rdf_loader_run` + `checkpoint`, {source}, {results['bulk_load_triples']} "
-        f"triples) | {results['bulk_load_s']:.1f} |"
+        f"| bulk loader (`ld_dir` + `rdf_loader_run` + `checkpoint`, {results['bulk_load_triples']} triples) | "
+        f"{results['bulk_load_s']:.1f} |"
     )
     queried = "the bulk-loaded graph" if results.get("queried_graph") == "bulk" else "the pushed graph"
     lines = [
@@ -270,12 +262,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="a store built from `python -m bench.generate SIZE` (skips generating and building)",
     )
     parser.add_argument(
-        "--ntriples",
-        type=Path,
-        metavar="FILE",
-        help="with --store: that store exported as N-Triples, bulk loaded instead of a Turtle export made here",
-    )
-    parser.add_argument(
         "--no-push",
         dest="push",
         action="store_false",
@@ -291,21 +277,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if reason := installed():
         parser.exit(2, f"python -m bench.virtuoso: error: {reason}\n")
-    if arguments.ntriples and not arguments.store:
-        parser.error("--ntriples needs --store: the store the file was exported from")
-    for given in (arguments.store, arguments.ntriples):
-        if given and not given.exists():
-            parser.error(f"{given}: no such file or folder")
+    if arguments.store and not arguments.store.is_dir():
+        parser.error(f"--store {arguments.store}: no such folder")
     size, store = parse_size(arguments.size), arguments.store
     if arguments.work:
-        results = measure(
-            size, arguments.repeat, arguments.work, store, ntriples=arguments.ntriples, push_graph=arguments.push
-        )
+        results = measure(size, arguments.repeat, arguments.work, store, push_graph=arguments.push)
     else:
         with tempfile.TemporaryDirectory(prefix="kg-bench-virtuoso-") as folder:
-            results = measure(
-                size, arguments.repeat, Path(folder), store, ntriples=arguments.ntriples, push_graph=arguments.push
-            )
+            results = measure(size, arguments.repeat, Path(folder), store, push_graph=arguments.push)
     arguments.output.parent.mkdir(parents=True, exist_ok=True)
     arguments.output.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     sys.stdout.write(render(results))
