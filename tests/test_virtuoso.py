@@ -8,6 +8,7 @@ folder, on free loopback ports, stopped by their PID.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -192,3 +193,60 @@ def test_bulk_push_loads_the_same_graph_through_virtuosos_loader(
     assert refused.stderr.strip().splitlines() == [
         "kg push: error: --bulk loads a file the server reads itself: only for a server on this host, not 192.0.2.1"
     ]
+
+
+def _processes_showing(secret: str) -> list[str]:
+    """The processes whose command line or environment holds ``secret`` (those this user may read)."""
+    found = []
+    for folder in Path("/proc").glob("[0-9]*"):
+        for part in ("cmdline", "environ"):
+            try:
+                if secret.encode() in (folder / part).read_bytes():
+                    found.append(f"{folder.name}/{part}")
+            except OSError:  # gone, or another user's
+                continue
+    return found
+
+
+@pytest.fixture
+def private_virtuoso(tmp_path: Path) -> Iterator[VirtuosoServer]:
+    """A Virtuoso of this test's own: after refused logins, Virtuoso refuses every login from the
+    host for a few seconds, which must not reach the session's server."""
+    from tests.virtuoso_server import running_virtuoso
+
+    yield from running_virtuoso(tmp_path / "virtuoso", buffers=2000)
+
+
+@pytest.mark.slow
+def test_isql_gets_the_password_on_its_input_never_on_its_command_line(private_virtuoso: VirtuosoServer) -> None:
+    import secrets
+    import threading
+    import time
+
+    from kg.virtuoso import VirtuosoError, run_isql
+
+    server = private_virtuoso
+    user, password = f"kg_isql_{secrets.token_hex(4)}", f"Pw-{secrets.token_hex(8)}"
+    server.isql(f"USER_CREATE('{user}', '{password}');")
+    seen: list[str] = []
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            seen.extend(_processes_showing(password))
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        # isql runs for two seconds, logged in as the new account with its own password
+        output = run_isql(server.sql_port, "delay(2);\nSELECT 'kg-ok', 1 + 1;\n", user=user, password=password)
+    finally:
+        done.set()
+        watcher.join()
+    assert "kg-ok" in output
+    assert seen == []
+    with pytest.raises(VirtuosoError) as refused:
+        run_isql(server.sql_port, "SELECT 'kg-ok', 1 + 1;\n", user=user, password="not-" + password, timeout=60)
+    message = str(refused.value)
+    assert f"refused user '{user}'" in message and "Bad login" in message and password not in message

@@ -260,7 +260,8 @@ def bulk_push(
     loaded with ``ld_dir`` + ``rdf_loader_run`` through ``isql-vt`` on ``sql_port`` as the
     credentials' user, and removed; then the graph is counted as :func:`push` does (``url`` is the
     graph store URL, ``count_url`` the query URL). Only for a server on this host: the server reads
-    the file itself, and isql takes the password on its command line.
+    the file itself. isql gets the password on its standard input (:func:`kg.virtuoso.run_isql`),
+    never on its command line.
     """
     import secrets
     import urllib.parse as parse

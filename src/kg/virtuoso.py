@@ -176,6 +176,23 @@ class VirtuosoServer:
         self.stop()
 
 
+#: isql's settings for a script: no banner, prompt or echo; errors in the output kg reads.
+ISQL_SETTINGS = ("VERBOSE=OFF", "BANNER=OFF", "PROMPT=OFF", "ECHO=OFF", "ERRORS=STDOUT")
+
+
+def isql_command(host: str, port: int, user: str) -> list[str]:
+    """The ``isql-vt`` command line for ``user`` on ``host:port``: it holds no password.
+
+    isql logs in with the password ``dba`` when none is given and, when that is refused, asks for
+    the password with ``getpass``, which reads standard input in a process with no terminal:
+    :func:`run_isql` writes it there, so it never shows in the process list.
+
+    >>> isql_command("127.0.0.1", 1111, "dba")[:7]
+    ['isql-vt', '-H', '127.0.0.1', '-S', '1111', '-U', 'dba']
+    """
+    return [ISQL_BINARY, "-H", host, "-S", str(port), "-U", user, *ISQL_SETTINGS]
+
+
 def run_isql(
     port: int,
     script: str,
@@ -185,37 +202,40 @@ def run_isql(
     password: str = DBA[1],
     timeout: float = 600.0,
 ) -> str:
-    """Run ``script`` through ``isql-vt host:port`` and return its output; raise VirtuosoError on an error.
+    """Run ``script`` through ``isql-vt`` on ``host:port`` and return its output; raise VirtuosoError on an error.
 
-    The password goes on isql's command line (its only way), so this is for a server on this host.
+    The password goes to isql on its standard input (see :func:`isql_command`), never on its
+    command line or in its environment. isql runs in a session of its own, with no terminal, so
+    that its password prompt reads that input and not the user's terminal.
     """
     if shutil.which(ISQL_BINARY) is None:
         raise VirtuosoError(f"{ISQL_BINARY} not found: install Debian's virtuoso-opensource-7-bin")
+    if "\n" in password or "\r" in password:
+        raise VirtuosoError("the Virtuoso password contains a line break, which isql cannot read")
+    # isql tries the password "dba" by itself and prompts only when it is refused: with that
+    # password, the prompt never comes and the line would be read as SQL
+    answer = "" if password == DBA[1] else password + "\n"
     try:
         done = subprocess.run(
-            [
-                ISQL_BINARY,
-                f"{host}:{port}",
-                user,
-                password,
-                "VERBOSE=OFF",
-                "BANNER=OFF",
-                "PROMPT=OFF",
-                "ECHO=OFF",
-                "ERRORS=STDOUT",
-            ],
-            input=script.encode(),
+            isql_command(host, port, user),
+            input=(answer + script).encode(),
             capture_output=True,
             timeout=timeout,
             check=False,
+            start_new_session=True,
         )
     except subprocess.TimeoutExpired:
         raise VirtuosoError(f"isql on {host}:{port} did not finish within {timeout:g} s") from None
     output = done.stdout.decode("utf-8", "replace")
-    errors = [line for line in output.splitlines() if line.startswith("*** Error")]
+    messages = done.stderr.decode("utf-8", "replace")
+    # a refused first try (isql's own "dba") is in the messages of a login that then succeeded too
+    if done.returncode != 0 and "Bad login" in output + messages:
+        raise VirtuosoError(f"isql on {host}:{port}: the server refused user {user!r} with that password (Bad login)")
+    errors = [line for line in output.splitlines() if line.startswith("*** Error") and "Bad login" not in line]
     if done.returncode != 0 or errors:
-        reason = errors[0] if errors else (done.stderr.decode("utf-8", "replace").strip() or f"exit {done.returncode}")
-        raise VirtuosoError(f"isql on {host}:{port}: {reason}")
+        reason = errors[0] if errors else (messages.strip().splitlines() or [f"exit {done.returncode}"])[-1]
+        # the password is never echoed back, even if isql read it as SQL
+        raise VirtuosoError(f"isql on {host}:{port}: {reason.replace(password, '…') if password else reason}")
     return output
 
 
