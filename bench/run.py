@@ -14,8 +14,7 @@ For each size it generates a graph (:mod:`bench.generate`) into a scratch projec
 * with ``kg serve``: requests per second and median latency of a named query over loopback;
 * at the sizes ``--virtuoso`` names (1M by default), Virtuoso beside the embedded store
   (:mod:`bench.virtuoso` in a child process: the graph exported as Turtle and bulk-loaded into a
-  private Virtuoso 7.2,
-  every competency query timed on both, their answers compared).
+  private Virtuoso 7.2, every competency query timed on both, their answers compared).
 
 Then, once: the cold start of ``kg query <named query>`` on the shipped graph and the modules
 it imports, and ``kg viz`` HTML generation at 1k, 5k and 20k nodes. Progress goes to stderr;
@@ -496,8 +495,12 @@ def measure_virtuoso(project: Path, env: dict[str, str], settings: Settings) -> 
         log(f"Virtuoso is not measured: {reason}")
         return {"skipped": reason}
     output = project / "virtuoso.json"
-    argv = [sys.executable, "-m", "bench.virtuoso", "--store", str(project / ".kg")]
-    argv += [
+    argv = [
+        sys.executable,
+        "-m",
+        "bench.virtuoso",
+        "--store",
+        str(project / ".kg"),
         "--no-push",
         "--repeat",
         str(settings.repeat),
