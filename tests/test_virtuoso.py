@@ -147,11 +147,6 @@ def test_an_answer_cut_at_the_row_cap_fails_naming_the_cap(
     assert answered.stderr.strip().splitlines() == [f"kg query: error: {message}"]
 
 
-@pytest.mark.xfail(
-    reason="open (2026-12-03): after the file's earlier tests, Virtuoso answers one query (not always the same one) "
-    "on the bulk-loaded graph with rows the embedded store does not have; alone it passes",
-    strict=False,
-)
 def test_bulk_push_loads_the_same_graph_through_virtuosos_loader(
     virtuoso: VirtuosoServer, built: BuildReport, graph: KnowledgeGraph, kg_env: dict[str, str]
 ) -> None:

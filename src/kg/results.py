@@ -178,6 +178,29 @@ class QueryResult:
             return cls.from_results_json(buffer.getvalue(), ordered=ordered)
         return cls(graph=answer.serialize(format=pyoxigraph.RdfFormat.N_TRIPLES) or b"")
 
+    def without_repeats(self) -> QueryResult:
+        """This result with each repeated SELECT row left out (the first of each kept, in order).
+
+        For an endpoint that breaks ``SELECT DISTINCT``: Virtuoso 7.2 at times answers one with
+        repeated rows when an OPTIONAL part is unbound (openlink/virtuoso-opensource#568).
+
+        >>> row = {"a": {"type": "literal", "value": "x"}}
+        >>> QueryResult(["a"], [row, {}, dict(row)]).without_repeats().bindings
+        [{'a': {'type': 'literal', 'value': 'x'}}, {}]
+        """
+        if self.kind != "select":
+            return self
+        seen: set[tuple[Any, ...]] = set()
+        kept = []
+        for row in self.bindings:
+            key = tuple(tuple(sorted(row[name].items())) if name in row else None for name in self.variables)
+            if key not in seen:
+                seen.add(key)
+                kept.append(row)
+        if len(kept) == len(self.bindings):
+            return self
+        return QueryResult(self.variables, kept, ordered=self.ordered)
+
     @property
     def kind(self) -> str:
         """``"select"``, ``"ask"`` or ``"graph"``."""

@@ -77,6 +77,27 @@ def query_form(text: str) -> str | None:
     return operation if operation in QUERY_FORMS else None
 
 
+def is_distinct(text: str) -> bool:
+    """Tell whether the query ``text`` is a ``SELECT DISTINCT`` (its own solutions, not a subquery's).
+
+    >>> is_distinct("# DISTINCT\\nSELECT DISTINCT ?a WHERE { ?a ?b ?c }")
+    True
+    >>> is_distinct("SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { { SELECT DISTINCT ?a { ?a ?b ?c } } }")
+    False
+    """
+    previous = None
+    for kind, value in tokens(text):
+        if kind == "comment":
+            continue
+        if previous is not None:
+            return kind == "word" and value.upper() == "DISTINCT"
+        if kind == "word" and value.upper() in QUERY_FORMS:
+            if value.upper() != "SELECT":
+                return False
+            previous = value
+    return False
+
+
 def undeclared_prefixes(text: str, *, known: set[str] | frozenset[str] = frozenset()) -> list[str]:
     """Return the prefixes ``text`` uses in prefixed names without declaring them (nor being ``known``)."""
     declared = set(known)

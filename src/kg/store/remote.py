@@ -53,7 +53,7 @@ from typing import Any
 from kg.errors import EndpointError, InputError, KgError, QuerySyntaxError
 from kg.namespaces import sparql_prologue
 from kg.results import QueryResult, Term
-from kg.sparql_text import is_update, query_form
+from kg.sparql_text import is_distinct, is_update, query_form
 from kg.store.base import SparqlStore, is_ordered
 from kg.store.embedded import ERROR_POSITION as _OXIGRAPH_POSITION
 from kg.store.transport import (
@@ -186,7 +186,7 @@ class RemoteStore(SparqlStore):
         )
         if cap is not None and result.kind == "select" and len(result.bindings) >= cap:
             self._check_complete(prologue + text, len(result.bindings), cap, source=source)
-        return result
+        return result.without_repeats() if is_distinct(text) else result
 
     def _wrapper(self, text: str, source: str | None) -> Any:
         from SPARQLWrapper import BASIC, DIGEST, POST, SPARQLWrapper
