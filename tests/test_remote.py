@@ -8,6 +8,7 @@ HTTP server that records the Authorization header and refuses every request.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import shlex
@@ -345,12 +346,10 @@ class RefusingHandler(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture()
-def refusing_server() -> Iterator[ThreadingHTTPServer]:
-    """An HTTP server on 127.0.0.1 that records Authorization headers and answers 401."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), RefusingHandler)
-    server.seen = []  # type: ignore[attr-defined]
-    server.answers = []  # type: ignore[attr-defined]
+@contextlib.contextmanager
+def http_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[ThreadingHTTPServer]:
+    """A ``handler`` serving on a free port of 127.0.0.1 in a thread, shut down on leaving."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -359,6 +358,15 @@ def refusing_server() -> Iterator[ThreadingHTTPServer]:
         server.shutdown()
         server.server_close()
         thread.join(10)
+
+
+@pytest.fixture()
+def refusing_server() -> Iterator[ThreadingHTTPServer]:
+    """An HTTP server on 127.0.0.1 that records Authorization headers and answers 401."""
+    with http_server(RefusingHandler) as server:
+        server.seen = []  # type: ignore[attr-defined]
+        server.answers = []  # type: ignore[attr-defined]
+        yield server
 
 
 _ROW = {"a": {"type": "uri", "value": "urn:x"}, "n": {"type": "literal", "value": "1", "xml:lang": "en"}}
@@ -384,10 +392,7 @@ class RepeatingHandler(BaseHTTPRequestHandler):
 
 
 def test_a_distinct_answer_with_repeated_rows_is_given_once_each(kg_env: dict[str, str]) -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), RepeatingHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with http_server(RepeatingHandler) as server:
         store = RemoteStore(f"http://127.0.0.1:{server.server_address[1]}/sparql")
         once = [("urn:x", "1"), ("urn:x", None)]
         distinct = "# repeats\nSELECT DISTINCT ?a ?n WHERE { ?a ?p ?o OPTIONAL { ?a ?q ?n } }"
@@ -398,10 +403,6 @@ def test_a_distinct_answer_with_repeated_rows_is_given_once_each(kg_env: dict[st
         printed = run_kg("query", distinct, "--endpoint", store.endpoint, "--format", "csv", env=kg_env)
         assert printed.returncode == 0, printed.stderr
         assert printed.stdout.splitlines() == ["a,n", "urn:x,1", "urn:x,"]
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
 
 
 def test_basic_credentials_come_from_the_environment_and_are_never_echoed(

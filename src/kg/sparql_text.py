@@ -85,16 +85,10 @@ def is_distinct(text: str) -> bool:
     >>> is_distinct("SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { { SELECT DISTINCT ?a { ?a ?b ?c } } }")
     False
     """
-    previous = None
-    for kind, value in tokens(text):
-        if kind == "comment":
-            continue
-        if previous is not None:
-            return kind == "word" and value.upper() == "DISTINCT"
-        if kind == "word" and value.upper() in QUERY_FORMS:
-            if value.upper() != "SELECT":
-                return False
-            previous = value
+    significant = ((kind, value.upper()) for kind, value in tokens(text) if kind != "comment")
+    for kind, value in significant:
+        if kind == "word" and value in QUERY_FORMS:
+            return value == "SELECT" and next(significant, None) == ("word", "DISTINCT")
     return False
 
 
