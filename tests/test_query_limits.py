@@ -34,19 +34,55 @@ def wait_for_child(pid: int, within: float = 20) -> int:
     pytest.fail(f"process {pid} started no query process within {within:g} s")
 
 
-def wait_for_query_thread(pid: int, within: float = 20) -> None:
-    """Wait until `kg query` process ``pid`` runs its query: on a thread of its own (a second
-    thread in /proc), never in another process."""
+def thread_names(pid: int) -> dict[int, str]:
+    """The threads of process ``pid``: id and name (/proc; the store's own are named ``rocksdb:…``,
+    Python's inherit the process's name)."""
+    names = {}
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/comm", encoding="utf-8") as handle:
+                names[int(task)] = handle.read().strip()
+        except FileNotFoundError:
+            continue
+    return names
+
+
+def query_threads(pid: int) -> list[int]:
+    """The Python threads of process ``pid`` besides its main thread."""
+    names = thread_names(pid)
+    return [task for task, name in names.items() if task != pid and name == names.get(pid)]
+
+
+def wait_for_query_thread(pid: int, within: float = 20) -> int:
+    """Wait until `kg query` process ``pid`` runs its query: on a Python thread of its own (not
+    one of the store's), never in another process; return the thread's id."""
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         try:
-            if len(os.listdir(f"/proc/{pid}/task")) > 1:
+            if threads := query_threads(pid):
                 assert child_processes(pid) == []
-                return
+                return threads[0]
         except FileNotFoundError:
             break
         time.sleep(0.02)
     pytest.fail(f"process {pid} started no query thread within {within:g} s")
+
+
+#: tgkill(2) by architecture: Python can signal a thread of its own process only.
+TGKILL = {"x86_64": 234, "aarch64": 131}
+
+
+def signal_thread(pid: int, thread: int, number: int) -> None:
+    """Send signal ``number`` to one thread of process ``pid``, as the kernel may hand a
+    process's signal to any of its threads."""
+    import ctypes
+    import platform
+
+    if platform.machine() not in TGKILL:
+        pytest.skip(f"tgkill's number on {platform.machine()} is not known here")
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.syscall(TGKILL[platform.machine()], pid, thread, number) != 0:
+        raise OSError(ctypes.get_errno(), f"tgkill {pid} {thread}")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -56,14 +92,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def test_a_query_past_its_time_limit_stops_frees_the_cpu_and_exits_non_zero(kg_env: dict[str, str]) -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kg.cli", "query", CROSS_JOIN, "--timeout", "2"],
+def start_kg_query(env: dict[str, str], *options: str) -> subprocess.Popen[str]:
+    """Start a `kg query` process computing :data:`CROSS_JOIN` (which runs for minutes)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "kg.cli", "query", CROSS_JOIN, *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=kg_env,
+        env=env,
     )
+
+
+def test_a_query_past_its_time_limit_stops_frees_the_cpu_and_exits_non_zero(kg_env: dict[str, str]) -> None:
+    process = start_kg_query(kg_env, "--timeout", "2")
     wait_for_query_thread(process.pid)
     started = time.monotonic()
     time.sleep(1)
@@ -79,13 +120,7 @@ def test_a_query_past_its_time_limit_stops_frees_the_cpu_and_exits_non_zero(kg_e
 
 
 def test_ctrl_c_stops_a_running_query_at_once(kg_env: dict[str, str]) -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kg.cli", "query", CROSS_JOIN],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=kg_env,
-    )
+    process = start_kg_query(kg_env)
     wait_for_query_thread(process.pid)
     time.sleep(1)  # the query is computing now
     process.send_signal(signal.SIGINT)
@@ -94,6 +129,63 @@ def test_ctrl_c_stops_a_running_query_at_once(kg_env: dict[str, str]) -> None:
     assert time.monotonic() - sent < 1.5
     assert process.returncode == 130 and err == "kg query: interrupted\n"
     assert not process_exists(process.pid)
+
+
+@pytest.mark.parametrize("receiver", ["the query's thread", "a thread of the store"])
+def test_ctrl_c_handed_to_another_thread_than_the_main_one_stops_the_query_too(
+    receiver: str, kg_env: dict[str, str]
+) -> None:
+    # Python handles signals on the main thread only; Linux gives a process's signal to another
+    # thread whenever the main one blocks signals for an instant (starting a thread does). The
+    # main thread's wait must still notice it, not sleep on until the time limit (60 s here).
+    process = start_kg_query(kg_env)
+    wait_for_query_thread(process.pid)
+    time.sleep(1)  # the query is computing and the main thread waits for its answer now
+    threads = thread_names(process.pid)
+    store_threads = [task for task, name in threads.items() if name.startswith("rocksdb")]
+    assert store_threads and query_threads(process.pid), threads
+    receiving = query_threads(process.pid)[-1] if receiver == "the query's thread" else store_threads[0]
+    signal_thread(process.pid, receiving, signal.SIGINT)
+    sent = time.monotonic()
+    _, err = process.communicate(timeout=30)
+    assert time.monotonic() - sent < 1.5
+    assert process.returncode == 130 and err == "kg query: interrupted\n"
+
+
+#: A Python process with a thread of its own (a notebook, a server) querying through the API,
+#: which runs the query in a worker process; it prints the thread that Ctrl-C is to reach.
+API_QUERY_BESIDE_A_THREAD = f"""
+import sys, threading, kg
+idle = threading.Thread(target=threading.Event().wait, daemon=True)
+idle.start()
+print(idle.native_id, flush=True)
+try:
+    kg.open_graph(sys.argv[1], timeout=None).query({CROSS_JOIN!r})
+except KeyboardInterrupt:
+    sys.exit("interrupted")
+"""
+
+
+def test_ctrl_c_handed_to_another_thread_stops_an_api_query_in_its_worker(store_home: Path, built: BuildReport) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-c", API_QUERY_BESIDE_A_THREAD, str(store_home)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    idle = int(process.stdout.readline())
+    worker = wait_for_child(process.pid)
+    time.sleep(1)  # the query is computing now
+    signal_thread(process.pid, idle, signal.SIGINT)
+    sent = time.monotonic()
+    _, err = process.communicate(timeout=30)
+    assert time.monotonic() - sent < 1.5
+    assert process.returncode == 1 and err == "interrupted\n"
+    deadline = time.monotonic() + 5
+    while process_exists(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not process_exists(worker)
 
 
 #: A Python process querying the built store through the API (whose queries run in a worker process).

@@ -110,6 +110,11 @@ class OxigraphStore(SparqlStore):
 DEFAULT_TIMEOUT = 60.0
 #: The largest answer a query on the built store may give, in MB (``kg query --max-result-mb``).
 DEFAULT_MAX_RESULT_MB = 100.0
+#: The longest a wait for an answer blocks at a time. Python runs a signal handler only in the
+#: main thread, and Linux may hand Ctrl-C to any thread of the process (the store's own, the
+#: query's, or any while the main thread briefly blocks signals, as in starting a thread): the
+#: main thread's wait is then not interrupted, and Ctrl-C would wait for the time limit.
+WAKE_SECONDS = 0.1
 
 
 class QueryTimeout(KgError):
@@ -258,6 +263,7 @@ class EmbeddedStore(OxigraphStore):
     def _ask_here(self, text: str, where: str) -> tuple[dict[str, Any], bytes]:
         """Answer on a thread of this process (``in_process``), waiting until the time limit."""
         import _thread
+        import time
 
         from kg.store.worker import answer
 
@@ -275,8 +281,10 @@ class EmbeddedStore(OxigraphStore):
                 done.release()
 
         _thread.start_new_thread(run, ())
-        if not done.acquire(timeout=-1 if self.timeout is None else self.timeout):  # Ctrl-C interrupts it
-            raise self._timed_out(where)
+        deadline = None if self.timeout is None else time.monotonic() + self.timeout
+        while not done.acquire(timeout=WAKE_SECONDS):  # between waits, Python handles Ctrl-C
+            if deadline is not None and time.monotonic() >= deadline:
+                raise self._timed_out(where)
         if isinstance(reply[0], BaseException):
             raise reply[0]
         return reply[0]
@@ -304,7 +312,7 @@ class EmbeddedStore(OxigraphStore):
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 0:
                 raise self._timed_out(where)
-            ready, _, _ = select.select([descriptor], [], [], left)
+            ready, _, _ = select.select([descriptor], [], [], WAKE_SECONDS if left is None else min(left, WAKE_SECONDS))
             if not ready:
                 continue
             want = 1 if size is None else min(size - got, 1 << 20)
