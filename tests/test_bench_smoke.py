@@ -153,7 +153,11 @@ def test_virtuoso_is_measured_beside_the_embedded_store_in_the_same_run(smoke: d
     # the same graph on both: its triples, and (nearly) every answer the same
     assert beside["bulk_load_triples"] == beside["triples"] > 9_000
     assert all(query["embedded_ms"] > 0 and query["virtuoso_ms"] > 0 for query in beside["queries"])
-    differing = [query["name"] for query in beside["queries"] if query["same_answer"] not in (True, "ties")]
+    # (the same rows in another order: SPARQL leaves rows tying on ORDER BY, and literals of unlike
+    # datatypes, to the engine's order)
+    differing = [
+        query["name"] for query in beside["queries"] if query["same_answer"] not in (True, "ties", "other order")
+    ]
     assert differing == [], differing
     parity = next(row for row in smoke["results"]["targets"] if row["target"].startswith("Virtuoso parity"))
     assert parity["at"] == "10k" and parity["measured"] > 0 and "embedded" in parity["note"]

@@ -92,6 +92,50 @@ def is_distinct(text: str) -> bool:
     return False
 
 
+def order_keys(text: str) -> list[tuple[str, bool]] | None:
+    """Return the sort keys of the query's own ``ORDER BY`` (not a subquery's) as ``(variable,
+    as_string)`` pairs, when each key is a variable, ``STR`` of one, or either in ``ASC``/``DESC``;
+    None when the query has no such clause or a key is another expression.
+
+    >>> order_keys("SELECT * { { SELECT ?x { ?x ?p ?o } ORDER BY ?o } } ORDER BY DESC(?x) STR(?p) LIMIT 5")
+    [('x', False), ('p', True)]
+    >>> order_keys("SELECT * { ?x ?p ?o } order by STR(?o) ?x")
+    [('o', True), ('x', False)]
+    >>> order_keys("SELECT * { ?x ?p ?o } ORDER BY (?o + 1)") is None
+    True
+    """
+    depth = 0
+    clause: list[tuple[str, str]] | None = None
+    significant = [(kind, value) for kind, value in tokens(text) if kind != "comment"]
+    for index, (kind, value) in enumerate(significant):
+        if value in "{}":
+            depth += 1 if value == "{" else -1
+            clause = None
+        elif clause is not None:
+            if kind == "word" and value.upper() in {"LIMIT", "OFFSET", "VALUES"}:
+                break
+            clause.append((kind, value))
+        elif depth == 0 and " ".join(word.upper() for _, word in significant[index : index + 2]) == "ORDER BY":
+            clause = []
+    if not clause:
+        return None
+    keys: list[tuple[str, bool]] = []
+    words: set[str] = set()
+    nesting = 0
+    for kind, value in clause[1:]:  # after BY
+        if kind == "word" and value.upper() in {"ASC", "DESC", "STR"}:
+            words.add(value.upper())
+        elif value in "()":
+            nesting += 1 if value == "(" else -1
+        elif kind == "variable":
+            keys.append((value[1:], "STR" in words))
+        else:
+            return None
+        if nesting == 0 and (kind == "variable" or value == ")"):
+            words = set()  # the key is complete
+    return keys if nesting == 0 else None
+
+
 def undeclared_prefixes(text: str, *, known: set[str] | frozenset[str] = frozenset()) -> list[str]:
     """Return the prefixes ``text`` uses in prefixed names without declaring them (nor being ``known``)."""
     declared = set(known)
