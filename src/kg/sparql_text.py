@@ -108,7 +108,7 @@ def order_keys(text: str) -> list[tuple[str, bool]] | None:
     clause: list[tuple[str, str]] | None = None
     significant = [(kind, value) for kind, value in tokens(text) if kind != "comment"]
     for index, (kind, value) in enumerate(significant):
-        if value in "{}":
+        if value in ("{", "}"):
             depth += 1 if value == "{" else -1
             clause = None
         elif clause is not None:
@@ -125,7 +125,7 @@ def order_keys(text: str) -> list[tuple[str, bool]] | None:
     for kind, value in clause[1:]:  # after BY
         if kind == "word" and value.upper() in {"ASC", "DESC", "STR"}:
             words.add(value.upper())
-        elif value in "()":
+        elif value in ("(", ")"):
             nesting += 1 if value == "(" else -1
         elif kind == "variable":
             keys.append((value[1:], "STR" in words))
