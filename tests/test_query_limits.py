@@ -42,7 +42,7 @@ def thread_names(pid: int) -> dict[int, str]:
         try:
             with open(f"/proc/{pid}/task/{task}/comm", encoding="utf-8") as handle:
                 names[int(task)] = handle.read().strip()
-        except FileNotFoundError:
+        except (FileNotFoundError, ProcessLookupError):  # the thread ended meanwhile
             continue
     return names
 
@@ -54,16 +54,18 @@ def query_threads(pid: int) -> list[int]:
 
 
 def wait_for_query_thread(pid: int, within: float = 20) -> int:
-    """Wait until `kg query` process ``pid`` runs its query: on a Python thread of its own (not
-    one of the store's), never in another process; return the thread's id."""
+    """Wait until `kg query` process ``pid`` computes its query: on a Python thread of its own
+    that has used CPU (a thread of the store's is named like Python's until it renames itself,
+    and then idles), never in another process; return the thread's id."""
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         try:
-            if threads := query_threads(pid):
-                assert child_processes(pid) == []
-                return threads[0]
-        except FileNotFoundError:
-            break
+            computing = [thread for thread in query_threads(pid) if cpu_seconds(pid, thread) >= 0.1]
+        except (FileNotFoundError, ProcessLookupError):
+            break  # the process ended
+        if computing:
+            assert child_processes(pid) == []
+            return computing[0]
         time.sleep(0.02)
     pytest.fail(f"process {pid} started no query thread within {within:g} s")
 
@@ -85,10 +87,18 @@ def signal_thread(pid: int, thread: int, number: int) -> None:
         raise OSError(ctypes.get_errno(), f"tgkill {pid} {thread}")
 
 
-def cpu_seconds(pid: int) -> float:
-    """The CPU time process ``pid`` has used (user and system, /proc)."""
-    with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
-        fields = handle.read().rsplit(")", 1)[1].split()
+def cpu_seconds(pid: int, thread: int | None = None) -> float:
+    """The CPU time process ``pid`` (or only its thread ``thread``) has used: user and system,
+    from /proc; 0 for a thread that has ended."""
+    try:
+        with open(
+            f"/proc/{pid}/stat" if thread is None else f"/proc/{pid}/task/{thread}/stat", encoding="ascii"
+        ) as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        if thread is None:
+            raise
+        return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -139,12 +149,12 @@ def test_ctrl_c_handed_to_another_thread_than_the_main_one_stops_the_query_too(
     # thread whenever the main one blocks signals for an instant (starting a thread does). The
     # main thread's wait must still notice it, not sleep on until the time limit (60 s here).
     process = start_kg_query(kg_env)
-    wait_for_query_thread(process.pid)
-    time.sleep(1)  # the query is computing and the main thread waits for its answer now
+    query_thread = wait_for_query_thread(process.pid)
+    time.sleep(1)  # the main thread waits for the answer now
     threads = thread_names(process.pid)
     store_threads = [task for task, name in threads.items() if name.startswith("rocksdb")]
-    assert store_threads and query_threads(process.pid), threads
-    receiving = query_threads(process.pid)[-1] if receiver == "the query's thread" else store_threads[0]
+    assert store_threads, threads
+    receiving = query_thread if receiver == "the query's thread" else store_threads[0]
     signal_thread(process.pid, receiving, signal.SIGINT)
     sent = time.monotonic()
     _, err = process.communicate(timeout=30)
