@@ -195,9 +195,10 @@ def compare(embedded: Any, remote: Any, text: str) -> bool | str:
     names = embedded[1]
     if keys is None or any(name not in names for name, _ in keys):
         return "other order"
+    columns = [(names.index(name), as_string) for name, as_string in keys]
 
     def sort_key(row: tuple[Any, ...]) -> tuple[Any, ...]:
-        return tuple(row[names.index(name)][1] if as_string else row[names.index(name)] for name, as_string in keys)
+        return tuple(row[column][1] if as_string else row[column] for column, as_string in columns)
 
     same_keys = [sort_key(row) for row in embedded[3]] == [sort_key(row) for row in remote[3]]
     return "ties" if same_keys else "other order"
